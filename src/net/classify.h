@@ -1,0 +1,59 @@
+#pragma once
+// Classification of one trapped network call: is it outbound, inbound, or local IPC?
+// A pure function of (syscall, socket, address): no ptrace, no policy.
+
+#include <string>
+
+#include "net/endpoint.h"
+
+namespace hg {
+
+enum class NetCall {
+	Connect,
+	Bind,
+	Listen,
+	Sendto,
+	Sendmsg,
+	Sendmmsg,
+	Other, // a trapped syscall the decoder does not model (recorded, never silent)
+};
+
+// "connect", "bind", ...
+const char *netCallName(NetCall call);
+
+enum class Direction {
+	None,     // nothing leaves or enters the machine (datagram connect to loopback, send on a connected socket)
+	Local,    // AF_UNIX / AF_NETLINK: local IPC, logged, never a violation
+	Outbound, // may carry data off the process towards a network destination
+	Inbound,  // opens the process to the network (listen, datagram/raw bind)
+};
+
+const char *directionName(Direction d); // "none", "local", "outbound", "inbound"
+
+struct Classification {
+	Direction direction = Direction::None;
+	bool violation = false; // before the allowlist is consulted
+	std::string why;        // one line for humans: "TCP connect to 203.0.113.1:443"
+};
+
+// Rules (issue #2, point 4):
+// - connect/sendto/sendmsg/sendmmsg towards AF_INET/AF_INET6 = outbound violation
+//   (loopback included; the allowlist can allow it). TCP Fast Open (sendto with an
+//   address on a stream socket) is a connect.
+// - connect on a datagram inet socket to a loopback address: Direction::None, logged only
+//   (glibc's getaddrinfo does this to sort addresses); to any other address: violation.
+// - any send or connect on AF_PACKET or a SOCK_RAW socket: outbound violation, address or not.
+// - listen() on an inet socket, bind() of a datagram or raw inet socket, bind() of
+//   AF_PACKET: inbound violation. bind() of an inet stream socket alone: None.
+// - AF_UNIX and AF_NETLINK: Local, never a violation.
+// - connect/send on any other family (AF_VSOCK, AF_TIPC, AF_CAN, AF_BLUETOOTH, AF_RDS,
+//   unknown numbers): outbound violation.
+// - an Undecodable address, or an unknown socket with an address that is not
+//   AF_UNIX/AF_NETLINK: violation (never silent).
+// - a send with no address on a connected inet stream/dgram socket: None (its connect
+//   was already judged).
+// `sock` may be unknown (known == false); then the address family decides and an inet
+// address is treated as a stream socket.
+Classification classify(NetCall call, const SocketInfo &sock, const Endpoint &addr);
+
+} // namespace hg

@@ -1,0 +1,66 @@
+#pragma once
+// Governed exceptions: the allowlist an Endpoint is matched against.
+// Pure logic: hostnames are resolved by the caller (resolveHosts) before matching.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "net/endpoint.h"
+
+namespace hg {
+
+struct IpNet {
+	bool v4 = true;
+	std::array<uint8_t, 16> addr{}; // network byte order; IPv4 in the first 4 bytes
+	int prefix = 32;                // 0..32 for v4, 0..128 for v6
+	bool contains(const Endpoint &ep) const; // IPv4-mapped endpoints match v4 nets
+	std::string str() const;                 // "10.0.0.0/8", "2001:db8::1/128"
+};
+
+struct Exception {
+	enum class Kind { Address, Cidr, Hostname, HostPort, Port };
+	Kind kind = Kind::Address;
+	std::string spec;   // exactly as the user wrote it: "10.0.0.0/8", "registry.npmjs.org:443", "443"
+	std::string source; // where it came from: "--allow-host", "policy.yml:12:7", "step unit"
+	std::string reason, owner, expires; // optional metadata from the policy file
+
+	std::string host;           // Hostname/HostPort: the name to resolve ("" otherwise)
+	std::vector<IpNet> nets;    // Address/Cidr: one net; Hostname/HostPort: filled by resolve
+	std::optional<uint16_t> port; // HostPort/Port: the port; nullopt = any port
+	bool resolved = false;      // Hostname/HostPort: resolution has been attempted
+	std::string resolveError;   // set when resolution failed (the exception then matches nothing)
+
+	// Matches an Decoded AF_INET/AF_INET6 endpoint (address and port).
+	bool matches(const Endpoint &ep) const;
+};
+
+// Parses "203.0.113.7", "2001:db8::/32", "[2001:db8::1]:443", "10.0.0.0/8",
+// "registry.npmjs.org", "registry.npmjs.org:443", "host:port". Error says what is wrong
+// and how to fix it ("bad CIDR prefix /33 in '10.0.0.0/33' (IPv4 prefixes are 0-32)").
+Expected<Exception> parseHostException(const std::string &spec, const std::string &source);
+
+// Parses "443" (1-65535) into a Port exception.
+Expected<Exception> parsePortException(const std::string &spec, const std::string &source);
+
+class Allowlist {
+public:
+	void add(Exception e) { entries_.push_back(std::move(e)); }
+	std::vector<Exception> &entries() { return entries_; }
+	const std::vector<Exception> &entries() const { return entries_; }
+
+	// Index of the first exception matching ep, or -1. Only Decoded inet endpoints can match.
+	int match(const Endpoint &ep) const;
+
+	// Resolves every Hostname/HostPort entry once with getaddrinfo (AF_UNSPEC), filling
+	// nets with /32 or /128 entries. Failures are stored in resolveError, not fatal.
+	void resolveHosts();
+
+private:
+	std::vector<Exception> entries_;
+};
+
+} // namespace hg
