@@ -1,0 +1,155 @@
+"""Shared harness of the integration tests: a private network namespace per test, and a
+runner for `hermetic-gate exec ... -- netprobe ...` that parses the gate's evidence.
+
+Safety: tests only ever address 203.0.113.0/24 and 2001:db8::/32 (documentation ranges), which
+inside the namespace route to a veth pair with nothing behind it, or loopback. The namespace
+has no default route, and enter() refuses to run a test if it finds one.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77  # meson: test skipped
+_MARK = "HG_TEST_NETNS_OUTER"  # inode of the namespace we left, set by the re-exec
+
+V4 = "203.0.113.1"  # routes into the veth, nothing answers
+V6 = "2001:db8::1"
+
+
+def _skip(why):
+    print(f"SKIP: {why}", file=sys.stderr)
+    sys.exit(SKIP)
+
+
+def _netns_inode():
+    return str(os.stat("/proc/self/ns/net").st_ino)
+
+
+def _ip_tool():
+    for cand in (shutil.which("ip"), "/usr/sbin/ip", "/sbin/ip", "/bin/ip"):
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    return None
+
+
+def enter():
+    """Re-exec the calling script in a fresh network namespace unless already in one made for
+    it; then set up lo and the veth pair. Exits 77 when that is impossible."""
+    outer = os.environ.get(_MARK)
+    if outer is None or outer == _netns_inode():
+        unshare = shutil.which("unshare") or "/usr/bin/unshare"
+        flags = "-n" if os.geteuid() == 0 else "-rn"
+        probe = subprocess.run([unshare, flags, "true"], capture_output=True, text=True)
+        if probe.returncode != 0:
+            _skip(f"cannot create a network namespace ({unshare} {flags}): {probe.stderr.strip()}")
+        os.environ[_MARK] = _netns_inode()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(unshare, [unshare, flags, "--", sys.executable] + sys.argv)
+    ip = _ip_tool()
+    if ip is None:
+        _skip("the `ip` tool (iproute2) is not installed")
+    steps = [
+        ["link", "set", "lo", "up"],
+        ["link", "add", "hgv0", "type", "veth", "peer", "name", "hgv1"],
+        ["addr", "add", "203.0.113.2/24", "dev", "hgv0"],
+        ["-6", "addr", "add", "2001:db8::2/64", "dev", "hgv0", "nodad"],
+        ["link", "set", "hgv0", "up"],
+        ["link", "set", "hgv1", "up"],
+    ]
+    for step in steps:
+        r = subprocess.run([ip] + step, capture_output=True, text=True)
+        if r.returncode != 0:
+            _skip(f"namespace setup failed: ip {' '.join(step)}: {r.stderr.strip()}")
+    for fam in ("-4", "-6"):
+        r = subprocess.run([ip, fam, "route", "show", "default"], capture_output=True, text=True)
+        if r.returncode != 0 or r.stdout.strip():
+            print(f"FATAL: the test namespace has a default route ({r.stdout.strip()}); refusing to run",
+                  file=sys.stderr)
+            sys.exit(99)
+
+
+def gate_bin():
+    path = os.environ.get("HG_BIN")
+    if not path:
+        print("FATAL: HG_BIN is not set (run through meson test)", file=sys.stderr)
+        sys.exit(99)
+    return path
+
+
+def netprobe_bin():
+    path = os.environ.get("HG_NETPROBE")
+    if not path and os.environ.get("HG_HELPERS_DIR"):
+        path = os.path.join(os.environ["HG_HELPERS_DIR"], "netprobe")
+    if not path:
+        print("FATAL: HG_NETPROBE / HG_HELPERS_DIR is not set (run through meson test)", file=sys.stderr)
+        sys.exit(99)
+    return path
+
+
+_KV = re.compile(r"(\w+)=(\S*)")
+# strace syntax: "PID call(args) = result"; args may contain parentheses, the result does not
+_STRACE_CALL = re.compile(r"^(\d+) +(\w+)\((.*)\) += (.*)$")
+
+
+def _kv(line):
+    return dict(_KV.findall(line))
+
+
+class Run:
+    """One gate run: exit code, output, parsed live violations, strace.txt, probe reports."""
+
+    def __init__(self, argv, proc, strace_text):
+        self.argv = argv
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.strace_text = strace_text
+        self.violations = [_kv(l) for l in self.stderr.splitlines() if l.startswith("hermetic-gate: violation ")]
+        self.probe = [_kv(l) for l in self.stdout.splitlines() if l.startswith("netprobe ")]
+        self.strace = [] if strace_text is None else [l for l in strace_text.splitlines() if l.strip()]
+
+    def strace_calls(self):
+        """[(pid, call, args, result)] of the lines that are calls."""
+        out = []
+        for line in self.strace:
+            m = _STRACE_CALL.match(line)
+            if m:
+                out.append((int(m.group(1)), m.group(2), m.group(3), m.group(4).strip()))
+        return out
+
+    def diagnostics(self):
+        strace = "<no strace.txt>" if self.strace_text is None else self.strace_text
+        return (f"--- command: {' '.join(self.argv)}\n--- exit code: {self.rc}\n"
+                f"--- stdout:\n{self.stdout}--- stderr:\n{self.stderr}--- strace.txt:\n{strace}\n---")
+
+
+def run_gate(gate_args, command, out=True, timeout=25):
+    """Runs `hermetic-gate exec GATE_ARGS [--out DIR] -- COMMAND` (command None: no `--`;
+    gate_args is then the whole exec argument list)."""
+    with tempfile.TemporaryDirectory(prefix="hg-integ-") as tmp:
+        argv = [gate_bin(), "exec"] + list(gate_args)
+        outdir = os.path.join(tmp, "out")
+        if out:
+            argv += ["--out", outdir]
+        if command is not None:
+            argv += ["--"] + list(command)
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                                  stdin=subprocess.DEVNULL, cwd=tmp)
+        except subprocess.TimeoutExpired as e:
+            class P:  # keep what it said before it hung
+                returncode = "TIMEOUT"
+                stdout = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+                stderr = (e.stderr or b"").decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+            proc = P()
+        strace_path = os.path.join(outdir, "strace.txt")
+        strace_text = None
+        if os.path.exists(strace_path):
+            with open(strace_path, errors="replace") as f:
+                strace_text = f.read()
+        return Run(argv, proc, strace_text)
