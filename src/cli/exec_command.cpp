@@ -1,0 +1,206 @@
+#include "cli/exec_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "cli/live_printer.h"
+#include "cli/verdict.h"
+#include "evidence/atomic_file.h"
+#include "evidence/strace_log.h"
+#include "policy/allowlist.h"
+#include "tracer/supervisor.h"
+
+namespace hg {
+
+namespace {
+
+// Streams strace.txt to a hidden partial file in the evidence folder; publish() renames
+// it into place, so a crash leaves a partial file, never half of strace.txt.
+class StraceStream {
+public:
+	Expected<void> open(const std::string &dir)
+	{
+		final_ = dir + "/strace.txt";
+		partial_ = dir + "/.strace.txt.partial";
+		file_ = fopen(partial_.c_str(), "we");
+		if (!file_)
+			return Error::fromErrno("cannot write " + partial_);
+		return {};
+	}
+	void write(const NetRecord &r)
+	{
+		if (!file_)
+			return;
+		std::string line = straceLine(r);
+		line += '\n';
+		fwrite(line.data(), 1, line.size(), file_);
+	}
+	Expected<void> publish()
+	{
+		if (!file_)
+			return {};
+		bool ok = fflush(file_) == 0 && fsync(fileno(file_)) == 0;
+		fclose(file_);
+		file_ = nullptr;
+		if (!ok)
+			return Error::fromErrno("cannot write " + partial_);
+		return publishFile(partial_, final_);
+	}
+	~StraceStream()
+	{
+		if (file_)
+			fclose(file_);
+	}
+
+private:
+	FILE *file_ = nullptr;
+	std::string partial_, final_;
+};
+
+class ExecSink final : public RecordSink {
+public:
+	ExecSink(bool quiet, StraceStream &strace) : quiet_(quiet), colour_(isatty(2)), strace_(strace) {}
+
+	void onViolation(const NetRecord &r) override
+	{
+		if (quiet_)
+			return;
+		std::string line = violationLine(r, "exec", colour_) + "\n";
+		(void)!::write(2, line.data(), line.size());
+	}
+	void onRecord(const NetRecord &r) override
+	{
+		strace_.write(r);
+		switch (r.decision) {
+		case Decision::Audited:
+			audited++;
+			break;
+		case Decision::Denied:
+			denied++;
+			break;
+		case Decision::Allowed:
+			allowed++;
+			break;
+		case Decision::Logged:
+			logged++;
+			break;
+		}
+	}
+
+	uint64_t audited = 0, denied = 0, allowed = 0, logged = 0;
+
+private:
+	bool quiet_;
+	bool colour_;
+	StraceStream &strace_;
+};
+
+void err(const std::string &msg)
+{
+	fprintf(stderr, "hermetic-gate: error: %s\n", msg.c_str());
+}
+
+bool allDigits(const std::string &s)
+{
+	return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+} // namespace
+
+int runExec(const ExecOptions &opts)
+{
+	Allowlist outbound, inbound;
+	for (const std::string &h : opts.allowHosts) {
+		auto e = parseHostException(h, "--allow-host");
+		if (!e) {
+			err("--allow-host " + h + ": " + e.error().message);
+			return kExitUsage;
+		}
+		outbound.add(std::move(*e));
+	}
+	for (const std::string &p : opts.allowPorts) {
+		auto e = parsePortException(p, "--allow-port");
+		if (!e) {
+			err("--allow-port " + p + ": " + e.error().message);
+			return kExitUsage;
+		}
+		outbound.add(std::move(*e));
+	}
+	for (const std::string &l : opts.allowListen) {
+		auto e = allDigits(l) ? parsePortException(l, "--allow-listen") : parseHostException(l, "--allow-listen");
+		if (!e) {
+			err("--allow-listen " + l + ": " + e.error().message);
+			return kExitUsage;
+		}
+		inbound.add(std::move(*e));
+	}
+	outbound.resolveHosts();
+	inbound.resolveHosts();
+	for (const Allowlist *al : {&outbound, &inbound}) {
+		for (const Exception &e : al->entries()) {
+			if (!e.resolveError.empty() && !opts.quiet)
+				fprintf(stderr, "hermetic-gate: warning: %s '%s' matches nothing: %s\n", e.source.c_str(),
+					e.spec.c_str(), e.resolveError.c_str());
+		}
+	}
+
+	SpawnSpec spec;
+	spec.argv = opts.command;
+	if (auto path = resolveCommand(spec); !path) {
+		err(path.error().message);
+		return kExitUsage;
+	}
+
+	StraceStream strace;
+	if (!opts.out.empty()) {
+		auto made = makeDirs(opts.out);
+		if (!made) {
+			err("--out " + opts.out + ": " + made.error().message + " (choose a writable folder)");
+			return kExitUsage;
+		}
+		auto opened = strace.open(opts.out);
+		if (!opened) {
+			err(opened.error().message + " (choose a writable folder for --out)");
+			return kExitUsage;
+		}
+	}
+
+	ExecSink sink(opts.quiet, strace);
+	SupervisorOptions so;
+	so.enforce = opts.enforce;
+	so.outbound = &outbound;
+	so.inbound = &inbound;
+	so.timeoutSeconds = opts.timeoutSeconds;
+	Supervisor::installSignalHandlers();
+	Supervisor sup(so, sink);
+	auto result = sup.run(spec);
+	auto published = strace.publish();
+	if (!published)
+		err(published.error().message);
+	if (!result) {
+		err(result.error().message);
+		return result.error().errnum == ENOENT || result.error().errnum == EACCES ? kExitUsage : kExitInternal;
+	}
+
+	uint64_t violations = sink.audited + sink.denied;
+	bool failed = result->exitCode != 0 || result->termSignal != 0 || result->timedOut;
+	if (!opts.quiet) {
+		std::string how = result->timedOut ? "timed out"
+				  : result->termSignal ? "was killed by signal " + std::to_string(result->termSignal)
+						       : "exited " + std::to_string(result->exitCode);
+		std::string where = opts.out.empty() ? "" : "; evidence in " + opts.out;
+		fprintf(stderr, "hermetic-gate: %llu network call(s) traced, %llu violation(s) (%llu audited, %llu denied), %llu allowed by exception; command %s%s\n",
+			static_cast<unsigned long long>(result->calls), static_cast<unsigned long long>(violations),
+			static_cast<unsigned long long>(sink.audited), static_cast<unsigned long long>(sink.denied),
+			static_cast<unsigned long long>(sink.allowed), how.c_str(), where.c_str());
+	}
+	if (int sig = Supervisor::stopRequested())
+		return 128 + sig;
+	if (!published)
+		return kExitInternal;
+	return verdictExitCode(violations > 0, failed);
+}
+
+} // namespace hg

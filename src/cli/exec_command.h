@@ -1,0 +1,24 @@
+#pragma once
+// `hermetic-gate exec`: one command under the tracer, live violations on stderr,
+// strace.txt (and process_tree.json) in --out.
+
+#include <string>
+#include <vector>
+
+namespace hg {
+
+struct ExecOptions {
+	std::vector<std::string> allowHosts;
+	std::vector<std::string> allowPorts;
+	std::vector<std::string> allowListen;
+	bool enforce = false;
+	bool quiet = false;
+	std::string out;
+	int timeoutSeconds = 0;
+	std::vector<std::string> command;
+};
+
+// Runs the command; returns the exit code (see verdict.h).
+int runExec(const ExecOptions &opts);
+
+} // namespace hg

@@ -1,0 +1,22 @@
+#pragma once
+// The gate's verdict and its stable exit codes, shared by every subcommand.
+
+namespace hg {
+
+enum ExitCode : int {
+	kExitClean = 0,     // clean, and the command succeeded
+	kExitFailed = 1,    // the command failed (non-zero exit, signal, timeout), no violation
+	kExitUsage = 2,     // usage, policy or command error: nothing ran
+	kExitViolation = 3, // at least one violation (wins over kExitFailed)
+	kExitInternal = 4,  // the tracer could not run where required, or an internal error
+};
+
+// Combines a step's outcome into the exit code: a violation wins over a failure.
+inline int verdictExitCode(bool violation, bool failed)
+{
+	if (violation)
+		return kExitViolation;
+	return failed ? kExitFailed : kExitClean;
+}
+
+} // namespace hg

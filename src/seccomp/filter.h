@@ -1,0 +1,44 @@
+#pragma once
+// The seccomp filter every traced process runs under: SECCOMP_RET_TRACE(tag) for the
+// network syscalls, SECCOMP_RET_ALLOW for everything else, on every syscall ABI an
+// x86_64 kernel executes (x86_64, i386 including socketcall, x32). A syscall from an
+// ABI the filter does not list traps with kTagBadArch, so it is never silent.
+//
+// The program is built in the supervisor (libseccomp allocates) and installed in the
+// child between fork and execve with installFilter(), which only makes system calls.
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "base/error.h"
+
+namespace hg {
+
+// SECCOMP_RET_TRACE data: tells the supervisor which rule trapped.
+enum TrapTag : uint16_t {
+	kTagConnect = 1,
+	kTagBind = 2,
+	kTagListen = 3,
+	kTagSendto = 4,
+	kTagSendmsg = 5,
+	kTagSendmmsg = 6,
+	kTagBadArch = 100,
+};
+
+struct BpfProgram {
+	std::vector<sock_filter> insns;
+};
+
+// Builds the network filter. sendto is trapped only when it carries a destination
+// address (a send on a connected socket was judged at its connect), except on i386
+// where socketcall hides the arguments and every sendto traps.
+Expected<BpfProgram> buildNetworkFilter();
+
+// Installs prog in the calling process. Sets PR_SET_NO_NEW_PRIVS first when needed
+// (no CAP_SYS_ADMIN). Async-signal-safe: fit for a child between fork and exec.
+// Returns 0 or an errno value.
+int installFilter(const BpfProgram &prog, bool setNoNewPrivs);
+
+} // namespace hg

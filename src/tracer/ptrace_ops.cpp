@@ -1,0 +1,119 @@
+#include "tracer/ptrace_ops.h"
+
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "net/sockaddr.h"
+
+namespace hg {
+
+const unsigned long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+				     PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |
+				     PTRACE_O_EXITKILL;
+
+bool restart(pid_t tid, int request, int sig)
+{
+	if (ptrace(static_cast<__ptrace_request>(request), tid, 0, sig) == 0)
+		return true;
+	return false; // ESRCH: killed or exited under us; its exit status follows.
+}
+
+Expected<__ptrace_syscall_info> syscallInfo(pid_t tid)
+{
+	__ptrace_syscall_info info{};
+	long n = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info);
+	if (n <= 0)
+		return Error::fromErrno("ptrace(PTRACE_GET_SYSCALL_INFO, tid=" + std::to_string(tid) + ")");
+	return info;
+}
+
+Expected<unsigned long> eventMsg(pid_t tid)
+{
+	unsigned long msg = 0;
+	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) != 0)
+		return Error::fromErrno("ptrace(PTRACE_GETEVENTMSG, tid=" + std::to_string(tid) + ")");
+	return msg;
+}
+
+Expected<void> skipSyscall(pid_t tid, long ret)
+{
+	user_regs_struct regs{};
+	if (ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0)
+		return Error::fromErrno("ptrace(PTRACE_GETREGS, tid=" + std::to_string(tid) + ")");
+	// orig_rax = -1 makes the kernel skip the call; rax is what the tracee sees.
+	regs.orig_rax = static_cast<unsigned long long>(-1);
+	regs.rax = static_cast<unsigned long long>(ret);
+	if (ptrace(PTRACE_SETREGS, tid, 0, &regs) != 0)
+		return Error::fromErrno("ptrace(PTRACE_SETREGS, tid=" + std::to_string(tid) + ")");
+	return {};
+}
+
+ssize_t TraceeMemory::read(uint64_t addr, void *buf, size_t len)
+{
+	iovec local{buf, len};
+	iovec remote{reinterpret_cast<void *>(addr), len};
+	ssize_t n = process_vm_readv(tid_, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return -errno;
+	return n;
+}
+
+TraceeSocket inspectSocket(pid_t tgid, int fd)
+{
+	TraceeSocket s;
+	if (fd < 0)
+		return s;
+	UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, tgid, 0)));
+	if (!pidfd)
+		return s;
+	s.fd.reset(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
+	if (!s.fd)
+		return s;
+	int v = 0;
+	socklen_t l = sizeof(v);
+	if (getsockopt(s.fd.get(), SOL_SOCKET, SO_DOMAIN, &v, &l) != 0)
+		return s; // not a socket
+	s.info.domain = v;
+	l = sizeof(v);
+	if (getsockopt(s.fd.get(), SOL_SOCKET, SO_TYPE, &v, &l) == 0)
+		s.info.type = v;
+	l = sizeof(v);
+	if (getsockopt(s.fd.get(), SOL_SOCKET, SO_PROTOCOL, &v, &l) == 0)
+		s.info.protocol = v;
+	s.info.known = true;
+	return s;
+}
+
+namespace {
+
+template<typename Fn>
+Endpoint nameOf(int sockFd, Fn fn)
+{
+	sockaddr_storage ss{};
+	socklen_t len = sizeof(ss);
+	if (sockFd < 0 || fn(sockFd, reinterpret_cast<sockaddr *>(&ss), &len) != 0)
+		return Endpoint{};
+	size_t have = std::min<size_t>(len, sizeof(ss));
+	return decodeSockaddr({reinterpret_cast<const uint8_t *>(&ss), have}, len);
+}
+
+} // namespace
+
+Endpoint localAddress(int sockFd)
+{
+	return nameOf(sockFd, ::getsockname);
+}
+
+Endpoint peerAddress(int sockFd)
+{
+	return nameOf(sockFd, ::getpeername);
+}
+
+} // namespace hg

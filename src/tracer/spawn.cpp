@@ -1,0 +1,176 @@
+#include "tracer/spawn.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "tracer/ptrace_ops.h"
+
+extern char **environ;
+
+namespace hg {
+
+namespace {
+
+bool isExecutableFile(const std::string &path)
+{
+	struct stat st;
+	return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+std::string pathVariable(const SpawnSpec &spec)
+{
+	if (spec.env) {
+		for (const std::string &kv : *spec.env) {
+			if (kv.rfind("PATH=", 0) == 0)
+				return kv.substr(5);
+		}
+		return "/usr/local/bin:/usr/bin:/bin";
+	}
+	const char *p = getenv("PATH");
+	return p ? p : "/usr/local/bin:/usr/bin:/bin";
+}
+
+// Kills and reaps a child whose setup failed, so no error path leaves one behind.
+void killAndReap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	int st;
+	while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR) {
+	}
+}
+
+[[noreturn]] void childFail(int fd, int err)
+{
+	ssize_t w = write(fd, &err, sizeof(err));
+	(void)w;
+	_exit(127);
+}
+
+} // namespace
+
+Expected<std::string> resolveCommand(const SpawnSpec &spec)
+{
+	if (spec.argv.empty() || spec.argv[0].empty())
+		return Error::msg("no command given (put the command after --)");
+	const std::string &cmd = spec.argv[0];
+	if (cmd.find('/') != std::string::npos) {
+		std::string full = cmd;
+		if (cmd[0] != '/' && !spec.cwd.empty())
+			full = spec.cwd + "/" + cmd;
+		if (!isExecutableFile(full))
+			return Error{ENOENT, "cannot execute '" + cmd + "': " +
+						     (access(full.c_str(), F_OK) == 0 ? "not an executable file" : "no such file") +
+						     " (check the path and its execute permission)"};
+		return full;
+	}
+	std::string path = pathVariable(spec);
+	size_t start = 0;
+	while (start <= path.size()) {
+		size_t end = path.find(':', start);
+		if (end == std::string::npos)
+			end = path.size();
+		std::string dir = path.substr(start, end - start);
+		if (dir.empty())
+			dir = ".";
+		std::string full = dir + "/" + cmd;
+		if (isExecutableFile(full))
+			return full;
+		start = end + 1;
+	}
+	return Error{ENOENT, "command not found: '" + cmd + "' (not in PATH=" + path + "; check the name or PATH)"};
+}
+
+Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filter)
+{
+	auto path = resolveCommand(spec);
+	if (!path)
+		return path.error();
+
+	// Everything the child needs is prepared before fork: it must not allocate.
+	std::vector<char *> argv;
+	for (const std::string &a : spec.argv)
+		argv.push_back(const_cast<char *>(a.c_str()));
+	argv.push_back(nullptr);
+	std::vector<char *> envp;
+	char **env = environ;
+	if (spec.env) {
+		for (const std::string &kv : *spec.env)
+			envp.push_back(const_cast<char *>(kv.c_str()));
+		envp.push_back(nullptr);
+		env = envp.data();
+	}
+	// With CAP_SYS_ADMIN seccomp needs no no_new_privs; leaving it unset keeps setuid
+	// tools (sudo) in a step working when the gate runs as root.
+	bool needNoNewPrivs = geteuid() != 0;
+
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		return Error::fromErrno("pipe2(exec status)");
+	UniqueFd readEnd(pipefd[0]), writeEnd(pipefd[1]);
+
+	pid_t pid = fork();
+	if (pid < 0)
+		return Error::fromErrno("fork()");
+	if (pid == 0) {
+		int wfd = writeEnd.get();
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (spec.stdinFd >= 0 && dup2(spec.stdinFd, 0) < 0)
+			childFail(wfd, errno);
+		if (spec.stdoutFd >= 0 && dup2(spec.stdoutFd, 1) < 0)
+			childFail(wfd, errno);
+		if (spec.stderrFd >= 0 && dup2(spec.stderrFd, 2) < 0)
+			childFail(wfd, errno);
+		if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0)
+			childFail(wfd, errno);
+		raise(SIGSTOP); // the supervisor seizes us here
+		int err = installFilter(filter, needNoNewPrivs);
+		if (err != 0)
+			childFail(wfd, err);
+		execve(path->c_str(), argv.data(), env);
+		childFail(wfd, errno);
+	}
+	writeEnd.reset();
+
+	int st;
+	pid_t w;
+	while ((w = waitpid(pid, &st, WSTOPPED | __WALL)) < 0 && errno == EINTR) {
+	}
+	if (w != pid || !WIFSTOPPED(st)) {
+		if (w == pid && !WIFSTOPPED(st)) {
+			int err = 0;
+			if (read(readEnd.get(), &err, sizeof(err)) == sizeof(err))
+				return Error{err, "cannot start '" + spec.argv[0] + "': " + std::strerror(err) +
+							  (spec.cwd.empty() ? "" : " (cwd " + spec.cwd + ")")};
+			return Error::msg("the child exited before it could be traced");
+		}
+		Error e = Error::fromErrno("waitpid(child " + std::to_string(pid) + ")");
+		killAndReap(pid);
+		return e;
+	}
+	if (ptrace(PTRACE_SEIZE, pid, 0, kPtraceOptions) != 0) {
+		Error e = Error::fromErrno("ptrace(PTRACE_SEIZE, pid=" + std::to_string(pid) + ")");
+		killAndReap(pid);
+		return e;
+	}
+	if (kill(pid, SIGCONT) != 0) {
+		Error e = Error::fromErrno("kill(" + std::to_string(pid) + ", SIGCONT)");
+		killAndReap(pid);
+		return e;
+	}
+	SpawnedChild child;
+	child.pid = pid;
+	child.execErrors = std::move(readEnd);
+	child.path = *path;
+	return child;
+}
+
+} // namespace hg

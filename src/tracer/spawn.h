@@ -1,0 +1,42 @@
+#pragma once
+// Starting the traced command, in strace's exec_or_die() order: the child stops itself,
+// the supervisor seizes it with kPtraceOptions, the child installs the seccomp filter,
+// then execve()s. With SECCOMP_RET_TRACE and no tracer a trapped call fails with ENOSYS,
+// so the filter is only ever loaded once the tracer is in place.
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "seccomp/filter.h"
+
+namespace hg {
+
+struct SpawnSpec {
+	std::vector<std::string> argv;               // argv[0] is looked up in PATH when it has no '/'
+	std::optional<std::vector<std::string>> env; // "NAME=value"; nullopt inherits the gate's environment
+	std::string cwd;                             // empty: the gate's cwd
+	int stdinFd = -1;                            // -1: inherit
+	int stdoutFd = -1;
+	int stderrFd = -1;
+};
+
+struct SpawnedChild {
+	pid_t pid = -1;
+	UniqueFd execErrors; // read end of a CLOEXEC pipe: 4 bytes of errno if setup or execve failed
+	std::string path;    // the resolved executable
+};
+
+// Resolves argv[0] against PATH (the step's PATH if env sets one). Error names the
+// command and the fix.
+Expected<std::string> resolveCommand(const SpawnSpec &spec);
+
+// Forks, seizes and releases the child; on return it runs towards execve under the
+// tracer. The caller must then run the trace loop. Errors leave no child behind.
+Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filter);
+
+} // namespace hg

@@ -1,0 +1,464 @@
+#include "tracer/supervisor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "tracer/ptrace_ops.h"
+#include "tracer/syscall_decoder.h"
+
+namespace hg {
+
+namespace {
+
+volatile sig_atomic_t gStopSignal = 0;
+volatile sig_atomic_t gTimedOut = 0;
+volatile sig_atomic_t gRootPid = 0;
+
+void onStopSignal(int sig)
+{
+	gStopSignal = sig;
+	// Killing the root wakes the loop (its exit is an event); the loop then kills the rest.
+	if (gRootPid > 0)
+		kill(static_cast<pid_t>(gRootPid), SIGKILL);
+}
+
+void onAlarm(int)
+{
+	gTimedOut = 1;
+	if (gRootPid > 0)
+		kill(static_cast<pid_t>(gRootPid), SIGKILL);
+}
+
+std::string readLink(const std::string &path)
+{
+	char buf[4096];
+	ssize_t n = readlink(path.c_str(), buf, sizeof(buf) - 1);
+	if (n < 0)
+		return {};
+	return std::string(buf, static_cast<size_t>(n));
+}
+
+std::vector<std::string> readCmdline(pid_t pid)
+{
+	std::vector<std::string> argv;
+	std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+	std::string arg;
+	while (std::getline(in, arg, '\0'))
+		argv.push_back(arg);
+	return argv;
+}
+
+// Tgid and PPid of a task we have not seen created (it stopped before its creator's event).
+void readStatusIds(pid_t tid, pid_t &tgid, pid_t &ppid)
+{
+	std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+	std::string line;
+	tgid = tid;
+	ppid = 0;
+	while (std::getline(in, line)) {
+		if (line.rfind("Tgid:", 0) == 0)
+			tgid = std::stoi(line.substr(5));
+		else if (line.rfind("PPid:", 0) == 0)
+			ppid = std::stoi(line.substr(5));
+	}
+}
+
+bool isLocalOnly(const Endpoint &ep)
+{
+	return ep.status == AddrStatus::Decoded && (ep.family == AF_UNIX || ep.family == AF_NETLINK);
+}
+
+// Drains every ready status before the loop acts on any: waitpid() favours newer
+// tasks, so taking one at a time can starve old ones (sandbox2's PidWaiter).
+class PidWaiter {
+public:
+	// Returns false when no traced task is left (ECHILD).
+	bool next(TraceEvent &ev)
+	{
+		while (queue_.empty()) {
+			int st;
+			pid_t pid = waitpid(-1, &st, __WALL);
+			if (pid < 0) {
+				if (errno == EINTR)
+					continue;
+				return false;
+			}
+			queue_.push_back(classifyStatus(pid, st));
+			while ((pid = waitpid(-1, &st, __WALL | WNOHANG)) > 0)
+				queue_.push_back(classifyStatus(pid, st));
+		}
+		ev = queue_.front();
+		queue_.pop_front();
+		return true;
+	}
+
+private:
+	std::deque<TraceEvent> queue_;
+};
+
+} // namespace
+
+Supervisor::Supervisor(SupervisorOptions opts, RecordSink &sink) : opts_(opts), sink_(sink) {}
+
+void Supervisor::installSignalHandlers()
+{
+	struct sigaction sa{};
+	sa.sa_handler = onStopSignal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; // no SA_RESTART: waitpid() returns EINTR
+	sigaction(SIGINT, &sa, nullptr);
+	sigaction(SIGTERM, &sa, nullptr);
+	sa.sa_handler = onAlarm;
+	sigaction(SIGALRM, &sa, nullptr);
+}
+
+int Supervisor::stopRequested()
+{
+	return gStopSignal;
+}
+
+Supervisor::Tracee &Supervisor::tracee(pid_t tid)
+{
+	auto it = tracees_.find(tid);
+	if (it != tracees_.end())
+		return it->second;
+	onUnknownTracee(tid);
+	return tracees_[tid];
+}
+
+ProcessRecord &Supervisor::process(pid_t tgid, pid_t ppid)
+{
+	auto it = procIndex_.find(tgid);
+	if (it != procIndex_.end())
+		return result_.processes[it->second];
+	ProcessRecord p;
+	p.pid = tgid;
+	p.ppid = ppid;
+	p.spawnSeq = result_.processes.size();
+	auto parent = procIndex_.find(ppid);
+	if (parent != procIndex_.end()) {
+		// A child runs its parent's program until it execs.
+		p.argv = result_.processes[parent->second].argv;
+		p.exe = result_.processes[parent->second].exe;
+	}
+	procIndex_[tgid] = result_.processes.size();
+	result_.processes.push_back(std::move(p));
+	return result_.processes.back();
+}
+
+void Supervisor::onUnknownTracee(pid_t tid)
+{
+	pid_t tgid, ppid;
+	readStatusIds(tid, tgid, ppid);
+	Tracee &t = tracees_[tid];
+	t.tgid = tgid;
+	if (tgid == tid)
+		process(tid, ppid);
+}
+
+Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
+{
+	auto filter = buildNetworkFilter();
+	if (!filter)
+		return filter.error();
+	filter_ = std::move(*filter);
+
+	// Orphans of the step re-parent to the gate instead of init, so they stay in reach.
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+	auto child = spawnTraced(spec, filter_);
+	if (!child)
+		return child.error();
+	root_ = child->pid;
+	result_.rootPid = root_;
+	gRootPid = root_;
+	tracees_[root_].tgid = root_;
+	ProcessRecord &rootProc = process(root_, 0);
+	rootProc.argv = spec.argv;
+	rootProc.exe = child->path;
+
+	if (gStopSignal)
+		kill(root_, SIGKILL);
+	if (opts_.timeoutSeconds > 0)
+		alarm(static_cast<unsigned>(opts_.timeoutSeconds));
+
+	PidWaiter waiter;
+	TraceEvent ev;
+	while (waiter.next(ev))
+		dispatch(ev);
+
+	alarm(0);
+	gRootPid = 0;
+	result_.timedOut = gTimedOut != 0;
+	result_.interruptedBy = gStopSignal;
+	gTimedOut = 0;
+
+	int err = 0;
+	if (read(child->execErrors.get(), &err, sizeof(err)) == sizeof(err) && err != 0)
+		return Error{err, "cannot start '" + spec.argv[0] + "': " + std::strerror(err)};
+	return std::move(result_);
+}
+
+bool Supervisor::dispatch(const TraceEvent &ev)
+{
+	pid_t tid = ev.pid;
+	switch (ev.kind) {
+	case TraceEventKind::Exited:
+		onExited(tid, ev.value, 0);
+		break;
+	case TraceEventKind::Signaled:
+		onExited(tid, -1, ev.value);
+		break;
+	case TraceEventKind::SeccompStop:
+		onSeccomp(tid);
+		break;
+	case TraceEventKind::SyscallExit:
+		onSyscallExit(tid);
+		break;
+	case TraceEventKind::NewChild:
+		onNewChild(tid, ev.value);
+		break;
+	case TraceEventKind::Exec:
+		onExec(tid);
+		break;
+	case TraceEventKind::GroupStop:
+		tracee(tid);
+		restart(tid, PTRACE_LISTEN);
+		break;
+	case TraceEventKind::SignalDelivery:
+		tracee(tid);
+		restart(tid, PTRACE_CONT, ev.value); // re-inject, never swallow
+		break;
+	case TraceEventKind::PtraceStop:
+	case TraceEventKind::VforkDone:
+	case TraceEventKind::ExitEvent:
+	case TraceEventKind::Unknown:
+		tracee(tid);
+		restart(tid, PTRACE_CONT);
+		break;
+	}
+	return true;
+}
+
+void Supervisor::onExited(pid_t tid, int code, int sig)
+{
+	auto it = tracees_.find(tid);
+	if (it == tracees_.end())
+		return; // an untraced orphan re-parented to us; nothing to record
+	Tracee &t = it->second;
+	if (t.inCall)
+		completeRecord(t.pending); // resultKnown stays false: it died inside the call
+	if (t.tgid == tid) {
+		auto p = procIndex_.find(tid);
+		if (p != procIndex_.end()) {
+			ProcessRecord &pr = result_.processes[p->second];
+			pr.exited = true;
+			pr.exitCode = code;
+			pr.termSignal = sig;
+		}
+	}
+	tracees_.erase(it);
+	if (tid == root_) {
+		rootGone_ = true;
+		result_.exitCode = code;
+		result_.termSignal = sig;
+		gRootPid = 0;
+		killTree();
+	}
+}
+
+void Supervisor::killTree()
+{
+	for (auto &[tid, t] : tracees_) {
+		if (t.tgid != tid)
+			continue;
+		auto p = procIndex_.find(tid);
+		if (p != procIndex_.end() && !result_.processes[p->second].exited)
+			result_.processes[p->second].killedByGate = true;
+		kill(tid, SIGKILL);
+	}
+}
+
+void Supervisor::onNewChild(pid_t tid, int event)
+{
+	Tracee &parent = tracee(tid);
+	pid_t parentTgid = parent.tgid;
+	auto msg = eventMsg(tid);
+	if (msg) {
+		pid_t child = static_cast<pid_t>(*msg);
+		// A clone() without CLONE_THREAD is a process; tgkill(sig 0) tells which.
+		bool thread = event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, parentTgid, child, 0) == 0;
+		Tracee &c = tracees_[child];
+		c.tgid = thread ? parentTgid : child;
+		if (!thread) {
+			ProcessRecord &pr = process(child, parentTgid);
+			pr.ppid = parentTgid;
+		}
+		if (rootGone_)
+			kill(child, SIGKILL); // born while the tree is being torn down
+	}
+	restart(tid, PTRACE_CONT);
+}
+
+void Supervisor::onExec(pid_t tid)
+{
+	auto former = eventMsg(tid);
+	if (former && static_cast<pid_t>(*former) != tid)
+		tracees_.erase(static_cast<pid_t>(*former)); // a non-leader thread exec'd and took the leader's pid
+	Tracee &t = tracee(tid);
+	t.tgid = tid;
+	ProcessRecord &pr = process(tid, 0);
+	pr.exe = readLink("/proc/" + std::to_string(tid) + "/exe");
+	auto argv = readCmdline(tid);
+	if (!argv.empty())
+		pr.argv = std::move(argv);
+	restart(tid, PTRACE_CONT);
+}
+
+void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs)
+{
+	// Several destinations (sendmmsg): the record shows the worst one.
+	int bestRank = -1;
+	for (const Endpoint &ep : addrs) {
+		const Endpoint &local = r.call == NetCall::Listen ? r.boundAddr : ep;
+		Classification c = classify(r.call, sock.info, r.call == NetCall::Listen ? Endpoint{} : ep);
+		int exception = -1;
+		if (c.violation) {
+			const Allowlist *allow = c.direction == Direction::Inbound ? opts_.inbound : opts_.outbound;
+			if (allow && r.call != NetCall::Other)
+				exception = allow->match(local);
+		}
+		int rank = !c.violation ? 0 : exception >= 0 ? 1 : 2;
+		if (rank > bestRank) {
+			bestRank = rank;
+			r.cls = c;
+			r.exception = exception;
+			if (r.call != NetCall::Listen)
+				r.addr = ep;
+		}
+	}
+	if (!r.cls.violation)
+		r.decision = Decision::Logged;
+	else if (r.exception >= 0)
+		r.decision = Decision::Allowed;
+	else if (opts_.enforce || r.call == NetCall::Other)
+		r.decision = Decision::Denied; // a call that cannot be judged is refused in any mode
+	else
+		r.decision = Decision::Audited;
+}
+
+void Supervisor::onSeccomp(pid_t tid)
+{
+	Tracee &t = tracee(tid);
+	auto info = syscallInfo(tid);
+	if (!info || info->op != PTRACE_SYSCALL_INFO_SECCOMP) {
+		restart(tid, PTRACE_CONT);
+		return;
+	}
+	RawSyscall sc;
+	sc.auditArch = info->arch;
+	sc.nr = info->seccomp.nr;
+	for (int i = 0; i < 6; i++)
+		sc.args[i] = info->seccomp.args[i];
+	sc.tag = info->seccomp.ret_data;
+	TraceeMemory mem(tid);
+	DecodedCall d = decodeCall(sc, mem);
+
+	NetRecord r;
+	r.seq = seq_++;
+	r.pid = t.tgid;
+	r.tid = tid;
+	ProcessRecord &pr = process(t.tgid, 0);
+	if (pr.exe.empty())
+		pr.exe = readLink("/proc/" + std::to_string(t.tgid) + "/exe");
+	r.exe = pr.exe;
+	r.arch = d.arch;
+	r.nr = static_cast<long>(sc.nr);
+	r.viaSocketcall = d.viaSocketcall;
+	r.call = d.call;
+	r.callName = d.callName;
+	r.fd = d.fd;
+	r.addrPtr = d.addrPtr;
+	r.len = d.len;
+	r.flags = d.flags;
+	result_.calls++;
+
+	bool localOnly = r.call != NetCall::Listen && r.call != NetCall::Other;
+	for (const Endpoint &ep : d.addrs)
+		localOnly = localOnly && isLocalOnly(ep);
+	TraceeSocket sock;
+	if (!localOnly && r.call != NetCall::Other)
+		sock = inspectSocket(t.tgid, r.fd);
+	r.sock = sock.info;
+	if (r.call == NetCall::Listen) {
+		r.boundAddr = localAddress(sock.fd.get());
+		r.addr = r.boundAddr;
+	}
+
+	judge(r, sock, d.addrs);
+
+	if (r.decision == Decision::Denied) {
+		auto skipped = skipSyscall(tid, -EPERM);
+		if (!skipped) {
+			// Cannot refuse it: kill the caller rather than let it through unseen.
+			spdlog::error("cannot deny {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
+			kill(tid, SIGKILL);
+		}
+		r.resultKnown = true;
+		r.result = -EPERM;
+		sink_.onViolation(r);
+		completeRecord(r);
+		restart(tid, PTRACE_CONT);
+		return;
+	}
+	if (r.decision == Decision::Audited)
+		sink_.onViolation(r);
+	t.inCall = true;
+	t.pending = std::move(r);
+	if (t.pending.call == NetCall::Bind || t.pending.call == NetCall::Listen)
+		t.sock = std::move(sock.fd);
+	restart(tid, PTRACE_SYSCALL);
+}
+
+void Supervisor::onSyscallExit(pid_t tid)
+{
+	Tracee &t = tracee(tid);
+	if (!t.inCall) {
+		restart(tid, PTRACE_CONT);
+		return;
+	}
+	auto info = syscallInfo(tid);
+	if (info && info->op == PTRACE_SYSCALL_INFO_EXIT) {
+		t.pending.resultKnown = true;
+		t.pending.result = static_cast<long>(info->exit.rval);
+	}
+	if (t.sock) {
+		t.pending.boundAddr = localAddress(t.sock.get());
+		if (t.pending.call == NetCall::Listen)
+			t.pending.addr = t.pending.boundAddr;
+		t.sock.reset();
+	}
+	t.inCall = false;
+	completeRecord(t.pending);
+	restart(tid, PTRACE_CONT);
+}
+
+void Supervisor::completeRecord(NetRecord &r)
+{
+	sink_.onRecord(r);
+}
+
+} // namespace hg

@@ -1,0 +1,100 @@
+#pragma once
+// The supervisor: runs one command tree under ptrace + the seccomp network filter,
+// judges every trapped call, and reports records as they complete.
+// Loop: while (dispatch(nextEvent())) — one handler per ptrace event (sandbox2's
+// monitor_ptrace.cc, strace's dispatch_event()).
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "policy/allowlist.h"
+#include "seccomp/filter.h"
+#include "tracer/ptrace_ops.h"
+#include "tracer/spawn.h"
+#include "tracer/trace_event.h"
+#include "tracer/trace_record.h"
+
+namespace hg {
+
+// Receives what the supervisor sees, synchronously, on the supervisor's thread.
+class RecordSink {
+public:
+	virtual ~RecordSink() = default;
+	// A violation was judged (Audited or Denied), before the call returns: for live output.
+	virtual void onViolation(const NetRecord &) {}
+	// A record is complete (result known, or the tracee vanished mid-call).
+	virtual void onRecord(const NetRecord &r) = 0;
+};
+
+struct SupervisorOptions {
+	bool enforce = false;
+	const Allowlist *outbound = nullptr; // exceptions for outbound calls
+	const Allowlist *inbound = nullptr;  // exceptions for listen/bind (matched on the local address)
+	int timeoutSeconds = 0;              // 0: none
+};
+
+struct TraceResult {
+	pid_t rootPid = 0;
+	int exitCode = -1;      // root's exit code when it exited
+	int termSignal = 0;     // root's terminating signal
+	bool timedOut = false;
+	int interruptedBy = 0;  // SIGINT/SIGTERM received by the gate
+	uint64_t calls = 0;     // trapped calls seen
+	std::vector<ProcessRecord> processes; // in spawn order
+};
+
+class Supervisor {
+public:
+	Supervisor(SupervisorOptions opts, RecordSink &sink);
+
+	// Spawns spec under the tracer and runs until every traced process is gone. When
+	// the root exits, every descendant still alive is marked killedByGate and killed.
+	// Errors: the command could not be started (nothing ran), or ptrace failed.
+	Expected<TraceResult> run(const SpawnSpec &spec);
+
+	// Installs SIGINT/SIGTERM/SIGALRM handlers that make run() stop the tree. Call once.
+	static void installSignalHandlers();
+	// The signal (SIGINT/SIGTERM) that asked the gate to stop, or 0.
+	static int stopRequested();
+
+private:
+	struct Tracee {
+		pid_t tgid = 0;
+		bool inCall = false; // stopped at seccomp, restarted to its syscall-exit-stop
+		NetRecord pending;
+		UniqueFd sock;       // the call's socket, duplicated, for after-call checks
+	};
+
+	bool dispatch(const TraceEvent &ev);
+	void onExited(pid_t tid, int code, int sig);
+	void onNewChild(pid_t tid, int event);
+	void onExec(pid_t tid);
+	void onSeccomp(pid_t tid);
+	void onSyscallExit(pid_t tid);
+	void onUnknownTracee(pid_t tid);
+
+	Tracee &tracee(pid_t tid);
+	ProcessRecord &process(pid_t tgid, pid_t ppid);
+	void judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs);
+	void completeRecord(NetRecord &r);
+	void killTree();
+
+	SupervisorOptions opts_;
+	RecordSink &sink_;
+	BpfProgram filter_;
+	pid_t root_ = -1;
+	bool rootGone_ = false;
+	uint64_t seq_ = 0;
+	std::unordered_map<pid_t, Tracee> tracees_;
+	std::unordered_map<pid_t, size_t> procIndex_; // tgid -> index in result_.processes
+	TraceResult result_;
+};
+
+} // namespace hg
