@@ -256,6 +256,10 @@ def summarize(name, unit, size, kind, target, res):
     return row
 
 
+def plural(unit):
+    return unit + ("es" if unit.endswith("s") else "s")
+
+
 def fmt_unit(sec):
     if abs(sec) >= 1e-3:
         return f"{sec * 1e3:.2f} ms"
@@ -270,22 +274,25 @@ def fmt_mib(b):
 
 def table(rows, rss, rounds, strace):
     out = []
-    hdr = "| workload | size | bare s | gate x [min-max] | strace-seccomp x [min-max] | gate cost/unit | target | met |"
+    hdr = ("| workload | size | bare s | gate x [min-max] | strace-seccomp x [min-max] | gate cpu x "
+           "| gate cost/unit | target | met |")
     out.append(hdr)
-    out.append("|" + "---|" * 8)
+    out.append("|" + "---|" * 9)
     for r in rows:
         if r.get("failed"):
-            out.append(f"| {r['workload']} | {r['size']} {r['unit']}s | | FAILED | | | | ERROR |")
+            out.append(f"| {r['workload']} | {r['size']} {plural(r['unit'])} | | FAILED | | | | | ERROR |")
             continue
         g, s = r.get("gate"), r.get("strace")
         gx = f"{g['ratio']:.2f}x [{g['min']:.2f}-{g['max']:.2f}]" if g else "n/a"
         sx = f"{s['ratio']:.2f}x [{s['min']:.2f}-{s['max']:.2f}]" if s else "n/a"
         unit = f"{fmt_unit(g['per_unit_s'])}/{r['unit']}" if g else ""
         met = {True: "yes", False: "NO", None: "n/a"}[r["met"]]
-        out.append(f"| {r['workload']} | {r['size']} {r['unit']}s | {r['bare_s']:.2f} | {gx} | {sx} | {unit} "
+        cpu = f"{g['cpu_ratio']:.2f}x" if g and g["cpu_ratio"] else "n/a"
+        out.append(f"| {r['workload']} | {r['size']} {plural(r['unit'])} | {r['bare_s']:.2f} | {gx} | {sx} | {cpu} | {unit} "
                    f"| {r.get('target_text', '')} | {met} |")
     out.append("")
-    out.append(f"Ratios: median over {rounds} interleaved rounds of supervised/bare wall time of the same round.")
+    out.append(f"Ratios: median over {rounds} interleaved rounds of supervised/bare wall time of the same round; "
+               "cpu x: the same for user+sys time of the whole tree (wait4).")
     out.append("")
     out.append("| supervisor peak RSS (VmHWM at exit) | " + " | ".join(r["workload"] for r in rows) + " | "
                + f"{rss['n']} processes alive |")
@@ -363,7 +370,7 @@ def main():
             if only and name not in only:
                 continue
             n = max(1, int(size * scale))
-            log(f"{name}: {n} {unit}s")
+            log(f"{name}: {n} {plural(unit)}")
             res = bench_workload(name, mk(bindir, srcdir, n), vs, rounds, tmp, OK_STATUS.get(name, (0,)))
             if res["failed"]:
                 failed = True
