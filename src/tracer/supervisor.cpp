@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -276,7 +277,31 @@ void Supervisor::onExited(pid_t tid, int code, int sig)
 		result_.exitCode = code;
 		result_.termSignal = sig;
 		gRootPid = 0;
+		scanLeftovers();
 		killTree();
+	}
+}
+
+void Supervisor::scanLeftovers()
+{
+	std::vector<ProcSocket> table;
+	bool haveTable = false;
+	for (auto &[tid, t] : tracees_) {
+		if (t.tgid != tid)
+			continue;
+		auto inodes = socketInodes(tid);
+		if (inodes.empty())
+			continue;
+		if (!haveTable) {
+			table = readProcNet(tid);
+			haveTable = true;
+		}
+		auto p = procIndex_.find(tid);
+		std::string exe = p != procIndex_.end() ? result_.processes[p->second].exe : "";
+		for (const ProcSocket &s : table) {
+			if (std::find(inodes.begin(), inodes.end(), s.inode) != inodes.end())
+				result_.leftSockets.push_back({tid, exe, s});
+		}
 	}
 }
 

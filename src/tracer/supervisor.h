@@ -16,6 +16,7 @@
 #include "base/unique_fd.h"
 #include "policy/allowlist.h"
 #include "seccomp/filter.h"
+#include "tracer/proc_sockets.h"
 #include "tracer/ptrace_ops.h"
 #include "tracer/spawn.h"
 #include "tracer/trace_event.h"
@@ -48,6 +49,14 @@ struct TraceResult {
 	int interruptedBy = 0;  // SIGINT/SIGTERM received by the gate
 	uint64_t calls = 0;     // trapped calls seen
 	std::vector<ProcessRecord> processes; // in spawn order
+	// Inet sockets still open in processes left alive when the root exited (scanned
+	// just before the gate killed them), with the owner's pid and executable.
+	struct LeftSocket {
+		pid_t pid = 0;
+		std::string exe;
+		ProcSocket sock;
+	};
+	std::vector<LeftSocket> leftSockets;
 };
 
 class Supervisor {
@@ -84,6 +93,7 @@ private:
 	ProcessRecord &process(pid_t tgid, pid_t ppid);
 	void judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs);
 	void completeRecord(NetRecord &r);
+	void scanLeftovers();
 	void killTree();
 
 	SupervisorOptions opts_;
