@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hg {
 
@@ -44,6 +45,14 @@ struct Endpoint {
 	// AF_PACKET
 	uint16_t pktProtocol = 0; // host byte order
 	int pktIfindex = 0;
+	uint16_t pktHatype = 0;   // ARPHRD_*
+	uint8_t pktPkttype = 0;   // PACKET_*
+	uint8_t pktHalen = 0;     // as the caller wrote it (may exceed the 8 bytes of pktAddr)
+	std::array<uint8_t, 8> pktAddr{};
+
+	// Families without a decoder of their own: the bytes after sa_family (sa_data),
+	// bounded by addrlen, so the address can still be printed as strace does.
+	std::vector<uint8_t> rawData;
 
 	// Short text for reports and matching: "203.0.113.1", "2001:db8::1" (mapped
 	// addresses print as IPv4), "/run/x.sock", "@abstract", "(unnamed)",
@@ -65,6 +74,9 @@ struct SocketInfo {
 
 // "AF_INET", "AF_INET6", "AF_UNIX", "AF_NETLINK", "AF_PACKET", "AF_VSOCK", ..., "AF_40" for unknown.
 std::string familyName(int family);
+
+// The AF_* name of a family Linux defines, or nullptr for a number it does not.
+const char *knownFamilyName(int family);
 
 // Protocol label for reports: "tcp", "udp", "raw", "icmp", "icmpv6", "sctp", "mptcp",
 // "packet", "unix-stream", "unix-dgram", "unix-seqpacket", "netlink", or "unknown".

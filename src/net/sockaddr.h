@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "net/endpoint.h"
 
@@ -30,5 +31,9 @@ Endpoint undecodableEndpoint(uint32_t addrlen, std::string reason);
 //   {sa_family=AF_VSOCK, sa_data=...}   NULL (Absent)   0x7ffd1234 (Undecodable: the raw pointer)
 // `pointer` is the tracee address, used only for the Absent/Undecodable spellings.
 std::string straceSockaddr(const Endpoint &ep, uint64_t pointer);
+
+// Bytes as strace quotes them, without the surrounding quotes: printable ASCII as is,
+// \" \\ \n \t etc. escaped, anything else in octal (\0, \377).
+std::string escapeBytes(std::string_view bytes);
 
 } // namespace hg
