@@ -20,6 +20,9 @@
 //   thread SCENARIO...                  SCENARIO runs on a second pthread
 //   fork-exec SCENARIO...               child execs netprobe SCENARIO... (fork + execv)
 //   vfork-exec SCENARIO...              same with vfork
+//   orphan SECONDS SCENARIO...          grandchild (double fork + setsid) runs SCENARIO, tells the
+//                                       parent (which then exits at once) and lives SECONDS more
+//   sleep SECONDS                       sleeps, for --timeout
 //   clean                               file I/O only, exit 0
 //   touch FILE                          creates FILE (lets a test prove the command ran or not)
 //   fail                                exit 7
@@ -379,6 +382,59 @@ static void doubleFork(int argc, char **argv)
 	printf("netprobe pid=%d op=double-fork result=done\n", getpid());
 }
 
+static unsigned parseSeconds(const char *text)
+{
+	char *end = NULL;
+	long v = strtol(text, &end, 10);
+	if (*text == '\0' || *end != '\0' || v < 0 || v > 300)
+		usage();
+	return (unsigned)v;
+}
+
+static void sleepFor(unsigned seconds)
+{
+	alarm(seconds + 30);
+	struct timespec ts = {.tv_sec = seconds, .tv_nsec = 0};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+	}
+}
+
+// A daemon-like leftover: outlives the root process, which only waits until it has made its
+// network call. The gate must record the call and must not wait for the leftover.
+static void orphan(unsigned seconds, int argc, char **argv)
+{
+	int pipeFds[2];
+	if (pipe2(pipeFds, O_CLOEXEC) < 0)
+		die("pipe");
+	fflush(stdout);
+	pid_t mid = fork();
+	if (mid < 0)
+		die("fork");
+	if (mid == 0) {
+		pid_t grand = fork();
+		if (grand < 0)
+			_exit(101);
+		if (grand > 0)
+			_exit(0);
+		setsid();
+		close(pipeFds[0]);
+		printf("netprobe pid=%d op=orphan seconds=%u\n", getpid(), seconds);
+		run(argc, argv);
+		fflush(stdout);
+		if (write(pipeFds[1], "x", 1) != 1)
+			_exit(103);
+		close(pipeFds[1]);
+		sleepFor(seconds);
+		_exit(0);
+	}
+	close(pipeFds[1]);
+	boundedWait(mid, 5000);
+	struct pollfd pfd = {.fd = pipeFds[0], .events = POLLIN};
+	int n = poll(&pfd, 1, 10000);
+	printf("netprobe pid=%d op=orphan-parent result=%s\n", getpid(), n > 0 ? "exiting" : "timeout");
+	close(pipeFds[0]);
+}
+
 struct ThreadArgs {
 	int argc;
 	char **argv;
@@ -460,6 +516,10 @@ static int run(int argc, char **argv)
 		forkExec(argc - 1, argv + 1, 0);
 	else if (!strcmp(s, "vfork-exec") && argc >= 2)
 		forkExec(argc - 1, argv + 1, 1);
+	else if (!strcmp(s, "orphan") && argc >= 3)
+		orphan(parseSeconds(argv[1]), argc - 2, argv + 2);
+	else if (!strcmp(s, "sleep") && argc == 2)
+		sleepFor(parseSeconds(argv[1]));
 	else if (!strcmp(s, "clean") && argc == 1)
 		clean();
 	else if (!strcmp(s, "touch") && argc == 2) {

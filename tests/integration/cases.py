@@ -6,7 +6,7 @@ meson test(). `cases.py NAME` runs one case inside its own network namespace;
 A case is a dict:
   gate        options before `--` (--out DIR is always added unless out=False)
   probe       netprobe arguments (the command is HG_NETPROBE + probe), or
-  command     a literal command list, or argv (the whole `exec` argument list, no `--` added)
+  command     a literal command list (or a function of a scratch dir returning one), or argv (the whole `exec` argument list, no `--` added)
   rc          expected exit code, or a set of acceptable ones
   violations  the live violation lines, exactly (each a dict of key=value fields that must
               match; `pid` is checked against the pid netprobe reported for that call, `exe`
@@ -21,6 +21,7 @@ A case is a dict:
 import os
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netns  # noqa: E402
@@ -91,13 +92,53 @@ def check_exec_child(op):
     return check
 
 
-def check_missing_command(run, failures):
-    lines = [l for l in run.stderr.splitlines() if l.strip()]
-    if len(lines) != 1:
-        failures.append(f"expected exactly one error line on stderr, got {len(lines)}")
-    elif "/nonexistent/hg-no-such-cmd" not in lines[0]:
-        failures.append("the error line does not name the missing command")
-    print(f"note: a missing command exits {run.rc}")
+def check_one_error_line(name):
+    def check(run, failures):
+        lines = [l for l in run.stderr.splitlines() if l.strip()]
+        if len(lines) != 1:
+            failures.append(f"expected exactly one error line on stderr, got {len(lines)}")
+        elif name not in lines[0]:
+            failures.append(f"the error line does not name the command {name!r}")
+    return check
+
+
+def check_fast(seconds):
+    def check(run, failures):
+        if run.elapsed > seconds:
+            failures.append(f"the gate took {run.elapsed:.1f}s (limit {seconds}s)")
+    return check
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def check_orphan(run, failures):
+    """The call of the leftover grandchild is recorded; the gate neither waits for the
+    leftover (it would live 60 s) nor leaves it running."""
+    check_fast(10)(run, failures)
+    pids = [int(p["pid"]) for p in run.probe if p.get("op") == "orphan"]
+    if not pids:
+        failures.append("netprobe did not report the orphan")
+        return
+    deadline = time.monotonic() + 2
+    while _alive(pids[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _alive(pids[0]):
+        failures.append(f"the leftover grandchild {pids[0]} is still running after the gate exited")
+        os.kill(pids[0], 9)
+
+
+def make_file(directory, name, mode):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\nexit 0\n")
+    os.chmod(path, mode)
+    return path
 
 
 def touched_nothing(run, failures, marker):
@@ -266,8 +307,24 @@ CASES = {
                                  rc=2),
     "usage-bad-port": dict(argv_touch=lambda m: ["--allow-port", "notaport", "--", netns.netprobe_bin(), "touch", m],
                            rc=2),
-    "missing-command": dict(command=["/nonexistent/hg-no-such-cmd"], rc={1, 4}, violations=[],
-                            check=check_missing_command),
+    # A command that cannot be executed is refused before anything runs: exit 2 (verdict.h:
+    # "usage, policy or command error: nothing ran"), not 1 (it never ran, so it did not fail)
+    # and not 4 (the gate itself is fine).
+    "missing-command": dict(command=["/nonexistent/hg-no-such-cmd"], rc=2, violations=[],
+                            check=check_one_error_line("/nonexistent/hg-no-such-cmd")),
+    "non-executable-command": dict(command=lambda tmp: [make_file(tmp, "not-executable", 0o644)], rc=2,
+                                   violations=[], check=check_one_error_line("not-executable")),
+    "command-not-in-path": dict(command=["hg-no-such-cmd-in-path"], rc=2, violations=[],
+                                check=check_one_error_line("hg-no-such-cmd-in-path")),
+    "command-from-path": dict(command=["true"], rc=0, violations=[]),
+
+    # --- lifetime -------------------------------------------------------------------------------
+    "timeout-kills-tree": dict(gate=["--timeout", "1"], probe=["sleep", "60"], rc=1, violations=[],
+                               check=check_fast(10)),
+    "orphan-recorded-then-killed": dict(
+        probe=["orphan", "60"] + TCP4, rc=3,
+        violations=[viol("connect", "AF_INET", "tcp", V4_443)],
+        strace=[tcp4_connect_line()], check=check_orphan),
 }
 
 
@@ -356,6 +413,8 @@ def run_case(name):
             run = netns.run_gate(case["argv"], None, out=False)
         else:
             command = case.get("command") or [netns.netprobe_bin()] + case["probe"]
+            if callable(command):
+                command = command(tmp)
             run = netns.run_gate(case.get("gate", []), command)
         check_run(case, run, failures)
         if "argv_touch" in case:

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 SKIP = 77  # meson: test skipped
 _MARK = "HG_TEST_NETNS_OUTER"  # inode of the namespace we left, set by the re-exec
@@ -103,8 +104,9 @@ def _kv(line):
 class Run:
     """One gate run: exit code, output, parsed live violations, strace.txt, probe reports."""
 
-    def __init__(self, argv, proc, strace_text):
+    def __init__(self, argv, proc, strace_text, elapsed):
         self.argv = argv
+        self.elapsed = elapsed
         self.rc = proc.returncode
         self.stdout = proc.stdout
         self.stderr = proc.stderr
@@ -124,7 +126,7 @@ class Run:
 
     def diagnostics(self):
         strace = "<no strace.txt>" if self.strace_text is None else self.strace_text
-        return (f"--- command: {' '.join(self.argv)}\n--- exit code: {self.rc}\n"
+        return (f"--- command: {' '.join(self.argv)}\n--- exit code: {self.rc} after {self.elapsed:.1f}s\n"
                 f"--- stdout:\n{self.stdout}--- stderr:\n{self.stderr}--- strace.txt:\n{strace}\n---")
 
 
@@ -138,6 +140,7 @@ def run_gate(gate_args, command, out=True, timeout=25):
             argv += ["--out", outdir]
         if command is not None:
             argv += ["--"] + list(command)
+        start = time.monotonic()
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                                   stdin=subprocess.DEVNULL, cwd=tmp)
@@ -147,9 +150,10 @@ def run_gate(gate_args, command, out=True, timeout=25):
                 stdout = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
                 stderr = (e.stderr or b"").decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
             proc = P()
+        elapsed = time.monotonic() - start
         strace_path = os.path.join(outdir, "strace.txt")
         strace_text = None
         if os.path.exists(strace_path):
             with open(strace_path, errors="replace") as f:
                 strace_text = f.read()
-        return Run(argv, proc, strace_text)
+        return Run(argv, proc, strace_text, elapsed)
