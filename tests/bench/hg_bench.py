@@ -72,6 +72,19 @@ class Run:
         self.wall, self.cpu, self.status, self.maxrss, self.hwm = wall, cpu, status, maxrss, hwm
 
 
+_current = [0]  # process group of the run in progress (each run gets its own)
+
+
+def _on_interrupt(sig, _frame):
+    """Kills the whole tree of the run in progress, then exits: no stray workloads."""
+    if _current[0] > 0:
+        try:
+            os.killpg(_current[0], signal.SIGKILL)
+        except OSError:
+            pass
+    sys.exit(128 + sig)
+
+
 def exit_code(status):
     if os.WIFEXITED(status):
         return os.WEXITSTATUS(status)
@@ -88,8 +101,11 @@ def timed_run(argv, stderr_path):
         pid = os.posix_spawn(argv[0], argv, os.environ,
                              file_actions=[(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
                                            (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
-                                           (os.POSIX_SPAWN_DUP2, err, 2)])
+                                           (os.POSIX_SPAWN_DUP2, err, 2)],
+                             setpgroup=0)
+        _current[0] = pid
         _, status, ru = os.wait4(pid, 0)
+        _current[0] = 0
         wall = time.perf_counter() - t0
     finally:
         os.close(err)
@@ -135,6 +151,7 @@ def peak_rss_at_exit(argv, stderr_path):
     pid = os.fork()
     if pid == 0:  # child: no Python-level cleanup, only async-signal-safe work until exec
         try:
+            os.setpgid(0, 0)
             os.close(rfd)
             null = os.open("/dev/null", os.O_RDWR)
             err = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -148,6 +165,7 @@ def peak_rss_at_exit(argv, stderr_path):
         finally:
             os._exit(127)
     os.close(wfd)
+    _current[0] = pid
     traced = os.read(rfd, 1) == b"T"
     os.close(rfd)
     t0 = time.perf_counter()
@@ -174,6 +192,7 @@ def peak_rss_at_exit(argv, stderr_path):
                 break
             hwm = read_hwm(pid) or hwm
             time.sleep(0.002)
+    _current[0] = 0
     wall = time.perf_counter() - t0
     return Run(wall, 0.0, exit_code(status), 0, hwm)
 
@@ -348,6 +367,8 @@ def main():
     ap.add_argument("--scale", type=float, default=None)
     ap.add_argument("--json", default=os.environ.get("HG_BENCH_JSON"), help="also write the results here")
     a = ap.parse_args()
+    signal.signal(signal.SIGTERM, _on_interrupt)
+    signal.signal(signal.SIGINT, _on_interrupt)
 
     gate = os.path.abspath(a.gate)
     bindir, srcdir = os.path.abspath(a.bindir), os.path.abspath(a.srcdir)
