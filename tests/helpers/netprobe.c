@@ -13,6 +13,10 @@
 //   listen4 PORT | listen6 PORT         bind to the wildcard address, listen(fd, 16)
 //   bind-udp4 PORT                      bind a UDP socket to 127.0.0.1:PORT
 //   sendmsg4 ADDR PORT | sendmmsg4 ADDR PORT   UDP sendmsg / sendmmsg (2 messages) with an address
+//   udp-connect-send ADDR PORT          datagram connect, then send() with no address
+//   bad-fd ADDR PORT                    connect(999, ADDR): fails harmlessly with EBADF
+//   bad-pointer                         connect(tcp socket, (void *)1, 16): EFAULT, undecodable
+//   short-addrlen ADDR PORT             connect(tcp socket, ADDR, 4): EINVAL, truncated address
 //   unix-connect                        AF_UNIX listener on a path in a temp dir and an abstract one,
 //                                       connects to both
 //   double-fork SCENARIO...             grandchild (double fork + setsid) runs SCENARIO; the parent
@@ -36,6 +40,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +205,43 @@ static void udpConnect(const char *addr, const char *port)
 	int fd = mustSocket(ss.ss_family, SOCK_DGRAM);
 	int ret = connect(fd, (struct sockaddr *)&ss, len);
 	report("connect", ss.ss_family, "udp", text, ret, errno);
+	close(fd);
+}
+
+static void udpConnectSend(const char *addr, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = parseAddr(addr, port, 0, &ss);
+	char text[80];
+	formatAddr(&ss, text, sizeof(text));
+	int fd = mustSocket(ss.ss_family, SOCK_DGRAM);
+	int ret = connect(fd, (struct sockaddr *)&ss, len);
+	report("connect", ss.ss_family, "udp", text, ret, errno);
+	long sent = send(fd, "probe", 5, MSG_DONTWAIT);
+	report("send", ss.ss_family, "udp", "-", sent, errno);
+	close(fd);
+}
+
+// Calls that fail harmlessly in the kernel (bubblewrap's try-syscall.c): the gate must still
+// decode what it can, judge them, and report the kernel's error.
+static void badConnect(const char *kind, const char *addr, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(struct sockaddr_in);
+	char text[80] = "-";
+	if (addr) {
+		len = parseAddr(addr, port, AF_INET, &ss);
+		formatAddr(&ss, text, sizeof(text));
+	}
+	int fd = mustSocket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+	int ret;
+	if (!strcmp(kind, "bad-fd"))
+		ret = connect(999, (struct sockaddr *)&ss, len);
+	else if (!strcmp(kind, "bad-pointer"))
+		ret = connect(fd, (const struct sockaddr *)(uintptr_t)1, len);
+	else
+		ret = connect(fd, (struct sockaddr *)&ss, 4);
+	report("connect", AF_INET, "tcp", text, ret, errno);
 	close(fd);
 }
 
@@ -496,6 +538,12 @@ static int run(int argc, char **argv)
 		udpSendto(AF_INET6, argv[1], argv[2]);
 	else if (!strcmp(s, "udp-connect") && argc == 3)
 		udpConnect(argv[1], argv[2]);
+	else if (!strcmp(s, "udp-connect-send") && argc == 3)
+		udpConnectSend(argv[1], argv[2]);
+	else if ((!strcmp(s, "bad-fd") || !strcmp(s, "short-addrlen")) && argc == 3)
+		badConnect(s, argv[1], argv[2]);
+	else if (!strcmp(s, "bad-pointer") && argc == 1)
+		badConnect(s, NULL, NULL);
 	else if (!strcmp(s, "sendmsg4") && argc == 3)
 		udpSendmsg(argv[1], argv[2], 0);
 	else if (!strcmp(s, "sendmmsg4") && argc == 3)

@@ -31,7 +31,9 @@ NET_CALLS = ("connect", "bind", "listen", "sendto", "sendmsg", "sendmmsg")
 
 
 def viol(syscall, family, proto, addr=None, decision="audited", **extra):
-    v = dict(syscall=syscall, family=family, proto=proto, decision=decision, **extra)
+    v = dict(syscall=syscall, family=family, decision=decision, **extra)
+    if proto is not None:
+        v["proto"] = proto
     if addr is not None:
         v["addr"] = addr
     return v
@@ -196,6 +198,24 @@ CASES = {
         violations=[viol("sendmmsg", "AF_INET", "udp", f"{V4}:53")],
         strace=[{"call": "sendmmsg", "addr": f"{V4}:53", "has": [f'inet_addr("{V4}")']}]),
 
+    # --- calls that fail harmlessly in the kernel: judged all the same ---------------------------
+    "bad-fd-connect": dict(  # no socket behind fd 999: the inet address decides
+        probe=["bad-fd", V4, "443"], rc=3,
+        violations=[viol("connect", "AF_INET", None, V4_443)],
+        strace=[{"call": "connect", "has": ["999", f'inet_addr("{V4}")'], "result": "-1 EBADF"}]),
+    "bad-pointer-connect": dict(  # undecodable address: a violation, never silent
+        probe=["bad-pointer"], rc=3,
+        violations=[viol("connect", "AF_INET", "tcp", "undecodable")],
+        strace=[{"call": "connect", "has": ["0x1"], "result": "-1 EFAULT"}]),
+    "short-addrlen-connect": dict(
+        probe=["short-addrlen", V4, "443"], rc=3,
+        violations=[viol("connect", "AF_INET", "tcp")],
+        strace=[{"call": "connect", "has": [", 4"], "result": "-1 EINVAL"}]),
+    "enforce-bad-pointer": dict(
+        gate=["--enforce"], probe=["bad-pointer"], rc=3,
+        violations=[viol("connect", "AF_INET", "tcp", "undecodable", decision="denied")],
+        strace=[{"call": "connect", "has": ["0x1"], "result": "-1 EPERM"}], probe_out=["errno=EPERM"]),
+
     # --- inbound ------------------------------------------------------------------------------
     "listen4-audit": dict(
         probe=["listen4", "0"], rc=3,
@@ -238,6 +258,8 @@ CASES = {
         probe=["udp-connect", "127.0.0.1", "53"], rc=0, violations=[],
         strace=[{"call": "connect", "addr": "127.0.0.1:53",
                  "has": ["sa_family=AF_INET", 'inet_addr("127.0.0.1")']}]),
+    "udp-connect-send-loopback": dict(  # the send on the connected socket has no address: not judged again
+        probe=["udp-connect-send", "127.0.0.1", "53"], rc=0, violations=[], probe_out=["op=send", "ret=5"]),
     "clean-command": dict(probe=["clean"], rc=0, violations=[], no_net_calls=True,
                           probe_out=["op=clean result=ok"]),
     "failing-command": dict(probe=["fail"], rc=1, violations=[], probe_out=["op=fail"]),
