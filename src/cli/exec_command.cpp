@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "cli/live_printer.h"
+#include "cli/step_sink.h"
 #include "cli/verdict.h"
 #include "evidence/atomic_file.h"
 #include "evidence/strace_log.h"
@@ -15,87 +15,6 @@
 namespace hg {
 
 namespace {
-
-// Streams strace.txt to a hidden partial file in the evidence folder; publish() renames
-// it into place, so a crash leaves a partial file, never half of strace.txt.
-class StraceStream {
-public:
-	Expected<void> open(const std::string &dir)
-	{
-		final_ = dir + "/strace.txt";
-		partial_ = dir + "/.strace.txt.partial";
-		file_ = fopen(partial_.c_str(), "we");
-		if (!file_)
-			return Error::fromErrno("cannot write " + partial_);
-		return {};
-	}
-	void write(const NetRecord &r)
-	{
-		if (!file_)
-			return;
-		std::string line = straceLine(r);
-		line += '\n';
-		fwrite(line.data(), 1, line.size(), file_);
-	}
-	Expected<void> publish()
-	{
-		if (!file_)
-			return {};
-		bool ok = fflush(file_) == 0 && fsync(fileno(file_)) == 0;
-		fclose(file_);
-		file_ = nullptr;
-		if (!ok)
-			return Error::fromErrno("cannot write " + partial_);
-		return publishFile(partial_, final_);
-	}
-	~StraceStream()
-	{
-		if (file_)
-			fclose(file_);
-	}
-
-private:
-	FILE *file_ = nullptr;
-	std::string partial_, final_;
-};
-
-class ExecSink final : public RecordSink {
-public:
-	ExecSink(bool quiet, StraceStream &strace) : quiet_(quiet), colour_(isatty(2)), strace_(strace) {}
-
-	void onViolation(const NetRecord &r) override
-	{
-		if (quiet_)
-			return;
-		std::string line = violationLine(r, "exec", colour_) + "\n";
-		(void)!::write(2, line.data(), line.size());
-	}
-	void onRecord(const NetRecord &r) override
-	{
-		strace_.write(r);
-		switch (r.decision) {
-		case Decision::Audited:
-			audited++;
-			break;
-		case Decision::Denied:
-			denied++;
-			break;
-		case Decision::Allowed:
-			allowed++;
-			break;
-		case Decision::Logged:
-			logged++;
-			break;
-		}
-	}
-
-	uint64_t audited = 0, denied = 0, allowed = 0, logged = 0;
-
-private:
-	bool quiet_;
-	bool colour_;
-	StraceStream &strace_;
-};
 
 void err(const std::string &msg)
 {
@@ -160,14 +79,14 @@ int runExec(const ExecOptions &opts)
 			err("--out " + opts.out + ": " + made.error().message + " (choose a writable folder)");
 			return kExitUsage;
 		}
-		auto opened = strace.open(opts.out);
+		auto opened = strace.open(opts.out + "/.strace.txt.partial", opts.out + "/strace.txt");
 		if (!opened) {
 			err(opened.error().message + " (choose a writable folder for --out)");
 			return kExitUsage;
 		}
 	}
 
-	ExecSink sink(opts.quiet, strace);
+	StepSink sink("exec", opts.quiet, strace);
 	SupervisorOptions so;
 	so.enforce = opts.enforce;
 	so.outbound = &outbound;

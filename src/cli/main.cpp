@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/exec_command.h"
+#include "cli/run_command.h"
 #include "cli/verdict.h"
 #include "config.h"
 
@@ -28,6 +29,24 @@ int main(int argc, char **argv)
 	exec->add_option("command", ex.command, "The command to run, after --")->required()->expected(-1);
 	exec->positionals_at_end();
 
+	hg::RunOptions rn;
+	bool runAudit = false, runEnforce = false;
+	CLI::App *run = app.add_subcommand("run", "Run the steps of a policy file under the tracer and write the evidence folder");
+	run->add_option("--policy", rn.policy, std::string("Policy file (default ") + "docs/ci/HERMETIC_CI_POLICY.yml)")->type_name("FILE");
+	run->add_option("--step", rn.steps, "Run only this step (repeatable; default: every step, in file order)")->type_name("ID");
+	run->add_option("--out", rn.out, "Evidence folder (default artifacts/governance/hermetic-ci/<sha>/)")->type_name("DIR");
+	run->add_option("--sha", rn.sha, "Commit under test (default GITHUB_SHA, CI_COMMIT_SHA, then git rev-parse HEAD)");
+	auto *auditFlag = run->add_flag("--audit", runAudit, "Record violations and let them proceed (overrides the policy's mode)");
+	run->add_flag("--enforce", runEnforce, "Refuse violations with EPERM (overrides the policy's mode)")->excludes(auditFlag);
+	run->add_flag("--strict", rn.strict, "Refuse to run without the native tracer");
+	run->add_flag("--quiet,-q", rn.quiet, "Print nothing but errors");
+
+	std::string validatePolicy;
+	bool validateQuiet = false;
+	CLI::App *validate = app.add_subcommand("validate", "Check a policy file and exit (0 valid, 2 invalid)");
+	validate->add_option("--policy", validatePolicy, "Policy file (default docs/ci/HERMETIC_CI_POLICY.yml)")->type_name("FILE");
+	validate->add_flag("--quiet,-q", validateQuiet, "Print nothing when the policy is valid");
+
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::CallForHelp &e) {
@@ -43,5 +62,14 @@ int main(int argc, char **argv)
 
 	if (exec->parsed())
 		return hg::runExec(ex);
+	if (run->parsed()) {
+		if (runAudit)
+			rn.enforce = false;
+		if (runEnforce)
+			rn.enforce = true;
+		return hg::runRun(rn);
+	}
+	if (validate->parsed())
+		return hg::runValidate(validatePolicy, validateQuiet);
 	return hg::kExitUsage;
 }

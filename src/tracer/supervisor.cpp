@@ -430,7 +430,7 @@ void Supervisor::onSeccomp(pid_t tid)
 	r.sock = sock.info;
 	if (r.call == NetCall::Listen) {
 		r.boundAddr = localAddress(sock.fd.get());
-		r.addr = r.boundAddr;
+		r.addr = reportedListenAddress(t.tgid, r.fd, r.boundAddr);
 	}
 
 	judge(r, sock, d.addrs);
@@ -471,14 +471,31 @@ void Supervisor::onSyscallExit(pid_t tid)
 		t.pending.result = static_cast<long>(info->exit.rval);
 	}
 	if (t.sock) {
-		t.pending.boundAddr = localAddress(t.sock.get());
-		if (t.pending.call == NetCall::Listen)
-			t.pending.addr = t.pending.boundAddr;
+		NetRecord &p = t.pending;
+		p.boundAddr = localAddress(t.sock.get());
+		if (p.call == NetCall::Listen)
+			p.addr = reportedListenAddress(t.tgid, p.fd, p.boundAddr);
+		else if (p.resultKnown && p.result == 0 && p.addr.isIp)
+			requestedPort_[{t.tgid, p.fd}] = p.addr.port;
 		t.sock.reset();
 	}
 	t.inCall = false;
 	completeRecord(t.pending);
 	restart(tid, PTRACE_CONT);
+}
+
+Endpoint Supervisor::reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const
+{
+	// A port the kernel picked (bind to port 0, or listen() on an unbound socket) differs
+	// from run to run; the record says 0 so reports stay comparable. The real port is
+	// in boundAddr (ss_listen.txt).
+	Endpoint ep = bound;
+	if (!ep.isIp || ep.port == 0)
+		return ep;
+	auto it = requestedPort_.find({tgid, fd});
+	if (it == requestedPort_.end() || it->second != ep.port)
+		ep.port = 0;
+	return ep;
 }
 
 void Supervisor::completeRecord(NetRecord &r)

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -95,6 +96,7 @@ private:
 	void completeRecord(NetRecord &r);
 	void scanLeftovers();
 	void killTree();
+	Endpoint reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const;
 
 	SupervisorOptions opts_;
 	RecordSink &sink_;
@@ -104,6 +106,7 @@ private:
 	uint64_t seq_ = 0;
 	std::unordered_map<pid_t, Tracee> tracees_;
 	std::unordered_map<pid_t, size_t> procIndex_; // tgid -> index in result_.processes
+	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_; // (tgid, fd) -> port an explicit bind() asked for
 	TraceResult result_;
 };
 

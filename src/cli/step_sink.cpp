@@ -1,0 +1,82 @@
+#include "cli/step_sink.h"
+
+#include <unistd.h>
+
+#include "cli/live_printer.h"
+#include "evidence/atomic_file.h"
+#include "evidence/strace_log.h"
+
+namespace hg {
+
+StraceStream::~StraceStream()
+{
+	if (file_)
+		fclose(file_);
+}
+
+Expected<void> StraceStream::open(const std::string &partialPath, const std::string &finalPath)
+{
+	partial_ = partialPath;
+	final_ = finalPath;
+	file_ = fopen(partial_.c_str(), "we");
+	if (!file_)
+		return Error::fromErrno("cannot write " + partial_);
+	return {};
+}
+
+void StraceStream::write(const NetRecord &r)
+{
+	if (!file_)
+		return;
+	std::string line = straceLine(r);
+	line += '\n';
+	if (fwrite(line.data(), 1, line.size(), file_) != line.size())
+		failed_ = true;
+}
+
+Expected<void> StraceStream::publish()
+{
+	if (!file_)
+		return {};
+	bool ok = !failed_ && fflush(file_) == 0 && fsync(fileno(file_)) == 0;
+	fclose(file_);
+	file_ = nullptr;
+	if (!ok)
+		return Error::fromErrno("cannot write " + partial_);
+	return publishFile(partial_, final_);
+}
+
+StepSink::StepSink(std::string step, bool quiet, StraceStream &strace)
+	: step_(std::move(step)), quiet_(quiet), colour_(isatty(2)), strace_(strace)
+{
+}
+
+void StepSink::onViolation(const NetRecord &r)
+{
+	if (quiet_)
+		return;
+	std::string line = violationLine(r, step_, colour_) + "\n";
+	(void)!::write(2, line.data(), line.size());
+}
+
+void StepSink::onRecord(const NetRecord &r)
+{
+	strace_.write(r);
+	switch (r.decision) {
+	case Decision::Audited:
+		audited++;
+		break;
+	case Decision::Denied:
+		denied++;
+		break;
+	case Decision::Allowed:
+		allowed++;
+		break;
+	case Decision::Logged:
+		logged++;
+		return;
+	}
+	kept.push_back(r);
+}
+
+} // namespace hg

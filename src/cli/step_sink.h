@@ -1,0 +1,51 @@
+#pragma once
+// The RecordSink of one step: live violation lines, strace.txt streamed to disk as
+// calls complete (so a long step costs no memory per logged call), counters, and the
+// non-logged records the report needs.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "tracer/supervisor.h"
+
+namespace hg {
+
+// Streams strace.txt lines into a partial file; publish() renames it to its final name.
+class StraceStream {
+public:
+	StraceStream() = default;
+	StraceStream(const StraceStream &) = delete;
+	StraceStream &operator=(const StraceStream &) = delete;
+	~StraceStream();
+
+	Expected<void> open(const std::string &partialPath, const std::string &finalPath);
+	void write(const NetRecord &r);
+	// fsync + rename into place. No-op when never opened.
+	Expected<void> publish();
+
+private:
+	FILE *file_ = nullptr;
+	bool failed_ = false;
+	std::string partial_, final_;
+};
+
+class StepSink final : public RecordSink {
+public:
+	StepSink(std::string step, bool quiet, StraceStream &strace);
+
+	void onViolation(const NetRecord &r) override;
+	void onRecord(const NetRecord &r) override;
+
+	uint64_t audited = 0, denied = 0, allowed = 0, logged = 0;
+	std::vector<NetRecord> kept; // every record that is not Decision::Logged
+
+private:
+	std::string step_;
+	bool quiet_;
+	bool colour_;
+	StraceStream &strace_;
+};
+
+} // namespace hg
