@@ -60,8 +60,18 @@ int main(int argc, char **argv)
 		return hg::kExitUsage;
 	}
 
-	if (exec->parsed())
+	if (exec->parsed()) {
+		// The command must follow "--", so an option meant for the gate can never be
+		// passed to the command by mistake (or the other way round).
+		bool dashdash = false;
+		for (int i = 1; i < argc; i++)
+			dashdash = dashdash || std::string(argv[i]) == "--";
+		if (!dashdash) {
+			std::fprintf(stderr, "hermetic-gate: error: put the command after -- (hermetic-gate exec [OPTIONS] -- CMD [ARG...])\n");
+			return hg::kExitUsage;
+		}
 		return hg::runExec(ex);
+	}
 	if (run->parsed()) {
 		if (runAudit)
 			rn.enforce = false;
