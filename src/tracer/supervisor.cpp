@@ -17,6 +17,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/unique_fd.h"
+
 #include "tracer/ptrace_ops.h"
 #include "tracer/syscall_decoder.h"
 
@@ -52,13 +54,29 @@ std::string readLink(const std::string &path)
 	return std::string(buf, static_cast<size_t>(n));
 }
 
+// argv of a process after exec, from /proc/PID/cmdline: one open and read into a
+// stack buffer (this runs once per exec; a longer cmdline is cut at the buffer).
 std::vector<std::string> readCmdline(pid_t pid)
 {
 	std::vector<std::string> argv;
-	std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-	std::string arg;
-	while (std::getline(in, arg, '\0'))
-		argv.push_back(arg);
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+	if (!fd)
+		return argv;
+	char buf[8192];
+	ssize_t n = read(fd.get(), buf, sizeof(buf));
+	if (n <= 0)
+		return argv;
+	size_t start = 0;
+	for (size_t i = 0; i < static_cast<size_t>(n); i++) {
+		if (buf[i] == '\0') {
+			argv.emplace_back(buf + start, i - start);
+			start = i + 1;
+		}
+	}
+	if (start < static_cast<size_t>(n))
+		argv.emplace_back(buf + start, static_cast<size_t>(n) - start);
 	return argv;
 }
 
