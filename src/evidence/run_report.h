@@ -1,0 +1,152 @@
+#pragma once
+// The evidence data model: what one run of the gate produced, as plain data, and the
+// pure functions that judge and summarise it (step results, violation aggregation,
+// exception usage). Nothing here touches the file system; the renderers
+// (report_json.h, report_md.h, step_log.h) turn it into text and EvidenceWriter
+// (writer.h) puts that text on disk.
+//
+// Determinism contract: report.json and report.md are rendered only from fields
+// marked "report" below. Fields marked "log only" (pids, durations) go to the per-step
+// logs, so two runs of the same policy over steps that behave the same give
+// byte-identical reports whatever their pids, timings or the order of their records.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "config.h"
+#include "net/classify.h"
+#include "policy/allowlist.h"
+#include "tracer/trace_record.h"
+
+namespace hg {
+
+inline constexpr int kEvidenceSchemaVersion = 1;
+inline constexpr const char *kToolName = "hermetic-gate";
+
+// A socket listening (or bound, for datagram sockets) in the traced tree when the
+// step ended. Rendered into ss_listen.txt only (log).
+struct Listener {
+	pid_t pid = 0;
+	std::string exe;           // owner's executable
+	std::string proto;         // "tcp", "udp", "tcp6"... as the caller names it
+	std::string local;         // "127.0.0.1:8080", "[::]:80"
+	std::string state;         // "LISTEN" (stream) or "UNCONN" (datagram)
+};
+
+// One check of the `doctor` probe (enforcement_health in report.json).
+enum class HealthStatus { Ok, Missing, Unknown };
+const char *healthStatusName(HealthStatus s); // "ok", "missing", "unknown"
+
+struct HealthCheck {
+	std::string check;  // "ptrace", "seccomp_trace", "i386_emulation", "x32", "io_uring", "user_ns", "net_ns"
+	HealthStatus status = HealthStatus::Unknown;
+	std::string detail; // one line: "kernel.yama.ptrace_scope=1", "CONFIG_X86_X32_ABI not set"
+};
+
+// Ordered by severity: a later value is worse. Overall result = the worst step.
+enum class StepResult { Pass, Failed, Error, Violation };
+const char *stepResultName(StepResult r); // "pass", "failed", "error", "violation"
+
+struct StepEvidence {
+	// report
+	std::string id;                   // names logs/<id>/: [A-Za-z0-9._-]+, not "." or ".."
+	std::vector<std::string> command; // argv of the step
+	bool started = true;              // false: the step could not be started (result "error")
+	std::string error;                // why it could not start, or why the tracer gave up on it
+	int exitCode = -1;                // root process exit code, when it exited normally
+	int signal = 0;                   // signal that killed the root process, 0 if none
+	bool timedOut = false;
+	std::vector<std::string> envRemoved;  // names of environment variables scrubbed
+	std::vector<NetRecord> records;       // every trapped call, any order
+	std::vector<ProcessRecord> processes; // every process of the tree, any order
+	std::vector<Exception> exceptions;    // the allowlist in force; NetRecord::exception indexes it
+
+	// log only
+	std::vector<Listener> listeners;
+	pid_t rootPid = 0;
+	uint64_t durationMs = 0;
+};
+
+struct RunEvidence {
+	std::string sha;               // commit under test
+	std::string policyPath;        // "" when no policy file was used (flags only)
+	std::string policySha256;      // lower-case hex of the policy file, "" with no file
+	std::string detector = "ptrace";
+	std::string kernelRelease;     // uname -r
+	std::string mode = "audit";    // "audit" | "enforce"
+	std::string toolVersion = HG_VERSION;
+	std::vector<HealthCheck> health;
+	bool complete = true;          // false: interrupted (SIGTERM, supervisor died, ...)
+	std::string incompleteReason;  // set when !complete
+	std::vector<StepEvidence> steps; // in execution order
+};
+
+// Rule: violation if any record was Audited or Denied, else error if the step could not
+// start (or has an error), else failed on a non-zero exit, a signal or a timeout, else pass.
+StepResult stepResult(const StepEvidence &step);
+
+// The worst step result; an incomplete run is at least "error" (a run that stopped
+// early cannot pass), and a run without steps that completed passes.
+StepResult overallResult(const RunEvidence &run);
+
+// One row of the violation table: records that agree on every key field.
+struct ViolationGroup {
+	Direction kind = Direction::Outbound;
+	std::string syscall;          // NetRecord::callName
+	std::string family;           // "AF_INET", ...; "unknown" when neither address nor socket tell
+	std::string protocol;         // protocolLabel(sock)
+	std::string address;          // Endpoint::address(); "" when the call carried none
+	std::optional<uint16_t> port; // set for decoded inet addresses only
+	std::string exe;
+	Decision decision = Decision::Audited;
+	uint64_t count = 0;
+	// Distinct argv of the processes that made these calls, sorted (looked up by pid
+	// in StepEvidence::processes; a pid with no ProcessRecord contributes nothing).
+	std::vector<std::vector<std::string>> argvs;
+};
+
+// The endpoint a record is about: its address argument, or for listen()/bind() with no
+// address argument the socket's local address (boundAddr).
+const Endpoint &recordEndpoint(const NetRecord &rec);
+
+// Groups the Audited/Denied records of a step by (kind, syscall, family, protocol,
+// address, port, exe, decision), sorted by those keys in that order. Independent of
+// record order and pids.
+std::vector<ViolationGroup> aggregateViolations(const StepEvidence &step);
+
+struct ExceptionHit {
+	std::string spec;   // Exception::spec
+	std::string source; // Exception::source
+	uint64_t hits = 0;  // Allowed records that matched it (0 in the unused list)
+};
+
+struct ExceptionUsage {
+	std::vector<ExceptionHit> used;   // hits > 0, in allowlist order
+	std::vector<ExceptionHit> unused; // never matched in this step, in allowlist order
+};
+
+// Counts Allowed records per exception. Fails when an Allowed record's index does not
+// name an exception of the step (a tracer bug: the report would be wrong).
+Expected<ExceptionUsage> exceptionUsage(const StepEvidence &step);
+
+// Exceptions (identified by spec and source) in force in at least one step and used in
+// none: candidates for removal. In order of first appearance.
+Expected<std::vector<ExceptionHit>> staleExceptions(const RunEvidence &run);
+
+// Checks what the renderers rely on: mode is audit|enforce, step ids are unique and
+// usable as directory names, every Allowed record names an existing exception.
+Expected<void> validateRun(const RunEvidence &run);
+
+// Error when id cannot name logs/<id>/ (empty, ".", "..", a character outside
+// [A-Za-z0-9._-], longer than 128).
+Expected<void> validateStepId(const std::string &id);
+
+// "SIGKILL" for 9, "SIG64" when the C library has no name.
+std::string signalName(int sig);
+
+} // namespace hg
