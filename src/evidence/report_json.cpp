@@ -1,0 +1,276 @@
+#include "evidence/report_json.h"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <algorithm>
+
+#include "evidence/text.h"
+
+namespace hg {
+
+namespace {
+
+using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void str(JsonWriter &w, const std::string &s)
+{
+	std::string clean = validUtf8(s);
+	w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
+}
+
+void strOrNull(JsonWriter &w, const std::string &s)
+{
+	if (s.empty())
+		w.Null();
+	else
+		str(w, s);
+}
+
+void strings(JsonWriter &w, const std::vector<std::string> &list)
+{
+	w.StartArray();
+	for (const std::string &s : list)
+		str(w, s);
+	w.EndArray();
+}
+
+void health(JsonWriter &w, const std::vector<HealthCheck> &checks)
+{
+	w.StartArray();
+	for (const HealthCheck &c : checks) {
+		w.StartObject();
+		w.Key("check");
+		str(w, c.check);
+		w.Key("status");
+		w.String(healthStatusName(c.status));
+		w.Key("detail");
+		str(w, c.detail);
+		w.EndObject();
+	}
+	w.EndArray();
+}
+
+void violations(JsonWriter &w, const std::vector<ViolationGroup> &groups)
+{
+	w.StartArray();
+	for (const ViolationGroup &g : groups) {
+		w.StartObject();
+		w.Key("kind");
+		w.String(directionName(g.kind));
+		w.Key("syscall");
+		str(w, g.syscall);
+		w.Key("family");
+		str(w, g.family);
+		w.Key("protocol");
+		str(w, g.protocol);
+		w.Key("address");
+		strOrNull(w, g.address);
+		w.Key("port");
+		if (g.port)
+			w.Uint(*g.port);
+		else
+			w.Null();
+		w.Key("executable");
+		str(w, g.exe);
+		w.Key("decision");
+		w.String(decisionName(g.decision));
+		w.Key("count");
+		w.Uint64(g.count);
+		w.Key("processes");
+		w.StartArray();
+		for (const auto &argv : g.argvs)
+			strings(w, argv);
+		w.EndArray();
+		w.EndObject();
+	}
+	w.EndArray();
+}
+
+void exceptionList(JsonWriter &w, const std::vector<ExceptionHit> &list, bool withHits)
+{
+	w.StartArray();
+	for (const ExceptionHit &hit : list) {
+		w.StartObject();
+		w.Key("spec");
+		str(w, hit.spec);
+		w.Key("source");
+		str(w, hit.source);
+		if (withHits) {
+			w.Key("hits");
+			w.Uint64(hit.hits);
+		}
+		w.EndObject();
+	}
+	w.EndArray();
+}
+
+void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
+{
+	w.StartObject();
+	w.Key("id");
+	str(w, s.id);
+	w.Key("command");
+	strings(w, s.command);
+	w.Key("result");
+	w.String(stepResultName(stepResult(s)));
+	w.Key("exit_code");
+	if (s.started && s.signal == 0 && s.exitCode >= 0)
+		w.Int(s.exitCode);
+	else
+		w.Null();
+	w.Key("signal");
+	if (s.signal != 0)
+		str(w, signalName(s.signal));
+	else
+		w.Null();
+	w.Key("timed_out");
+	w.Bool(s.timedOut);
+	w.Key("error");
+	strOrNull(w, s.error);
+	w.Key("env_removed");
+	std::vector<std::string> env = s.envRemoved;
+	std::sort(env.begin(), env.end());
+	env.erase(std::unique(env.begin(), env.end()), env.end());
+	strings(w, env);
+	w.Key("violations");
+	violations(w, aggregateViolations(s));
+	w.Key("exceptions_used");
+	exceptionList(w, usage.used, true);
+	w.Key("exceptions_unused");
+	exceptionList(w, usage.unused, false);
+	w.EndObject();
+}
+
+std::string finish(const rapidjson::StringBuffer &buf)
+{
+	std::string out(buf.GetString(), buf.GetSize());
+	out += '\n';
+	return out;
+}
+
+} // namespace
+
+Expected<std::string> renderReportJson(const RunEvidence &run)
+{
+	auto valid = validateRun(run);
+	if (!valid)
+		return valid.error();
+	auto stale = staleExceptions(run);
+	if (!stale)
+		return stale.error();
+
+	rapidjson::StringBuffer buf;
+	JsonWriter w(buf);
+	w.SetIndent(' ', 2);
+
+	w.StartObject();
+	w.Key("schema_version");
+	w.Int(kEvidenceSchemaVersion);
+	w.Key("tool");
+	w.StartObject();
+	w.Key("name");
+	w.String(kToolName);
+	w.Key("version");
+	str(w, run.toolVersion);
+	w.EndObject();
+	w.Key("sha");
+	str(w, run.sha);
+	w.Key("policy");
+	w.StartObject();
+	w.Key("path");
+	strOrNull(w, run.policyPath);
+	w.Key("sha256");
+	strOrNull(w, run.policySha256);
+	w.EndObject();
+	w.Key("detector");
+	str(w, run.detector);
+	w.Key("kernel_release");
+	str(w, run.kernelRelease);
+	w.Key("mode");
+	str(w, run.mode);
+	w.Key("result");
+	w.String(stepResultName(overallResult(run)));
+	w.Key("complete");
+	w.Bool(run.complete);
+	w.Key("incomplete_reason");
+	if (run.complete)
+		w.Null();
+	else
+		str(w, run.incompleteReason.empty() ? "unknown" : run.incompleteReason);
+	w.Key("enforcement_health");
+	health(w, run.health);
+	w.Key("steps");
+	w.StartArray();
+	for (const StepEvidence &s : run.steps) {
+		// validateRun() already proved every step's usage computes.
+		auto usage = exceptionUsage(s);
+		step(w, s, *usage);
+	}
+	w.EndArray();
+	w.Key("stale_exceptions");
+	exceptionList(w, *stale, false);
+	w.EndObject();
+
+	return finish(buf);
+}
+
+std::string renderProcessTreeJson(const StepEvidence &s)
+{
+	std::vector<const ProcessRecord *> procs;
+	for (const ProcessRecord &p : s.processes)
+		procs.push_back(&p);
+	std::stable_sort(procs.begin(), procs.end(), [](const auto *a, const auto *b) {
+		return a->spawnSeq < b->spawnSeq;
+	});
+
+	rapidjson::StringBuffer buf;
+	JsonWriter w(buf);
+	w.SetIndent(' ', 2);
+
+	w.StartObject();
+	w.Key("schema_version");
+	w.Int(kEvidenceSchemaVersion);
+	w.Key("step");
+	str(w, s.id);
+	w.Key("root_pid");
+	w.Int(s.rootPid);
+	w.Key("duration_ms");
+	w.Uint64(s.durationMs);
+	w.Key("processes");
+	w.StartArray();
+	for (const ProcessRecord *p : procs) {
+		w.StartObject();
+		w.Key("pid");
+		w.Int(p->pid);
+		w.Key("ppid");
+		w.Int(p->ppid);
+		w.Key("spawn_seq");
+		w.Uint64(p->spawnSeq);
+		w.Key("argv");
+		strings(w, p->argv);
+		w.Key("executable");
+		str(w, p->exe);
+		w.Key("exited");
+		w.Bool(p->exited);
+		w.Key("exit_code");
+		if (p->exited && p->termSignal == 0)
+			w.Int(p->exitCode);
+		else
+			w.Null();
+		w.Key("signal");
+		if (p->termSignal != 0)
+			str(w, signalName(p->termSignal));
+		else
+			w.Null();
+		w.Key("killed_by_gate");
+		w.Bool(p->killedByGate);
+		w.EndObject();
+	}
+	w.EndArray();
+	w.EndObject();
+
+	return finish(buf);
+}
+
+} // namespace hg

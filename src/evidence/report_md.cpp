@@ -1,0 +1,207 @@
+#include "evidence/report_md.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "evidence/text.h"
+
+namespace hg {
+
+namespace {
+
+// Inline code span that survives backticks in s (CommonMark: a longer fence and
+// padding spaces) and newlines (shown as \n).
+std::string code(const std::string &raw)
+{
+	std::string s;
+	for (char c : validUtf8(raw)) {
+		if (c == '\n')
+			s += "\\n";
+		else if (c == '\r')
+			s += "\\r";
+		else
+			s += c;
+	}
+	size_t longest = 0, run = 0;
+	for (char c : s) {
+		run = c == '`' ? run + 1 : 0;
+		longest = std::max(longest, run);
+	}
+	std::string fence(longest + 1, '`');
+	bool pad = longest > 0 || s.empty() || s.front() == ' ' || s.back() == ' ';
+	std::string out = fence + (pad ? " " : "") + s + (pad ? " " : "") + fence;
+	return out;
+}
+
+// Inside a table cell a pipe ends the cell even within a code span (GFM), so escape it.
+std::string cell(const std::string &s)
+{
+	std::string out;
+	for (char c : s) {
+		if (c == '|')
+			out += "\\|";
+		else
+			out += c;
+	}
+	return out;
+}
+
+std::string joinArgv(const std::vector<std::string> &argv)
+{
+	std::string out;
+	for (const std::string &arg : argv) {
+		if (!out.empty())
+			out += ' ';
+		bool quote = arg.empty() || arg.find_first_of(" \t'\"\\$`") != std::string::npos;
+		if (!quote) {
+			out += arg;
+			continue;
+		}
+		out += '\'';
+		for (char c : arg) {
+			if (c == '\'')
+				out += "'\\''";
+			else
+				out += c;
+		}
+		out += '\'';
+	}
+	return out;
+}
+
+std::string exitText(const StepEvidence &s)
+{
+	if (!s.started)
+		return "not started";
+	std::string out;
+	if (s.signal != 0)
+		out = signalName(s.signal);
+	else if (s.exitCode >= 0)
+		out = std::to_string(s.exitCode);
+	else
+		out = "unknown";
+	if (s.timedOut)
+		out += " (timed out)";
+	return out;
+}
+
+std::string endpointText(const ViolationGroup &g)
+{
+	if (g.address.empty())
+		return "(no address)";
+	if (!g.port)
+		return g.address;
+	if (g.address.find(':') != std::string::npos)
+		return "[" + g.address + "]:" + std::to_string(*g.port);
+	return g.address + ":" + std::to_string(*g.port);
+}
+
+constexpr size_t kMaxArgvShown = 5;
+
+} // namespace
+
+std::string exceptionSnippet(const ViolationGroup &g)
+{
+	// Only a decoded IP address has a port set (aggregateViolations).
+	if (g.kind != Direction::Outbound || !g.port)
+		return "";
+	std::string host = *g.port ? endpointText(g) : g.address;
+	// Quoted: "[" would start a YAML flow sequence. The placeholders are comments so
+	// the fragment loads as is; quoted values survive uncommenting ('@' cannot start a
+	// plain YAML scalar).
+	return "allow:\n"
+	       "  outbound_hosts:\n"
+	       "    - host: \"" + host + "\"\n"
+	       "      # reason: \"why this step needs it\"\n"
+	       "      # owner: \"@team-or-person\"\n"
+	       "      # expires: YYYY-MM-DD\n";
+}
+
+Expected<std::string> renderReportMd(const RunEvidence &run)
+{
+	auto valid = validateRun(run);
+	if (!valid)
+		return valid.error();
+	auto stale = staleExceptions(run);
+	if (!stale)
+		return stale.error();
+
+	std::string md;
+	md += "# hermetic-gate report: " + std::string(stepResultName(overallResult(run))) + "\n\n";
+	md += "- Commit: " + code(run.sha) + "\n";
+	md += "- Mode: " + run.mode + " (detector " + validUtf8(run.detector) + ", kernel " +
+	      code(run.kernelRelease) + ")\n";
+	if (run.policyPath.empty())
+		md += "- Policy: none (command-line exceptions only)\n";
+	else
+		md += "- Policy: " + code(run.policyPath) + " (sha256 " + code(run.policySha256) + ")\n";
+	md += "- Tool: " + std::string(kToolName) + " " + validUtf8(run.toolVersion) + "\n";
+	if (!run.complete)
+		md += "\n> **Incomplete run:** " +
+		      validUtf8(run.incompleteReason.empty() ? "unknown" : run.incompleteReason) +
+		      ". Steps that did not run are missing from this report.\n";
+
+	std::vector<std::string> unhealthy;
+	for (const HealthCheck &h : run.health)
+		if (h.status != HealthStatus::Ok)
+			unhealthy.push_back(validUtf8(h.check) + " " + healthStatusName(h.status) +
+					    (h.detail.empty() ? "" : " (" + validUtf8(h.detail) + ")"));
+	if (!unhealthy.empty()) {
+		md += "\nEnforcement health warnings:\n\n";
+		for (const std::string &u : unhealthy)
+			md += "- " + u + "\n";
+	}
+
+	md += "\n## Steps\n\n";
+	md += "| Step | Command | Result | Exit | Violations |\n";
+	md += "| --- | --- | --- | --- | ---: |\n";
+	for (const StepEvidence &s : run.steps) {
+		uint64_t count = 0;
+		for (const ViolationGroup &g : aggregateViolations(s))
+			count += g.count;
+		md += "| " + cell(code(s.id)) + " | " + cell(code(joinArgv(s.command))) + " | " +
+		      stepResultName(stepResult(s)) + " | " + cell(exitText(s)) + " | " +
+		      std::to_string(count) + " |\n";
+	}
+
+	bool anyViolation = false;
+	for (const StepEvidence &s : run.steps) {
+		for (const ViolationGroup &g : aggregateViolations(s)) {
+			if (!anyViolation)
+				md += "\n## Violations\n";
+			anyViolation = true;
+			md += "\n### " + cell(validUtf8(s.id)) + ": " + directionName(g.kind) + " " +
+			      validUtf8(g.syscall) + (g.kind == Direction::Inbound ? " on " : " to ") +
+			      code(endpointText(g)) + "\n\n";
+			md += "- " + std::string(decisionName(g.decision)) + ", " +
+			      std::to_string(g.count) + (g.count == 1 ? " call" : " calls") + ", " +
+			      validUtf8(g.protocol) + " over " + validUtf8(g.family) + "\n";
+			md += "- Executable: " + code(g.exe) + "\n";
+			for (size_t i = 0; i < g.argvs.size() && i < kMaxArgvShown; i++)
+				md += "- Process: " + code(joinArgv(g.argvs[i])) + "\n";
+			if (g.argvs.size() > kMaxArgvShown)
+				md += "- and " + std::to_string(g.argvs.size() - kMaxArgvShown) +
+				      " more processes (see report.json)\n";
+
+			std::string snippet = exceptionSnippet(g);
+			if (snippet.empty() && g.kind == Direction::Inbound)
+				md += "\nThe policy has no exceptions for inbound sockets: make the step "
+				      "stop listening or binding.\n";
+			else if (snippet.empty())
+				md += "\nNo policy exception can allow this call: remove it from the step.\n";
+			else
+				md += "\nTo allow it, add to the policy:\n\n```yaml\n" + snippet + "```\n";
+		}
+	}
+	if (!anyViolation)
+		md += "\nNo violations.\n";
+
+	if (!stale->empty()) {
+		md += "\n## Unused exceptions\n\nNever matched in this run; consider removing them:\n\n";
+		for (const ExceptionHit &hit : *stale)
+			md += "- " + code(hit.spec) + " from " + code(hit.source) + "\n";
+	}
+	return md;
+}
+
+} // namespace hg

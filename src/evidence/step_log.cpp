@@ -1,0 +1,69 @@
+#include "evidence/step_log.h"
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+
+#include "evidence/strace_log.h"
+#include "evidence/text.h"
+
+namespace hg {
+
+std::string renderStraceLog(const std::vector<NetRecord> &records)
+{
+	std::vector<const NetRecord *> sorted;
+	for (const NetRecord &rec : records)
+		sorted.push_back(&rec);
+	std::stable_sort(sorted.begin(), sorted.end(),
+			 [](const auto *a, const auto *b) { return a->seq < b->seq; });
+
+	std::string out;
+	for (const NetRecord *rec : sorted) {
+		out += straceLine(*rec);
+		if (out.empty() || out.back() != '\n')
+			out += '\n';
+	}
+	return out;
+}
+
+std::string renderSsListen(const std::vector<Listener> &listeners)
+{
+	std::vector<const Listener *> sorted;
+	for (const Listener &l : listeners)
+		sorted.push_back(&l);
+	std::sort(sorted.begin(), sorted.end(), [](const auto *a, const auto *b) {
+		return std::tie(a->proto, a->local, a->pid, a->exe) <
+		       std::tie(b->proto, b->local, b->pid, b->exe);
+	});
+
+	using Row = std::array<std::string, 5>;
+	std::vector<Row> rows;
+	rows.push_back({ "Netid", "State", "Local Address:Port", "Peer Address:Port", "Process" });
+	for (const Listener *l : sorted) {
+		// ss prints the wildcard peer in the family of the local address.
+		std::string peer = !l->local.empty() && l->local.front() == '[' ? "[::]:*" : "0.0.0.0:*";
+		std::string name = l->exe.substr(l->exe.rfind('/') + 1);
+		std::string process = "users:((\"" + validUtf8(name) + "\",pid=" +
+				      std::to_string(l->pid) + "))";
+		rows.push_back({ validUtf8(l->proto), validUtf8(l->state), validUtf8(l->local), peer,
+				 process });
+	}
+
+	std::array<size_t, 5> width{};
+	for (const Row &row : rows)
+		for (size_t i = 0; i < row.size(); i++)
+			width[i] = std::max(width[i], row[i].size());
+
+	std::string out;
+	for (const Row &row : rows) {
+		for (size_t i = 0; i < row.size(); i++) {
+			out += row[i];
+			if (i + 1 < row.size())
+				out += std::string(width[i] - row[i].size() + 2, ' ');
+		}
+		out += '\n';
+	}
+	return out;
+}
+
+} // namespace hg

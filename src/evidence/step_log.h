@@ -1,0 +1,24 @@
+#pragma once
+// Text logs of one step (logs/<id>/): strace.txt and ss_listen.txt. Logs may carry
+// pids; they are not part of the deterministic report.
+
+#include <string>
+#include <vector>
+
+#include "evidence/run_report.h"
+#include "tracer/trace_record.h"
+
+namespace hg {
+
+// strace.txt: one line per record (straceLine() of strace_log.h), in seq order, each
+// ending in '\n'. Empty when the step made no trapped call.
+std::string renderStraceLog(const std::vector<NetRecord> &records);
+
+// ss_listen.txt: the listeners in `ss -ltnup` columns
+//     Netid  State   Local Address:Port  Peer Address:Port  Process
+//     tcp    LISTEN  127.0.0.1:8080      0.0.0.0:*          users:(("python3",pid=42))
+// sorted by (proto, local, pid, exe), columns padded with spaces to the widest cell.
+// Only the header line when there are no listeners.
+std::string renderSsListen(const std::vector<Listener> &listeners);
+
+} // namespace hg
