@@ -1,5 +1,6 @@
 #include "cli/exec_command.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -67,6 +68,7 @@ int runExec(const ExecOptions &opts)
 
 	SpawnSpec spec;
 	spec.argv = opts.command;
+	spec.takeTerminal = true; // Ctrl-C and job control reach the command, not the gate
 	if (auto path = resolveCommand(spec); !path) {
 		err(path.error().message);
 		return kExitUsage;
@@ -95,6 +97,11 @@ int runExec(const ExecOptions &opts)
 	Supervisor::installSignalHandlers();
 	Supervisor sup(so, sink);
 	auto result = sup.run(spec);
+	if (isatty(0)) {
+		signal(SIGTTOU, SIG_IGN);
+		tcsetpgrp(0, getpgrp());
+		signal(SIGTTOU, SIG_DFL);
+	}
 	auto published = strace.publish();
 	if (!published)
 		err(published.error().message);

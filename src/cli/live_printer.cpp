@@ -58,6 +58,8 @@ std::string violationLine(const NetRecord &r, const std::string &step, bool colo
 	line += " decision=" + std::string(decisionName(r.decision));
 	if (r.arch != "x86_64")
 		line += " abi=" + value(r.arch);
+	if (r.cls.direction == Direction::Evasion)
+		line += " reason=" + value(r.cls.why);
 	return line;
 }
 

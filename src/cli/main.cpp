@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/doctor.h"
 #include "cli/exec_command.h"
 #include "cli/run_command.h"
 #include "cli/verdict.h"
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 	validate->add_option("--policy", validatePolicy, "Policy file (default docs/ci/HERMETIC_CI_POLICY.yml)")->type_name("FILE");
 	validate->add_flag("--quiet,-q", validateQuiet, "Print nothing when the policy is valid");
 
+	CLI::App *doctor = app.add_subcommand("doctor", "Probe what the gate can rely on here (ptrace, seccomp, ABIs, io_uring, namespaces)");
+
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::CallForHelp &e) {
@@ -79,6 +82,8 @@ int main(int argc, char **argv)
 			rn.enforce = true;
 		return hg::runRun(rn);
 	}
+	if (doctor->parsed())
+		return hg::runDoctor();
 	if (validate->parsed())
 		return hg::runValidate(validatePolicy, validateQuiet);
 	return hg::kExitUsage;

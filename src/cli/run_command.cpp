@@ -14,6 +14,7 @@
 #include <set>
 
 #include "base/unique_fd.h"
+#include "cli/doctor.h"
 #include "cli/live_printer.h"
 #include "cli/step_sink.h"
 #include "cli/verdict.h"
@@ -222,6 +223,26 @@ int runRun(const RunOptions &opts)
 	run.detector = "ptrace";
 	run.kernelRelease = kernelRelease();
 	run.mode = enforce ? "enforce" : "audit";
+	run.health = probeHealth();
+	if (!tracerUsable(run.health)) {
+		// The /proc fallback detector is issue #5; until then no tracer means no run.
+		std::string why;
+		for (const HealthCheck &c : run.health) {
+			if ((c.check == "ptrace" || c.check == "seccomp_trace") && c.status != HealthStatus::Ok)
+				why += (why.empty() ? "" : "; ") + c.check + ": " + c.detail;
+		}
+		err("the native tracer cannot run here (" + why + "); run `hermetic-gate doctor` for details");
+		return kExitInternal;
+	}
+
+	// A report that says "incomplete" is on disk from the start and after every step, so
+	// a gate that is killed or crashes leaves evidence that says so.
+	run.complete = false;
+	run.incompleteReason = "the gate stopped before the run finished";
+	if (auto early = writer->writeReport(run); !early) {
+		err(early.error().message);
+		return kExitUsage;
+	}
 
 	Supervisor::installSignalHandlers();
 	bool writeFailed = false;
@@ -313,9 +334,16 @@ int runRun(const RunOptions &opts)
 		run.steps.push_back(std::move(ev));
 		if (writeFailed)
 			break;
+		if (auto progress = writer->writeReport(run); !progress) {
+			err(progress.error().message);
+			writeFailed = true;
+			break;
+		}
 	}
 
 	int stopSig = Supervisor::stopRequested();
+	run.complete = true;
+	run.incompleteReason.clear();
 	if (stopSig) {
 		run.complete = false;
 		run.incompleteReason = "interrupted by " + signalName(stopSig) + " after " + std::to_string(run.steps.size()) +

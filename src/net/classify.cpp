@@ -139,6 +139,8 @@ const char *directionName(Direction d)
 		return "outbound";
 	case Direction::Inbound:
 		return "inbound";
+	case Direction::Evasion:
+		return "evasion";
 	}
 	return "none";
 }

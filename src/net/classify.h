@@ -26,9 +26,10 @@ enum class Direction {
 	Local,    // AF_UNIX / AF_NETLINK: local IPC, logged, never a violation
 	Outbound, // may carry data off the process towards a network destination
 	Inbound,  // opens the process to the network (listen, datagram/raw bind)
+	Evasion,  // an attempt to blind or get around the gate (untraced clone, signals to it, ...)
 };
 
-const char *directionName(Direction d); // "none", "local", "outbound", "inbound"
+const char *directionName(Direction d); // "none", "local", "outbound", "inbound", "evasion"
 
 struct Classification {
 	Direction direction = Direction::None;

@@ -1,6 +1,7 @@
 #include "seccomp/filter.h"
 
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -44,7 +45,49 @@ constexpr Rule kRules[] = {
 // One context per group of ABIs: libseccomp applies argument conditions to the
 // socketcall multiplexer's own arguments on i386, so sendto's "has an address"
 // condition must not be used there; the contexts are merged afterwards.
-Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditionalSendto)
+// A 32-bit int argument, compared on its low 32 bits (the upper half of the register
+// is not defined for int arguments).
+scmp_arg_cmp intArg(unsigned arg, int32_t value)
+{
+	return scmp_arg_cmp{arg, SCMP_CMP_MASKED_EQ, 0xffffffffu, static_cast<uint32_t>(value)};
+}
+
+Expected<void> addGuards(scmp_filter_ctx ctx, const FilterOptions &opts)
+{
+	auto nr = [](const char *name) { return seccomp_syscall_resolve_name(name); };
+	struct Guard {
+		const char *what;
+		int rc;
+	};
+	const uint32_t tamper = SCMP_ACT_TRACE(kTagTamper);
+	std::vector<Guard> guards = {
+		{"clone(CLONE_UNTRACED)", seccomp_rule_add(ctx, SCMP_ACT_TRACE(kTagUntracedClone), nr("clone"), 1,
+							   SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED))},
+		{"clone3", seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr("clone3"), 0)},
+		{"io_uring_setup", seccomp_rule_add(ctx, SCMP_ACT_TRACE(kTagIoUring), nr("io_uring_setup"), 0)},
+		{"seccomp(NEW_LISTENER)", seccomp_rule_add(ctx, SCMP_ACT_TRACE(kTagSeccompListener), nr("seccomp"), 2,
+							   SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
+							   SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+								   SECCOMP_FILTER_FLAG_NEW_LISTENER))},
+		{"pidfd_send_signal", seccomp_rule_add(ctx, SCMP_ACT_TRACE(kTagPidfdSignal), nr("pidfd_send_signal"), 0)},
+	};
+	if (opts.gatePid > 0) {
+		for (const char *call : {"kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
+					 "process_vm_writev", "process_vm_readv"})
+			guards.push_back({call, seccomp_rule_add(ctx, tamper, nr(call), 1, intArg(0, opts.gatePid))});
+		guards.push_back({"ptrace", seccomp_rule_add(ctx, tamper, nr("ptrace"), 1, intArg(1, opts.gatePid))});
+		guards.push_back({"kill(-1)", seccomp_rule_add(ctx, tamper, nr("kill"), 1, intArg(0, -1))});
+		if (opts.gatePgid > 0)
+			guards.push_back({"kill(-pgid)", seccomp_rule_add(ctx, tamper, nr("kill"), 1, intArg(0, -opts.gatePgid))});
+	}
+	for (const Guard &g : guards) {
+		if (g.rc < 0)
+			return scmpError(g.rc, std::string("seccomp_rule_add(") + g.what + ")");
+	}
+	return {};
+}
+
+Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditionalSendto, const FilterOptions &opts)
 {
 	ScmpCtx ctx(seccomp_init(SCMP_ACT_ALLOW));
 	if (!ctx)
@@ -88,17 +131,20 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 		rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTagSendto), sendtoNr, 0);
 	if (rc < 0)
 		return scmpError(rc, "seccomp_rule_add(sendto)");
+	auto guarded = addGuards(ctx.get(), opts);
+	if (!guarded)
+		return guarded.error();
 	return ctx;
 }
 
 } // namespace
 
-Expected<BpfProgram> buildNetworkFilter()
+Expected<BpfProgram> buildNetworkFilter(const FilterOptions &opts)
 {
-	auto direct = buildCtx({SCMP_ARCH_X86_64, SCMP_ARCH_X32}, true);
+	auto direct = buildCtx({SCMP_ARCH_X86_64, SCMP_ARCH_X32}, true, opts);
 	if (!direct)
 		return direct.error();
-	auto multiplexed = buildCtx({SCMP_ARCH_X86}, false);
+	auto multiplexed = buildCtx({SCMP_ARCH_X86}, false, opts);
 	if (!multiplexed)
 		return multiplexed.error();
 

@@ -8,6 +8,7 @@
 // child between fork and execve with installFilter(), which only makes system calls.
 
 #include <linux/filter.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <vector>
@@ -24,7 +25,18 @@ enum TrapTag : uint16_t {
 	kTagSendto = 4,
 	kTagSendmsg = 5,
 	kTagSendmmsg = 6,
+	kTagUntracedClone = 20, // clone() with CLONE_UNTRACED: a child the gate could not follow
+	kTagIoUring = 21,       // io_uring_setup(): network I/O that bypasses the traced syscalls
+	kTagSeccompListener = 22, // a filter with a user-notification listener could hide calls
+	kTagTamper = 23,        // a signal, ptrace or memory access aimed at the gate itself
+	kTagPidfdSignal = 24,   // pidfd_send_signal(): the target is only known from the fd
 	kTagBadArch = 100,
+};
+
+// What the filter needs to know about the gate to protect it.
+struct FilterOptions {
+	pid_t gatePid = 0;  // signals, ptrace and process_vm_* aimed at this pid trap
+	pid_t gatePgid = 0; // kill(-gatePgid) traps too
 };
 
 struct BpfProgram {
@@ -34,7 +46,11 @@ struct BpfProgram {
 // Builds the network filter. sendto is trapped only when it carries a destination
 // address (a send on a connected socket was judged at its connect), except on i386
 // where socketcall hides the arguments and every sendto traps.
-Expected<BpfProgram> buildNetworkFilter();
+// Besides the network calls it traps what could blind or bypass the gate:
+// clone(CLONE_UNTRACED), io_uring_setup, seccomp filters with a listener, and signals,
+// ptrace and process_vm_* aimed at the gate. clone3 fails with ENOSYS (its flags live in
+// memory the filter cannot read), so runtimes fall back to clone().
+Expected<BpfProgram> buildNetworkFilter(const FilterOptions &opts);
 
 // Installs prog in the calling process. Sets PR_SET_NO_NEW_PRIVS first when needed
 // (no CAP_SYS_ADMIN). Async-signal-safe: fit for a child between fork and exec.

@@ -123,6 +123,16 @@ Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filt
 	if (pid == 0) {
 		int wfd = writeEnd.get();
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_DUMPABLE, 1); // the gate is not dumpable; its tracee must be
+		// Its own process group: kill(0, ...) in the step cannot reach the gate.
+		if (spec.newProcessGroup) {
+			setpgid(0, 0);
+			if (spec.takeTerminal && isatty(0)) {
+				signal(SIGTTOU, SIG_IGN);
+				tcsetpgrp(0, getpid());
+				signal(SIGTTOU, SIG_DFL);
+			}
+		}
 		if (spec.stdinFd >= 0 && dup2(spec.stdinFd, 0) < 0)
 			childFail(wfd, errno);
 		if (spec.stdoutFd >= 0 && dup2(spec.stdoutFd, 1) < 0)

@@ -23,6 +23,8 @@ struct SpawnSpec {
 	int stdinFd = -1;                            // -1: inherit
 	int stdoutFd = -1;
 	int stderrFd = -1;
+	bool newProcessGroup = true; // the step gets its own process group
+	bool takeTerminal = false;   // and, with a terminal on stdin, becomes its foreground group
 };
 
 struct SpawnedChild {

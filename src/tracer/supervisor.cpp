@@ -15,6 +15,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <linux/audit.h>
+#include <seccomp.h>
+
 #include <spdlog/spdlog.h>
 
 #include "base/unique_fd.h"
@@ -190,13 +193,19 @@ void Supervisor::onUnknownTracee(pid_t tid)
 
 Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 {
-	auto filter = buildNetworkFilter();
+	FilterOptions fo;
+	fo.gatePid = getpid();
+	fo.gatePgid = getpgrp();
+	auto filter = buildNetworkFilter(fo);
 	if (!filter)
 		return filter.error();
 	filter_ = std::move(*filter);
 
 	// Orphans of the step re-parent to the gate instead of init, so they stay in reach.
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	// Not dumpable: a step running as the same (non-root) user cannot ptrace the gate or
+	// open its /proc/PID/mem. The child makes itself dumpable again before it is seized.
+	prctl(PR_SET_DUMPABLE, 0);
 
 	auto child = spawnTraced(spec, filter_);
 	if (!child)
@@ -417,6 +426,10 @@ void Supervisor::onSeccomp(pid_t tid)
 	for (int i = 0; i < 6; i++)
 		sc.args[i] = info->seccomp.args[i];
 	sc.tag = info->seccomp.ret_data;
+	if (sc.tag >= kTagUntracedClone && sc.tag <= kTagPidfdSignal) {
+		onGuardTrap(tid, sc);
+		return;
+	}
 	TraceeMemory mem(tid);
 	DecodedCall d = decodeCall(sc, mem);
 
@@ -474,6 +487,87 @@ void Supervisor::onSeccomp(pid_t tid)
 	if (t.pending.call == NetCall::Bind || t.pending.call == NetCall::Listen)
 		t.sock = std::move(sock.fd);
 	restart(tid, PTRACE_SYSCALL);
+}
+
+std::string Supervisor::syscallName(uint32_t arch, uint64_t nr)
+{
+	char *name = seccomp_syscall_resolve_num_arch(arch, static_cast<int>(nr));
+	std::string out = name ? name : "syscall_" + std::to_string(nr);
+	free(name);
+	return out;
+}
+
+// The pid a pidfd (or a /proc/PID directory fd) of the tracee refers to, or 0.
+static pid_t pidfdTarget(pid_t tid, int fd)
+{
+	std::string base = "/proc/" + std::to_string(tid) + "/fd";
+	std::string link = readLink(base + "/" + std::to_string(fd));
+	if (link.rfind("/proc/", 0) == 0)
+		return static_cast<pid_t>(std::atoi(link.c_str() + 6));
+	std::ifstream in("/proc/" + std::to_string(tid) + "/fdinfo/" + std::to_string(fd));
+	std::string line;
+	while (std::getline(in, line)) {
+		if (line.rfind("Pid:", 0) == 0)
+			return static_cast<pid_t>(std::atoi(line.c_str() + 4));
+	}
+	return 0;
+}
+
+void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
+{
+	Tracee &t = tracee(tid);
+	NetRecord r;
+	r.pid = t.tgid;
+	r.tid = tid;
+	r.call = NetCall::Other;
+	r.callName = syscallName(sc.auditArch, sc.nr);
+	r.nr = static_cast<long>(sc.nr);
+	r.arch = sc.auditArch == AUDIT_ARCH_I386 ? "i386" : (sc.nr & 0x40000000) ? "x32" : "x86_64";
+	r.fd = -1;
+	long ret = -EPERM;
+	switch (sc.tag) {
+	case kTagUntracedClone:
+		r.cls = {Direction::Evasion, true, "clone() with CLONE_UNTRACED would start a process the gate cannot follow"};
+		break;
+	case kTagSeccompListener:
+		r.cls = {Direction::Evasion, true, "a seccomp filter with a user-notification listener could hide calls from the gate"};
+		break;
+	case kTagIoUring:
+		// Refused with the errno runtimes (libuv, tokio, liburing users) fall back on.
+		r.cls = {Direction::None, false, "io_uring refused: its operations would bypass the traced syscalls"};
+		ret = -ENOSYS;
+		break;
+	case kTagPidfdSignal: {
+		pid_t target = pidfdTarget(tid, static_cast<int>(sc.args[0]));
+		if (target != getpid()) {
+			restart(tid, PTRACE_CONT);
+			return;
+		}
+		r.cls = {Direction::Evasion, true, "pidfd_send_signal() aimed at the gate"};
+		break;
+	}
+	default:
+		r.cls = {Direction::Evasion, true, r.callName + "() aimed at the gate (pid " + std::to_string(getpid()) + ")"};
+		break;
+	}
+	r.seq = seq_++;
+	ProcessRecord &pr = process(t.tgid, 0);
+	if (pr.exe.empty())
+		pr.exe = readLink("/proc/" + std::to_string(t.tgid) + "/exe");
+	r.exe = pr.exe;
+	r.decision = r.cls.violation ? Decision::Denied : Decision::Logged;
+	result_.calls++;
+	auto skipped = skipSyscall(tid, ret);
+	if (!skipped) {
+		spdlog::error("cannot refuse {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
+		kill(tid, SIGKILL);
+	}
+	r.resultKnown = true;
+	r.result = ret;
+	if (r.cls.violation)
+		sink_.onViolation(r);
+	completeRecord(r);
+	restart(tid, PTRACE_CONT);
 }
 
 void Supervisor::onSyscallExit(pid_t tid)

@@ -89,6 +89,8 @@ private:
 	void onSeccomp(pid_t tid);
 	void onSyscallExit(pid_t tid);
 	void onUnknownTracee(pid_t tid);
+	void onGuardTrap(pid_t tid, const RawSyscall &sc);
+	static std::string syscallName(uint32_t arch, uint64_t nr);
 
 	Tracee &tracee(pid_t tid);
 	ProcessRecord &process(pid_t tgid, pid_t ppid);

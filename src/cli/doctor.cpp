@@ -1,0 +1,225 @@
+#include "cli/doctor.h"
+
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "base/unique_fd.h"
+#include "cli/verdict.h"
+#include "seccomp/filter.h"
+#include "tracer/ptrace_ops.h"
+
+namespace hg {
+
+namespace {
+
+HealthCheck ok(const char *check, std::string detail)
+{
+	return {check, HealthStatus::Ok, std::move(detail)};
+}
+
+HealthCheck missing(const char *check, std::string detail)
+{
+	return {check, HealthStatus::Missing, std::move(detail)};
+}
+
+std::string errnoText(int e)
+{
+	return std::string(strerrorname_np(e) ? strerrorname_np(e) : "E?") + " (" + std::strerror(e) + ")";
+}
+
+std::string readFirstLine(const char *path)
+{
+	std::ifstream in(path);
+	std::string line;
+	std::getline(in, line);
+	return line;
+}
+
+// Runs fn in a child and returns its exit status (as waitpid gives it).
+template<typename Fn>
+int inChild(Fn fn)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn());
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+	}
+	return st;
+}
+
+void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	int st;
+	while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR) {
+	}
+}
+
+// Seizes a child that stops itself, then lets it install the gate's filter and make a
+// trapped call (an AF_UNIX connect to a path that does not exist). Reports whether
+// PTRACE_SEIZE works and whether the seccomp stop arrives.
+void probeTracer(std::vector<HealthCheck> &out)
+{
+	auto filter = buildNetworkFilter({});
+	if (!filter) {
+		out.push_back(missing("ptrace", "not probed: " + filter.error().message));
+		out.push_back(missing("seccomp_trace", filter.error().message));
+		return;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		out.push_back(missing("ptrace", "fork: " + errnoText(errno)));
+		return;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_DUMPABLE, 1);
+		raise(SIGSTOP);
+		if (installFilter(*filter, geteuid() != 0) != 0)
+			_exit(3);
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		sockaddr_un sa{};
+		sa.sun_family = AF_UNIX;
+		std::strcpy(sa.sun_path, "/nonexistent/hermetic-gate-doctor");
+		connect(fd, reinterpret_cast<sockaddr *>(&sa), sizeof(sa));
+		_exit(0);
+	}
+	int st;
+	if (waitpid(pid, &st, WSTOPPED) != pid || !WIFSTOPPED(st)) {
+		reap(pid);
+		out.push_back(missing("ptrace", "the probe child did not stop"));
+		return;
+	}
+	if (ptrace(PTRACE_SEIZE, pid, 0, kPtraceOptions) != 0) {
+		int e = errno;
+		reap(pid);
+		std::string why = "PTRACE_SEIZE: " + errnoText(e);
+		std::string scope = readFirstLine("/proc/sys/kernel/yama/ptrace_scope");
+		if (!scope.empty())
+			why += ", kernel.yama.ptrace_scope=" + scope;
+		out.push_back(missing("ptrace", why));
+		out.push_back(missing("seccomp_trace", "not probed: ptrace is unavailable"));
+		return;
+	}
+	out.push_back(ok("ptrace", "PTRACE_SEIZE of a child works"));
+	kill(pid, SIGCONT);
+	bool sawTrap = false;
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, &st, __WALL) != pid)
+			break;
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			pid = -1;
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
+				out.push_back(missing("seccomp_trace", "the filter could not be installed"));
+			break;
+		}
+		int event = st >> 16;
+		if (event == PTRACE_EVENT_SECCOMP)
+			sawTrap = true;
+		int sig = (event == 0 && WSTOPSIG(st) != SIGTRAP) ? WSTOPSIG(st) : 0;
+		if (sig == SIGSTOP || sig == SIGCONT)
+			sig = 0;
+		ptrace(PTRACE_CONT, pid, 0, sig);
+	}
+	if (pid > 0)
+		reap(pid);
+	if (sawTrap)
+		out.push_back(ok("seccomp_trace", "SECCOMP_RET_TRACE stops reach the tracer"));
+	else if (out.back().check != "seccomp_trace")
+		out.push_back(missing("seccomp_trace", "no seccomp stop arrived for a trapped connect()"));
+}
+
+} // namespace
+
+std::vector<HealthCheck> probeHealth()
+{
+	std::vector<HealthCheck> out;
+	probeTracer(out);
+
+	{
+		UniqueFd self(static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0)));
+		UniqueFd dup(self ? static_cast<int>(syscall(SYS_pidfd_getfd, self.get(), 0, 0)) : -1);
+		if (dup)
+			out.push_back(ok("pidfd_getfd", "the gate can inspect a tracee's sockets"));
+		else
+			out.push_back(missing("pidfd_getfd", errnoText(errno) + ": socket types and peers cannot be read"));
+	}
+
+	// int $0x80 from a 64-bit process: works only with IA32 emulation (else SIGSEGV/ENOSYS).
+	int st = inChild([] {
+		long ret;
+		asm volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory"); // i386 getpid
+		return ret == getpid() ? 0 : 1;
+	});
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		out.push_back(ok("i386_emulation", "int $0x80 works: i386 calls are trapped and decoded (socketcall too)"));
+	else
+		out.push_back(missing("i386_emulation", "int $0x80 is not available on this kernel (nothing to trap)"));
+
+	long x32 = syscall(0x40000000 | SYS_getpid);
+	if (x32 == getpid())
+		out.push_back(ok("x32", "x32 calls work: they are trapped and decoded"));
+	else
+		out.push_back(missing("x32", "x32 ABI disabled (" + errnoText(errno) + "): nothing to trap"));
+
+	std::string uring = readFirstLine("/proc/sys/kernel/io_uring_disabled");
+	out.push_back(ok("io_uring", (uring.empty() || uring == "0" ? std::string("enabled on this kernel")
+							    : "kernel.io_uring_disabled=" + uring) +
+					     "; the gate refuses io_uring_setup with ENOSYS"));
+
+	st = inChild([] { return unshare(CLONE_NEWUSER) == 0 ? 0 : 1; });
+	bool userns = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	out.push_back(userns ? ok("user_ns", "unshare(CLONE_NEWUSER) works")
+			     : missing("user_ns", "unshare(CLONE_NEWUSER) fails"));
+	st = inChild([] {
+		if (unshare(CLONE_NEWNET) == 0)
+			return 0;
+		return unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 ? 0 : 1;
+	});
+	bool netns = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	out.push_back(netns ? ok("net_ns", "private network namespaces can be made (the tests use them)")
+			    : missing("net_ns", "unshare(CLONE_NEWNET) fails"));
+	return out;
+}
+
+bool tracerUsable(const std::vector<HealthCheck> &checks)
+{
+	bool ptraceOk = false, seccompOk = false;
+	for (const HealthCheck &c : checks) {
+		if (c.check == "ptrace")
+			ptraceOk = c.status == HealthStatus::Ok;
+		if (c.check == "seccomp_trace")
+			seccompOk = c.status == HealthStatus::Ok;
+	}
+	return ptraceOk && seccompOk;
+}
+
+int runDoctor()
+{
+	auto checks = probeHealth();
+	printf("%-16s %-8s %s\n", "CHECK", "STATUS", "DETAIL");
+	for (const HealthCheck &c : checks)
+		printf("%-16s %-8s %s\n", c.check.c_str(), healthStatusName(c.status), c.detail.c_str());
+	bool usable = tracerUsable(checks);
+	printf("\nnative tracer: %s\n", usable ? "usable" : "NOT usable on this machine");
+	return usable ? kExitClean : kExitInternal;
+}
+
+} // namespace hg
