@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <tuple>
 #include <unistd.h>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "base/sha256.h"
@@ -113,6 +115,33 @@ std::string displayArgv(const std::vector<std::string> &argv)
 	return out;
 }
 
+/*
+ * Messages quote keys and values from the file (and yaml-cpp quotes raw characters), so a
+ * quoted "a\nb" would split one error over two lines: escape control characters.
+ */
+std::string oneLine(std::string_view text)
+{
+	static const char kHex[] = "0123456789abcdef";
+	std::string out;
+	out.reserve(text.size());
+	for (char c : text) {
+		unsigned char u = static_cast<unsigned char>(c);
+		if (c == '\n')
+			out += "\\n";
+		else if (c == '\t')
+			out += "\\t";
+		else if (c == '\r')
+			out += "\\r";
+		else if (u < 0x20 || u == 0x7f) {
+			out += "\\x";
+			out += kHex[u >> 4];
+			out += kHex[u & 0xf];
+		} else
+			out += c;
+	}
+	return out;
+}
+
 const char *typeName(ScalarType t)
 {
 	switch (t) {
@@ -158,6 +187,22 @@ struct MapFields {
 				return &f;
 		return nullptr;
 	}
+};
+
+/* Parser events we only count: where the latest document started. */
+class DocumentCounter : public YAML::EventHandler {
+public:
+	void OnDocumentStart(const YAML::Mark &mark) override { lastStart = mark; }
+	void OnDocumentEnd() override {}
+	void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
+	void OnAlias(const YAML::Mark &, YAML::anchor_t) override {}
+	void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t, const std::string &) override {}
+	void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+	void OnSequenceEnd() override {}
+	void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+	void OnMapEnd() override {}
+
+	YAML::Mark lastStart = YAML::Mark::null_mark();
 };
 
 struct Message {
@@ -220,7 +265,7 @@ std::string Loader::location(const YAML::Mark &mark) const
 void Loader::error(const YAML::Mark &mark, const std::string &message)
 {
 	errors_.push_back({ mark.is_null() ? -1 : mark.line, mark.is_null() ? -1 : mark.column,
-			    location(mark) + ": " + message });
+			    oneLine(location(mark) + ": " + message) });
 }
 
 std::string Loader::describe(const YAML::Node &n) const
@@ -377,9 +422,22 @@ void Loader::load(std::string_view text)
 	policy_.path = file_;
 	policy_.sha256 = sha256Hex(text);
 
-	std::vector<YAML::Node> docs;
+	YAML::Node doc;
+	std::optional<YAML::Mark> secondDoc;
 	try {
-		docs = YAML::LoadAll(std::string(text));
+		std::string copy(text);
+		doc = YAML::Load(copy);
+
+		/*
+		 * Not YAML::LoadAll(): in yaml-cpp 0.7 it loops forever, allocating, on inputs such
+		 * as "\n,\n" (jbeder/yaml-cpp#1319, fixed in 0.8.0). Asking the parser for at most
+		 * two documents is bounded.
+		 */
+		std::istringstream in(copy);
+		YAML::Parser parser(in);
+		DocumentCounter counter;
+		if (parser.HandleNextDocument(counter) && parser.HandleNextDocument(counter))
+			secondDoc = counter.lastStart;
 	} catch (const YAML::ParserException &e) {
 		error(e.mark, "YAML syntax error: " + e.msg + " (check indentation, quoting and brackets)");
 		return;
@@ -388,16 +446,24 @@ void Loader::load(std::string_view text)
 		return;
 	}
 
-	if (docs.empty() || docs[0].IsNull()) {
+	if (secondDoc) {
+		/* yaml-cpp 0.7 also "starts a document" at a token it cannot place, e.g. a stray ','. */
+		size_t pos = secondDoc->pos < 0 ? text.size() : size_t(secondDoc->pos);
+		if (text.substr(pos, 3) == "---")
+			error(*secondDoc, "the policy has more than one YAML document (remove the second '---' and what follows)");
+		else if (pos < text.size())
+			error(*secondDoc, std::string("YAML syntax error: unexpected '") + text[pos] +
+						  "' (check indentation, quoting and brackets)");
+		else
+			error(*secondDoc, "YAML syntax error: unexpected end of the file (check indentation, quoting and brackets)");
+		return;
+	}
+	if (!doc.IsDefined() || doc.IsNull()) {
 		error(YAML::Mark::null_mark(), "the policy is empty (start with version: 1 and hermetic_steps:)");
 		return;
 	}
-	if (docs.size() > 1) {
-		error(docs[1].Mark(), "the policy has more than one YAML document (remove the second '---' and what follows)");
-		return;
-	}
 
-	Field root{ YAML::Node(), docs[0], "the policy" };
+	Field root{ YAML::Node(), doc, "the policy" };
 	static const std::vector<std::string> kRootKeys = {
 		"version", "mode", "strict", "env", "allow", "hermetic_steps",
 	};
@@ -889,7 +955,7 @@ Expected<Policy> loadPolicy(const std::string &path, const std::string &today)
 			hint = " (make the file readable by the user running the gate)";
 		else if (err == EISDIR)
 			hint = " (this is a directory: pass the policy file itself)";
-		return Error{ err, path + ": cannot read policy: " + std::strerror(err) + hint };
+		return Error{ err, oneLine(path + ": cannot read policy: " + std::strerror(err) + hint) };
 	};
 
 	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -908,8 +974,8 @@ Expected<Policy> loadPolicy(const std::string &path, const std::string &today)
 			break;
 		text.append(buf, size_t(n));
 		if (text.size() > kMaxPolicyBytes)
-			return Error::msg(path + ": cannot read policy: larger than " +
-					  std::to_string(kMaxPolicyBytes) + " bytes (is this the policy file?)");
+			return Error::msg(oneLine(path + ": cannot read policy: larger than " +
+						  std::to_string(kMaxPolicyBytes) + " bytes (is this the policy file?)"));
 	}
 	return loadPolicyFromString(text, path, today);
 }
