@@ -1,0 +1,63 @@
+// SHA-256 against the FIPS 180-4 examples and lengths around the padding boundaries
+// (55 bytes: length fits in the last block; 56 and 64: padding needs another block).
+// It lives here because the policy fingerprint is its only user.
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "base/sha256.h"
+
+using namespace hg;
+
+TEST_CASE("sha256 matches the standard test vectors", "[sha256]")
+{
+	CHECK(sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	CHECK(sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	CHECK(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+	      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	CHECK(sha256Hex(std::string(1000000, 'a')) ==
+	      "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST_CASE("sha256 pads correctly around block boundaries", "[sha256]")
+{
+	CHECK(sha256Hex(std::string(55, 'a')) == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+	CHECK(sha256Hex(std::string(56, 'a')) == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+	CHECK(sha256Hex(std::string(64, 'a')) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+	CHECK(sha256Hex(std::string(119, 'a')) == "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb");
+}
+
+TEST_CASE("sha256 gives the same digest however the input is split", "[sha256]")
+{
+	std::string text;
+	for (int i = 0; i < 300; i++)
+		text += char('a' + i % 26);
+	std::string expected = sha256Hex(text);
+
+	for (size_t chunk : { 1, 3, 63, 64, 65, 128 }) {
+		Sha256 sha;
+		for (size_t pos = 0; pos < text.size(); pos += chunk)
+			sha.update(std::string_view(text).substr(pos, chunk));
+		auto digest = sha.finish();
+		std::string hex;
+		for (uint8_t b : digest) {
+			static const char kHex[] = "0123456789abcdef";
+			hex += kHex[b >> 4];
+			hex += kHex[b & 0xf];
+		}
+		INFO("chunk " << chunk);
+		CHECK(hex == expected);
+	}
+}
+
+TEST_CASE("sha256 resets after finish", "[sha256]")
+{
+	Sha256 sha;
+	sha.update("garbage");
+	(void)sha.finish();
+	sha.update("abc");
+	auto digest = sha.finish();
+	CHECK(digest[0] == 0xba);
+	CHECK(digest[31] == 0xad);
+}
