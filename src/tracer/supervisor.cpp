@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -187,6 +188,7 @@ void Supervisor::onUnknownTracee(pid_t tid)
 	readStatusIds(tid, tgid, ppid);
 	Tracee &t = tracees_[tid];
 	t.tgid = tgid;
+	threads_[tgid]++;
 	if (tgid == tid)
 		process(tid, ppid);
 }
@@ -214,6 +216,7 @@ Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 	result_.rootPid = root_;
 	gRootPid = root_;
 	tracees_[root_].tgid = root_;
+	threads_[root_] = 1;
 	ProcessRecord &rootProc = process(root_, 0);
 	rootProc.argv = spec.argv;
 	rootProc.exe = child->path;
@@ -298,6 +301,8 @@ void Supervisor::onExited(pid_t tid, int code, int sig)
 			pr.termSignal = sig;
 		}
 	}
+	if (auto n = threads_.find(t.tgid); n != threads_.end() && --n->second <= 0)
+		threads_.erase(n);
 	tracees_.erase(it);
 	if (tid == root_) {
 		rootGone_ = true;
@@ -353,8 +358,11 @@ void Supervisor::onNewChild(pid_t tid, int event)
 		pid_t child = static_cast<pid_t>(*msg);
 		// A clone() without CLONE_THREAD is a process; tgkill(sig 0) tells which.
 		bool thread = event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, parentTgid, child, 0) == 0;
+		bool known = tracees_.count(child) != 0;
 		Tracee &c = tracees_[child];
 		c.tgid = thread ? parentTgid : child;
+		if (!known)
+			threads_[c.tgid]++;
 		if (!thread) {
 			ProcessRecord &pr = process(child, parentTgid);
 			pr.ppid = parentTgid;
@@ -484,7 +492,10 @@ void Supervisor::onSeccomp(pid_t tid)
 		sink_.onViolation(r);
 	t.inCall = true;
 	t.pending = std::move(r);
-	if (t.pending.call == NetCall::Bind || t.pending.call == NetCall::Listen)
+	// Another thread can rewrite the address between this read and the kernel's copy:
+	// in a multi-threaded process the destination is checked again after the call.
+	t.checkPeer = t.pending.call == NetCall::Connect && t.pending.addr.isIp && threads_[t.tgid] > 1;
+	if (t.pending.call == NetCall::Bind || t.pending.call == NetCall::Listen || t.checkPeer)
 		t.sock = std::move(sock.fd);
 	restart(tid, PTRACE_SYSCALL);
 }
@@ -582,6 +593,9 @@ void Supervisor::onSyscallExit(pid_t tid)
 		t.pending.resultKnown = true;
 		t.pending.result = static_cast<long>(info->exit.rval);
 	}
+	if (t.checkPeer)
+		checkRacedConnect(t);
+	t.checkPeer = false;
 	if (t.sock) {
 		NetRecord &p = t.pending;
 		p.boundAddr = localAddress(t.sock.get());
@@ -594,6 +608,60 @@ void Supervisor::onSyscallExit(pid_t tid)
 	t.inCall = false;
 	completeRecord(t.pending);
 	restart(tid, PTRACE_CONT);
+}
+
+namespace {
+
+bool sameInet(const Endpoint &a, const Endpoint &b)
+{
+	if (!a.isIp || !b.isIp || a.isV4 != b.isV4 || a.port != b.port)
+		return false;
+	return std::memcmp(a.ip.data(), b.ip.data(), a.isV4 ? 4 : 16) == 0;
+}
+
+// The remote address of a socket that getpeername() will not tell yet (a non-blocking
+// connect still in SYN-SENT): its row in /proc/PID/net/tcp[6], found by inode.
+Endpoint pendingPeer(pid_t tgid, int sockFd)
+{
+	struct stat st;
+	if (fstat(sockFd, &st) != 0)
+		return Endpoint{};
+	for (const ProcSocket &s : readProcNet(tgid)) {
+		if (s.inode == st.st_ino)
+			return s.remote;
+	}
+	return Endpoint{};
+}
+
+} // namespace
+
+void Supervisor::checkRacedConnect(Tracee &t)
+{
+	NetRecord &p = t.pending;
+	if (!t.sock || !p.resultKnown || (p.result != 0 && p.result != -EINPROGRESS))
+		return;
+	Endpoint actual = peerAddress(t.sock.get());
+	if (!actual.isIp)
+		actual = pendingPeer(t.tgid, t.sock.get());
+	if (!actual.isIp || sameInet(actual, p.addr))
+		return;
+
+	// The record must name the destination the kernel used, not the one first read.
+	std::string read = p.addr.address() + ":" + std::to_string(p.addr.port);
+	bool wasViolation = p.decision == Decision::Audited || p.decision == Decision::Denied;
+	TraceeSocket sock;
+	sock.info = p.sock;
+	judge(p, sock, {actual});
+	p.cls.why = "destination rewritten by another thread during the call: the gate read " + read +
+		    ", the kernel used " + actual.address() + ":" + std::to_string(actual.port);
+	if (p.decision == Decision::Denied) {
+		// The connect has already happened: stop the process before it can use it.
+		shutdown(t.sock.get(), SHUT_RDWR);
+		kill(t.tgid, SIGKILL);
+		p.cls.why += "; the socket was shut down and the process killed";
+	}
+	if (!wasViolation && (p.decision == Decision::Audited || p.decision == Decision::Denied))
+		sink_.onViolation(p);
 }
 
 Endpoint Supervisor::reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const

@@ -80,6 +80,7 @@ private:
 		bool inCall = false; // stopped at seccomp, restarted to its syscall-exit-stop
 		NetRecord pending;
 		UniqueFd sock;       // the call's socket, duplicated, for after-call checks
+		bool checkPeer = false; // connect in a multi-threaded process: verify the real destination
 	};
 
 	bool dispatch(const TraceEvent &ev);
@@ -99,6 +100,7 @@ private:
 	void scanLeftovers();
 	void killTree();
 	Endpoint reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const;
+	void checkRacedConnect(Tracee &t);
 
 	SupervisorOptions opts_;
 	RecordSink &sink_;
@@ -108,7 +110,8 @@ private:
 	uint64_t seq_ = 0;
 	std::unordered_map<pid_t, Tracee> tracees_;
 	std::unordered_map<pid_t, size_t> procIndex_; // tgid -> index in result_.processes
-	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_; // (tgid, fd) -> port an explicit bind() asked for
+	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_;
+	std::unordered_map<pid_t, int> threads_; // tgid -> live traced threads (a race needs two) // (tgid, fd) -> port an explicit bind() asked for
 	TraceResult result_;
 };
 
