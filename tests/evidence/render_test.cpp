@@ -1,0 +1,441 @@
+// Renderers: report.json / process_tree.json against the schemas, determinism,
+// report.md and its policy snippets, ss_listen.txt, strace.txt.
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "evidence/report_json.h"
+#include "evidence/report_md.h"
+#include "evidence/step_log.h"
+#include "evidence/text.h"
+#include "evidence_fixtures.h"
+#include "policy/loader.h"
+#include "schema_check.h"
+
+using namespace hg;
+using namespace hg::test;
+
+namespace {
+
+std::string reportJson(const RunEvidence &run)
+{
+	auto json = renderReportJson(run);
+	REQUIRE(json.ok());
+	return *json;
+}
+
+std::string reportMd(const RunEvidence &run)
+{
+	auto md = renderReportMd(run);
+	REQUIRE(md.ok());
+	return *md;
+}
+
+rapidjson::Document parse(const std::string &json)
+{
+	rapidjson::Document doc;
+	doc.Parse(json.c_str());
+	REQUIRE_FALSE(doc.HasParseError());
+	return doc;
+}
+
+std::string serialize(const rapidjson::Document &doc)
+{
+	rapidjson::StringBuffer buf;
+	rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+	doc.Accept(w);
+	return buf.GetString();
+}
+
+ViolationGroup outbound(const std::string &address, std::optional<uint16_t> port)
+{
+	ViolationGroup g;
+	g.kind = Direction::Outbound;
+	g.syscall = "connect";
+	g.address = address;
+	g.port = port;
+	return g;
+}
+
+} // namespace
+
+TEST_CASE("report.json of the sample run validates and says what happened", "[evidence][schema]")
+{
+	std::string json = reportJson(sampleRun());
+	CHECK(schemaErrors("report.schema.json", json) == "");
+	CHECK(json.back() == '\n');
+	CHECK(json.find("\n  \"tool\": {\n    \"name\": \"hermetic-gate\"") != std::string::npos);
+
+	auto doc = parse(json);
+	CHECK(std::string(doc["result"].GetString()) == "violation");
+	CHECK(doc["incomplete_reason"].IsNull());
+	const auto &steps = doc["steps"];
+	REQUIRE(steps.Size() == 3);
+
+	const auto &build = steps[0];
+	CHECK(std::string(build["result"].GetString()) == "pass");
+	CHECK(build["exit_code"].GetInt() == 0);
+	CHECK(build["env_removed"].Size() == 2);
+	CHECK(std::string(build["env_removed"][0].GetString()) == "HTTP_PROXY"); // sorted
+	CHECK(build["exceptions_used"][0]["hits"].GetInt() == 2);
+	CHECK(std::string(build["exceptions_unused"][0]["spec"].GetString()) == "198.51.100.7");
+
+	const auto &fetch = steps[1];
+	CHECK(std::string(fetch["result"].GetString()) == "violation");
+	REQUIRE(fetch["violations"].Size() == 3);
+	const auto &v = fetch["violations"][0];
+	CHECK(std::string(v["kind"].GetString()) == "outbound");
+	CHECK(std::string(v["address"].GetString()) == "203.0.113.1");
+	CHECK(v["port"].GetInt() == 443);
+	CHECK(std::string(v["decision"].GetString()) == "audited");
+	CHECK(v["count"].GetInt() == 2);
+	CHECK(v["processes"].Size() == 2);
+
+	const auto &deploy = steps[2];
+	CHECK(std::string(deploy["result"].GetString()) == "error");
+	CHECK(deploy["exit_code"].IsNull());
+	CHECK(std::string(deploy["error"].GetString()).find("execve") == 0);
+
+	// Stale: 198.51.100.7 was in force everywhere and never used.
+	REQUIRE(doc["stale_exceptions"].Size() == 1);
+	CHECK(std::string(doc["stale_exceptions"][0]["spec"].GetString()) == "198.51.100.7");
+}
+
+TEST_CASE("report.json keys come in the documented order", "[evidence]")
+{
+	std::string json = reportJson(sampleRun());
+	size_t last = 0;
+	for (const char *key : { "\"schema_version\"", "\"tool\"", "\"sha\"", "\"policy\"", "\"detector\"",
+				 "\"kernel_release\"", "\"mode\"", "\"result\"", "\"complete\"",
+				 "\"incomplete_reason\"", "\"enforcement_health\"", "\"steps\"",
+				 "\"stale_exceptions\"" }) {
+		size_t at = json.find(std::string("\n  ") + key);
+		INFO(key);
+		REQUIRE(at != std::string::npos);
+		CHECK(at > last);
+		last = at;
+	}
+}
+
+TEST_CASE("report.json has no pids, durations or log-only data", "[evidence]")
+{
+	RunEvidence run = reshuffled(sampleRun());
+	std::string json = reportJson(run);
+	for (const char *absent : { "424242", "5201", "pid", "duration", "0x7ffc", "ms\"" })
+		CHECK(json.find(absent) == std::string::npos);
+}
+
+TEST_CASE("reports are byte-identical for runs that behave the same", "[evidence]")
+{
+	RunEvidence a = sampleRun();
+	RunEvidence b = reshuffled(a);
+	CHECK(reportJson(a) == reportJson(a));
+	CHECK(reportJson(a) == reportJson(b));
+	CHECK(reportMd(a) == reportMd(b));
+
+	// ... and differ when the behaviour differs.
+	RunEvidence c = a;
+	c.steps[1].records.pop_back();
+	c.steps[1].records.pop_back();
+	CHECK(reportJson(a) != reportJson(c));
+	CHECK(reportMd(a) != reportMd(c));
+
+	// The logs, unlike the reports, carry the pids.
+	CHECK(renderProcessTreeJson(a.steps[1]) != renderProcessTreeJson(b.steps[1]));
+}
+
+TEST_CASE("edge-case runs render valid report.json", "[evidence][schema]")
+{
+	RunEvidence empty;
+	empty.sha = "abc";
+	empty.kernelRelease = "6.1.0";
+	std::string emptyJson = reportJson(empty);
+	CHECK(schemaErrors("report.schema.json", emptyJson) == "");
+	auto emptyDoc = parse(emptyJson);
+	CHECK(emptyDoc["policy"]["path"].IsNull());
+	CHECK(emptyDoc["policy"]["sha256"].IsNull());
+	CHECK(std::string(emptyDoc["result"].GetString()) == "pass");
+
+	RunEvidence interrupted = sampleRun();
+	interrupted.mode = "enforce";
+	interrupted.complete = false;
+	interrupted.incompleteReason = "received SIGTERM during step 'fetch'";
+	interrupted.steps[0].signal = SIGTERM;
+	interrupted.steps[0].exitCode = -1;
+	interrupted.steps[0].timedOut = true;
+	interrupted.steps[1].records[0].decision = Decision::Denied;
+	std::string json = reportJson(interrupted);
+	CHECK(schemaErrors("report.schema.json", json) == "");
+	auto doc = parse(json);
+	CHECK_FALSE(doc["complete"].GetBool());
+	CHECK(std::string(doc["incomplete_reason"].GetString()) == "received SIGTERM during step 'fetch'");
+	CHECK(std::string(doc["steps"][0]["signal"].GetString()) == "SIGTERM");
+	CHECK(doc["steps"][0]["exit_code"].IsNull());
+	CHECK(doc["steps"][0]["timed_out"].GetBool());
+	CHECK(std::string(doc["steps"][0]["result"].GetString()) == "failed");
+
+	RunEvidence noReason = interrupted;
+	noReason.incompleteReason.clear();
+	CHECK(schemaErrors("report.schema.json", reportJson(noReason)) == "");
+}
+
+TEST_CASE("invalid UTF-8 from a tracee still gives valid JSON", "[evidence][schema]")
+{
+	CHECK(validUtf8("plain") == "plain");
+	CHECK(validUtf8("caf\xc3\xa9") == "caf\xc3\xa9");
+	CHECK(validUtf8("a\xff" "b") == "a\\xffb");
+	CHECK(validUtf8("\xc3") == "\\xc3");             // truncated sequence
+	CHECK(validUtf8("\xc0\xaf") == "\\xc0\\xaf");    // overlong '/'
+	CHECK(validUtf8("\xed\xa0\x80") == "\\xed\\xa0\\x80"); // surrogate
+
+	RunEvidence run = sampleRun();
+	run.steps[1].records[0].exe = "/tmp/\xff\xfe";
+	run.steps[1].processes[1].argv.push_back("\x80\n\"quoted\"");
+	std::string json = reportJson(run);
+	CHECK(schemaErrors("report.schema.json", json) == "");
+	CHECK(json.find("/tmp/\\\\xff\\\\xfe") != std::string::npos);
+	CHECK(schemaErrors("process_tree.schema.json", renderProcessTreeJson(run.steps[1])) == "");
+}
+
+TEST_CASE("process_tree.json lists every process in spawn order", "[evidence][schema]")
+{
+	RunEvidence run = reshuffled(sampleRun()); // processes stored in reverse
+	StepEvidence &step = run.steps[1];
+	step.processes[0].exited = false;
+	step.processes[0].exitCode = -1;
+	step.processes[0].termSignal = SIGKILL;
+	step.processes[0].killedByGate = true;
+
+	std::string json = renderProcessTreeJson(step);
+	CHECK(schemaErrors("process_tree.schema.json", json) == "");
+	auto doc = parse(json);
+	CHECK(std::string(doc["step"].GetString()) == "fetch");
+	CHECK(doc["root_pid"].GetInt() == 5200);
+	CHECK(doc["duration_ms"].GetInt() == 99 + 777);
+	const auto &procs = doc["processes"];
+	REQUIRE(procs.Size() == 4);
+	for (rapidjson::SizeType i = 0; i < procs.Size(); i++)
+		CHECK(procs[i]["spawn_seq"].GetUint64() == i);
+	CHECK(procs[0]["ppid"].GetInt() == 0);
+	CHECK(procs[1]["ppid"].GetInt() == 5200);
+	CHECK(std::string(procs[1]["argv"][0].GetString()) == "curl");
+	CHECK(std::string(procs[1]["executable"].GetString()) == "/usr/bin/curl");
+	CHECK(procs[1]["exit_code"].GetInt() == 0);
+	CHECK(procs[1]["signal"].IsNull());
+	// python3 (spawn 3) was the first stored record: killed by the gate.
+	CHECK(std::string(procs[3]["signal"].GetString()) == "SIGKILL");
+	CHECK(procs[3]["exit_code"].IsNull());
+	CHECK(procs[3]["killed_by_gate"].GetBool());
+
+	StepEvidence empty;
+	empty.id = "noop";
+	CHECK(schemaErrors("process_tree.schema.json", renderProcessTreeJson(empty)) == "");
+}
+
+TEST_CASE("the schemas reject broken documents", "[evidence][schema]")
+{
+	const std::string good = reportJson(sampleRun());
+	REQUIRE(schemaErrors("report.schema.json", good) == "");
+
+	auto mutated = [&](auto &&mutate) {
+		rapidjson::Document doc = parse(good);
+		mutate(doc);
+		return serialize(doc);
+	};
+	CHECK_THAT(schemaErrors("report.schema.json", mutated([](rapidjson::Document &d) { d.RemoveMember("sha"); })),
+		   Catch::Contains("required"));
+	CHECK_THAT(schemaErrors("report.schema.json", mutated([](rapidjson::Document &d) {
+			   d.AddMember("started_at", "2024-01-01T00:00:00Z", d.GetAllocator());
+		   })),
+		   Catch::Contains("additionalProperties"));
+	CHECK_THAT(schemaErrors("report.schema.json",
+				mutated([](rapidjson::Document &d) { d["steps"][1]["result"].SetString("ok"); })),
+		   Catch::Contains("enum"));
+	CHECK_THAT(schemaErrors("report.schema.json",
+				mutated([](rapidjson::Document &d) { d["steps"][1]["violations"][0]["port"].SetInt(70000); })),
+		   Catch::Contains("maximum"));
+	CHECK_THAT(schemaErrors("report.schema.json", mutated([](rapidjson::Document &d) {
+			   d["steps"][0].AddMember("pid", 42, d.GetAllocator());
+		   })),
+		   Catch::Contains("additionalProperties"));
+	CHECK_THAT(schemaErrors("report.schema.json",
+				mutated([](rapidjson::Document &d) { d["policy"]["sha256"].SetString("not-hex"); })),
+		   Catch::Contains("pattern"));
+	CHECK_THAT(schemaErrors("report.schema.json", good.substr(0, good.size() / 2)), Catch::Contains("not JSON"));
+
+	std::string tree = renderProcessTreeJson(sampleRun().steps[1]);
+	REQUIRE(schemaErrors("process_tree.schema.json", tree) == "");
+	rapidjson::Document treeDoc = parse(tree);
+	treeDoc["processes"][0].RemoveMember("argv");
+	CHECK_THAT(schemaErrors("process_tree.schema.json", serialize(treeDoc)), Catch::Contains("required"));
+}
+
+TEST_CASE("render fails instead of writing a wrong report", "[evidence]")
+{
+	RunEvidence run = sampleRun();
+	run.steps[0].records[0].exception = 5;
+	CHECK_FALSE(renderReportJson(run).ok());
+	CHECK_FALSE(renderReportMd(run).ok());
+}
+
+TEST_CASE("report.md summarises steps and violations", "[evidence]")
+{
+	std::string md = reportMd(sampleRun());
+	CHECK(md.rfind("# hermetic-gate report: violation\n", 0) == 0);
+	CHECK(md.find("| Step | Command | Result | Exit | Violations |\n") != std::string::npos);
+	CHECK(md.find("| `build` | `make -j4` | pass | 0 | 0 |\n") != std::string::npos);
+	CHECK(md.find("| `fetch` | `/bin/sh -c 'curl -s https://example.test \\| tar x'` | violation | 0 | 4 |\n") !=
+	      std::string::npos);
+	CHECK(md.find("| `deploy` | `./deploy.sh` | error | not started | 0 |\n") != std::string::npos);
+	CHECK(md.find("### fetch: outbound connect to `203.0.113.1:443`\n") != std::string::npos);
+	CHECK(md.find("- audited, 2 calls, tcp over AF_INET\n") != std::string::npos);
+	CHECK(md.find("- Executable: `/usr/bin/curl`\n") != std::string::npos);
+	CHECK(md.find("- Process: `curl -s https://mirror.test`\n") != std::string::npos);
+	CHECK(md.find("### fetch: outbound connect to `[2001:db8::1]:443`\n") != std::string::npos);
+	CHECK(md.find("```yaml\nallow:\n  outbound_hosts:\n    - host: \"203.0.113.1:443\"\n") != std::string::npos);
+	CHECK(md.find("io_uring missing (io_uring_disabled=2)") != std::string::npos);
+	CHECK(md.find("ptrace ok") == std::string::npos); // only problems are listed
+	CHECK(md.find("## Unused exceptions") != std::string::npos);
+	CHECK(md.find("- `198.51.100.7` from `policy.yml:7:9`") == std::string::npos);
+	CHECK(md.find("- `198.51.100.7` from `policy.yml:11:9`\n") != std::string::npos);
+	std::string otherMd = reportMd(reshuffled(sampleRun()));
+	for (const char *absent : { "5201", "424242", "pid", "duration" })
+		CHECK(otherMd.find(absent) == std::string::npos);
+
+	RunEvidence clean = sampleRun();
+	clean.steps.resize(1);
+	clean.complete = false;
+	clean.incompleteReason = "supervisor died";
+	std::string cleanMd = reportMd(clean);
+	CHECK(cleanMd.find("No violations.") != std::string::npos);
+	CHECK(cleanMd.find("**Incomplete run:** supervisor died.") != std::string::npos);
+	CHECK(cleanMd.rfind("# hermetic-gate report: error\n", 0) == 0);
+}
+
+TEST_CASE("report.md code spans survive backticks and pipes", "[evidence]")
+{
+	RunEvidence run = sampleRun();
+	run.steps.resize(1);
+	run.steps[0].command = { "sh", "-c", "echo `id` | wc" };
+	std::string md = reportMd(run);
+	CHECK(md.find("| `` sh -c 'echo `id` \\| wc' `` |") != std::string::npos);
+}
+
+namespace {
+
+// The policy the snippet is pasted into, loaded by the real policy loader; returns its
+// global exceptions.
+std::vector<Exception> loadWithSnippet(const std::string &snippet)
+{
+	std::string policy = "version: 1\n" + snippet +
+			     "hermetic_steps:\n"
+			     "  - id: unit\n"
+			     "    run: make test\n";
+	auto loaded = loadPolicyFromString(policy, "pasted.yml", "2024-01-01");
+	INFO(policy);
+	REQUIRE(loaded.ok());
+	return loaded->allow;
+}
+
+} // namespace
+
+TEST_CASE("policy snippets load in a policy file and allow exactly the violation", "[evidence]")
+{
+	std::string v4 = exceptionSnippet(outbound("203.0.113.1", 443));
+	CHECK(v4 == "allow:\n"
+		    "  outbound_hosts:\n"
+		    "    - host: \"203.0.113.1:443\"\n"
+		    "      # reason: \"why this step needs it\"\n"
+		    "      # owner: \"@team-or-person\"\n"
+		    "      # expires: YYYY-MM-DD\n");
+	auto v4Allow = loadWithSnippet(v4);
+	REQUIRE(v4Allow.size() == 1);
+	CHECK(v4Allow[0].spec == "203.0.113.1:443");
+	CHECK(v4Allow[0].source == "pasted.yml:4:7");
+	CHECK(v4Allow[0].matches(inet4(203, 0, 113, 1, 443)));
+	CHECK_FALSE(v4Allow[0].matches(inet4(203, 0, 113, 1, 80)));
+
+	auto v6Allow = loadWithSnippet(exceptionSnippet(outbound("2001:db8::1", 443)));
+	REQUIRE(v6Allow.size() == 1);
+	CHECK(v6Allow[0].spec == "[2001:db8::1]:443");
+	CHECK(v6Allow[0].matches(inet6(1, 443)));
+	CHECK_FALSE(v6Allow[0].matches(inet6(2, 443)));
+
+	auto anyPort = loadWithSnippet(exceptionSnippet(outbound("192.0.2.5", 0)));
+	REQUIRE(anyPort.size() == 1);
+	CHECK(anyPort[0].spec == "192.0.2.5");
+	CHECK(anyPort[0].matches(inet4(192, 0, 2, 5, 0)));
+
+	// Uncommenting the placeholders (with a real date) still gives a valid policy.
+	std::string filled = v4;
+	for (std::string::size_type at; (at = filled.find("# ")) != std::string::npos;)
+		filled.erase(at, 2);
+	filled.replace(filled.find("YYYY-MM-DD"), 10, "2030-01-31");
+	auto filledAllow = loadWithSnippet(filled);
+	REQUIRE(filledAllow.size() == 1);
+	CHECK(filledAllow[0].owner == "@team-or-person");
+	CHECK(filledAllow[0].expires == "2030-01-31");
+
+	// The policy has outbound exceptions only; nothing else can be allowed.
+	ViolationGroup in = outbound("0.0.0.0", 8000);
+	in.kind = Direction::Inbound;
+	in.syscall = "listen";
+	CHECK(exceptionSnippet(in).empty());
+	CHECK(exceptionSnippet(outbound("packet ifindex=2 proto=0x0800", std::nullopt)).empty());
+	CHECK(exceptionSnippet(outbound("", std::nullopt)).empty());
+
+	std::string md = reportMd(sampleRun());
+	CHECK(md.find("### fetch: inbound listen on `0.0.0.0:8000`\n") != std::string::npos);
+	CHECK(md.find("The policy has no exceptions for inbound sockets") != std::string::npos);
+
+	RunEvidence run = sampleRun();
+	NetRecord raw;
+	raw.callName = "sendto";
+	raw.exe = "/usr/bin/ping";
+	raw.sock = SocketInfo{ true, AF_PACKET, SOCK_RAW, 0x0800 };
+	raw.cls.direction = Direction::Outbound;
+	raw.decision = Decision::Audited;
+	run.steps[0].records.push_back(raw);
+	CHECK(reportMd(run).find("No policy exception can allow this call") != std::string::npos);
+}
+
+TEST_CASE("ss_listen.txt uses ss -ltnup columns", "[evidence]")
+{
+	std::vector<Listener> listeners = {
+		{ 42, "/usr/bin/python3", "tcp", "0.0.0.0:8000", "LISTEN" },
+		{ 7, "/usr/sbin/dnsmasq", "udp", "[::]:53", "UNCONN" },
+		{ 9, "/usr/bin/node", "tcp", "127.0.0.1:3000", "LISTEN" },
+	};
+	CHECK(renderSsListen(listeners) ==
+	      "Netid  State   Local Address:Port  Peer Address:Port  Process\n"
+	      "tcp    LISTEN  0.0.0.0:8000        0.0.0.0:*          users:((\"python3\",pid=42))\n"
+	      "tcp    LISTEN  127.0.0.1:3000      0.0.0.0:*          users:((\"node\",pid=9))\n"
+	      "udp    UNCONN  [::]:53             [::]:*             users:((\"dnsmasq\",pid=7))\n");
+	CHECK(renderSsListen({}) == "Netid  State  Local Address:Port  Peer Address:Port  Process\n");
+}
+
+TEST_CASE("strace.txt has one line per record in call order", "[evidence]")
+{
+	RunEvidence run = reshuffled(sampleRun());
+	const auto &records = run.steps[1].records; // stored in reverse
+	std::string log = renderStraceLog(records);
+	REQUIRE(log.back() == '\n');
+	std::vector<std::string> lines;
+	for (size_t start = 0; start < log.size();) {
+		size_t end = log.find('\n', start);
+		lines.push_back(log.substr(start, end - start));
+		start = end + 1;
+	}
+	REQUIRE(lines.size() == records.size());
+	CHECK(lines[0].find("connect(") != std::string::npos);
+	CHECK(lines[0].find("203.0.113.1") != std::string::npos);
+	CHECK(lines[3].find("listen(") != std::string::npos);
+	CHECK(lines[4].find("10.9.9.9") != std::string::npos);
+	CHECK(renderStraceLog({}).empty());
+}
