@@ -1,0 +1,701 @@
+#!/usr/bin/env python3
+"""Integration cases of `hermetic-gate run` (issue #3), one meson test() per case.
+
+`run_cases.py NAME` runs one case; `run_cases.py --check-table NAME...` verifies that meson
+registers every case. Each case writes its policy into a temp dir (helper paths substituted
+for @NETPROBE@ / @TMP@), runs the real gate and checks exit code and evidence folder.
+
+Network cases run inside the private namespace of netns.py (only 203.0.113.0/24, 2001:db8::/32
+and loopback are ever addressed); the demo case runs outside it because its policy enforces.
+Environment (set by meson): HG_BIN, HG_NETPROBE, HG_VALIDATE_JSON, HG_SCHEMA_DIR, HG_SOURCE_ROOT,
+HG_RUN_FIXTURES.
+"""
+
+import difflib
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import netns  # noqa: E402
+from netns import V4  # noqa: E402
+
+STEP_FILES = ("stdout.txt", "stderr.txt", "strace.txt", "ss_listen.txt", "process_tree.json")
+GATE_TIMEOUT = 60  # seconds: every gate run is bounded; the meson timeout is above it
+
+
+class Failed(Exception):
+    pass
+
+
+def env_path(name):
+    value = os.environ.get(name)
+    if not value:
+        print(f"FATAL: {name} is not set (run through meson test)", file=sys.stderr)
+        sys.exit(99)
+    return value
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def wait_dead(pids, seconds=3.0):
+    """The pids of pids still alive after seconds (each is then SIGKILLed: a test never
+    leaves a process behind, even when the gate did)."""
+    deadline = time.monotonic() + seconds
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in pids if _alive(p)]
+    for p in left:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+    return left
+
+
+class Result:
+    def __init__(self, argv, rc, stdout, stderr, elapsed, out):
+        self.argv, self.rc, self.stdout, self.stderr, self.elapsed, self.out = argv, rc, stdout, stderr, elapsed, out
+
+    def diagnostics(self):
+        return (f"--- command: {' '.join(self.argv)}\n--- exit code: {self.rc} after {self.elapsed:.1f}s\n"
+                f"--- stdout:\n{self.stdout}--- stderr:\n{self.stderr}---")
+
+    def report(self):
+        with open(os.path.join(self.out, "report.json")) as f:
+            return json.load(f)
+
+    def log(self, step, name):
+        with open(os.path.join(self.out, "logs", step, name), errors="replace") as f:
+            return f.read()
+
+    def tree(self, step):
+        return json.loads(self.log(step, "process_tree.json"))
+
+
+def gate(args, cwd, out=None, env=None, timeout=GATE_TIMEOUT):
+    """Runs hermetic-gate ARGS [--out OUT] in cwd; the gate is killed if it outlives timeout."""
+    argv = [netns.gate_bin()] + list(args)
+    if out is not None:
+        argv += ["--out", out]
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, cwd=cwd, env=env)
+        rc, so, se = proc.returncode, proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired as e:
+        rc = "TIMEOUT"
+        so = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        se = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+    return Result(argv, rc, so, se, time.monotonic() - start, out)
+
+
+def write_policy(tmp, text, name="policy.yml"):
+    text = text.replace("@NETPROBE@", os.path.realpath(netns.netprobe_bin())).replace("@TMP@", tmp)
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def validate(schema, files):
+    """(exit code, output) of validate_json on files against evidence-schema/SCHEMA."""
+    proc = subprocess.run([env_path("HG_VALIDATE_JSON"), os.path.join(env_path("HG_SCHEMA_DIR"), schema)]
+                          + list(files), capture_output=True, text=True, timeout=30)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+class Checker:
+    def __init__(self):
+        self.failures = []
+
+    def expect(self, cond, msg):
+        if not cond:
+            self.failures.append(msg)
+        return bool(cond)
+
+    def rc(self, res, want):
+        ok = res.rc in want if isinstance(want, (set, tuple)) else res.rc == want
+        return self.expect(ok, f"exit code {res.rc}, expected {want}")
+
+    def step(self, report, step_id):
+        for s in report.get("steps", []):
+            if s.get("id") == step_id:
+                return s
+        self.failures.append(f"report.json has no step '{step_id}' (steps: {[s.get('id') for s in report.get('steps', [])]})")
+        return {}
+
+    def step_files(self, out, step_id):
+        d = os.path.join(out, "logs", step_id)
+        for name in STEP_FILES:
+            self.expect(os.path.isfile(os.path.join(d, name)), f"logs/{step_id}/{name} is missing")
+
+    def no_hidden(self, out):
+        """No partial or temporary files (names starting with '.') anywhere in the folder."""
+        for root, dirs, files in os.walk(out):
+            for n in dirs + files:
+                self.expect(not n.startswith("."), f"leftover partial/temp file {os.path.relpath(os.path.join(root, n), out)}")
+
+    def schema_valid(self, out, step_ids=None):
+        rc, text = validate("report.schema.json", [os.path.join(out, "report.json")])
+        self.expect(rc == 0, f"report.json is not valid against report.schema.json (validate_json exit {rc}):\n{text}")
+        trees = sorted(glob.glob(os.path.join(out, "logs", "*", "process_tree.json")))
+        if step_ids is not None:
+            trees = [os.path.join(out, "logs", s, "process_tree.json") for s in step_ids]
+        if trees:
+            rc, text = validate("process_tree.schema.json", trees)
+            self.expect(rc == 0, f"process_tree.json not valid against process_tree.schema.json (exit {rc}):\n{text}")
+
+
+def nothing_ran(c, marker):
+    c.expect(not os.path.exists(marker), f"a step ran (it created {marker}) although the gate refused to run")
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+def case_evidence_layout_schema(tmp, c):
+    policy = write_policy(tmp, f"""version: 1
+mode: audit
+hermetic_steps:
+  - id: clean
+    run: ["@NETPROBE@", "clean"]
+  - id: outbound
+    run: ["@NETPROBE@", "tcp4", "{V4}", "443"]
+  - id: listen
+    run: ["@NETPROBE@", "listen4", "18080"]
+""")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", policy, "--sha", "layout"], tmp, out)
+    c.rc(res, 3)
+    c.expect(os.path.isfile(os.path.join(out, "report.json")), "report.json is missing")
+    c.expect(os.path.isfile(os.path.join(out, "report.md")), "report.md is missing")
+    for sid in ("clean", "outbound", "listen"):
+        c.step_files(out, sid)
+    want = {"report.json", "report.md", "logs"}
+    got = set(os.listdir(out)) if os.path.isdir(out) else set()
+    c.expect(got == want, f"evidence folder holds {sorted(got)}, expected {sorted(want)}")
+    logs = os.path.join(out, "logs")
+    if os.path.isdir(logs):
+        c.expect(sorted(os.listdir(logs)) == ["clean", "listen", "outbound"], f"logs/ holds {sorted(os.listdir(logs))}")
+        for sid in os.listdir(logs):
+            extra = set(os.listdir(os.path.join(logs, sid))) - set(STEP_FILES)
+            c.expect(not extra, f"logs/{sid}/ holds unexpected files {sorted(extra)}")
+    c.no_hidden(out)
+    if c.failures:
+        return res
+    c.schema_valid(out, ["clean", "outbound", "listen"])
+
+    rep = res.report()
+    c.expect(rep.get("sha") == "layout", f"report sha {rep.get('sha')!r}")
+    c.expect(rep.get("complete") is True, "report complete is not true")
+    c.expect(rep.get("result") == "violation", f"report result {rep.get('result')!r}")
+    c.expect([s.get("id") for s in rep.get("steps", [])] == ["clean", "outbound", "listen"],
+             f"steps not in file order: {[s.get('id') for s in rep.get('steps', [])]}")
+    for sid, want_res in (("clean", "pass"), ("outbound", "violation"), ("listen", "violation")):
+        c.expect(c.step(rep, sid).get("result") == want_res, f"step {sid} result {c.step(rep, sid).get('result')!r}, expected {want_res}")
+    ov = c.step(rep, "outbound").get("violations", [])
+    c.expect(any(v.get("kind") == "outbound" and v.get("address") == V4 and v.get("port") == 443
+                 and v.get("decision") == "audited" for v in ov), f"outbound violation not in report: {ov}")
+    lv = c.step(rep, "listen").get("violations", [])
+    c.expect(any(v.get("kind") == "inbound" and v.get("syscall") == "listen" for v in lv), f"listen violation not in report: {lv}")
+    c.expect(f"{V4}:443" in res.log("outbound", "strace.txt") or f'inet_addr("{V4}")' in res.log("outbound", "strace.txt"),
+             "outbound strace.txt does not show the connect")
+    c.expect("18080" in res.log("listen", "ss_listen.txt"), "listen ss_listen.txt does not list port 18080")
+
+    # Negative checks: the validator can fail.
+    bad = dict(rep)
+    bad["mode"] = "sometimes"
+    bad_path = os.path.join(tmp, "corrupt-report.json")
+    with open(bad_path, "w") as f:
+        json.dump(bad, f)
+    rc, text = validate("report.schema.json", [bad_path])
+    c.expect(rc == 1 and "/mode" in text, f"validate_json accepted a report with mode 'sometimes' (exit {rc}): {text}")
+    bad = dict(rep)
+    del bad["steps"]
+    with open(bad_path, "w") as f:
+        json.dump(bad, f)
+    rc, text = validate("report.schema.json", [bad_path])
+    c.expect(rc == 1 and "required" in text, f"validate_json accepted a report without steps (exit {rc}): {text}")
+    with open(bad_path, "w") as f:
+        f.write(open(os.path.join(out, "report.json")).read()[:-20])
+    rc, text = validate("report.schema.json", [bad_path])
+    c.expect(rc == 1 and "not JSON" in text, f"validate_json accepted a truncated report (exit {rc}): {text}")
+    return res
+
+
+GITHUB_VALUE = "ghp_hgIntegSecretValue0123456789"
+NPM_VALUE = "npm_hgIntegSecretValue9876543210"
+
+
+def case_env_sanitized(tmp, c):
+    policy = write_policy(tmp, """version: 1
+env:
+  keep: ["TOKENIZERS_PARALLELISM"]
+  remove: ["HG_INTEG_DROP_*"]
+  set:
+    HG_ORDER_A: from-set
+    HG_ORDER_B: from-set
+    HG_FROM_GATE: from-set
+hermetic_steps:
+  - id: printenv
+    run: ["/usr/bin/env"]
+    env:
+      HG_ORDER_B: from-step
+""")
+    env = dict(os.environ)
+    env.update(GITHUB_TOKEN=GITHUB_VALUE, NPM_TOKEN=NPM_VALUE, TOKENIZERS_PARALLELISM="kept-by-policy",
+               HG_INTEG_DROP_ME="dropped-by-policy", HG_FROM_GATE="from-gate", HG_PLAIN="plain-gate-value")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", policy, "--sha", "env"], tmp, out, env=env)
+    c.rc(res, 0)
+    if not os.path.isfile(os.path.join(out, "report.json")):
+        c.failures.append("report.json is missing")
+        return res
+    printed = res.log("printenv", "stdout.txt")
+    for secret in ("GITHUB_TOKEN", "NPM_TOKEN", GITHUB_VALUE, NPM_VALUE, "HG_INTEG_DROP_ME", "dropped-by-policy"):
+        c.expect(secret not in printed, f"the step's environment contains {secret!r}")
+    lines = [l for l in printed.splitlines() if "=" in l]
+    envd = dict(l.split("=", 1) for l in lines)
+    c.expect(envd.get("TOKENIZERS_PARALLELISM") == "kept-by-policy", "env.keep did not keep TOKENIZERS_PARALLELISM")
+    c.expect(envd.get("HG_PLAIN") == "plain-gate-value", "a harmless gate variable was not passed on")
+    c.expect(envd.get("HG_FROM_GATE") == "from-set", f"env.set did not override the gate's value: {envd.get('HG_FROM_GATE')!r}")
+    c.expect(envd.get("HG_ORDER_A") == "from-set", f"env.set value missing: {envd.get('HG_ORDER_A')!r}")
+    c.expect(envd.get("HG_ORDER_B") == "from-step", f"step env did not override env.set: {envd.get('HG_ORDER_B')!r}")
+    names = [l.split("=", 1)[0] for l in lines]
+    c.expect(names == sorted(names), "the step's environment is not sorted by name (env.h: sorted, names unique)")
+    c.expect(len(names) == len(set(names)), "the step's environment repeats a name")
+
+    removed = c.step(res.report(), "printenv").get("env_removed", [])
+    for name in ("GITHUB_TOKEN", "NPM_TOKEN", "HG_INTEG_DROP_ME"):
+        c.expect(name in removed, f"env_removed lacks {name}: {removed}")
+    c.expect("TOKENIZERS_PARALLELISM" not in removed, "env_removed lists the kept TOKENIZERS_PARALLELISM")
+    for root, _, files in os.walk(out):
+        for n in files:
+            with open(os.path.join(root, n), "rb") as f:
+                data = f.read()
+            for v in (GITHUB_VALUE, NPM_VALUE):
+                c.expect(v.encode() not in data, f"secret value found in {os.path.relpath(os.path.join(root, n), out)}")
+    for v in (GITHUB_VALUE, NPM_VALUE):
+        c.expect(v not in res.stdout + res.stderr, "secret value printed by the gate")
+    c.no_hidden(out)
+    c.schema_valid(out)
+    return res
+
+
+def case_reports_byte_identical(tmp, c):
+    policy = write_policy(tmp, f"""version: 1
+hermetic_steps:
+  - id: clean
+    run: ["@NETPROBE@", "clean"]
+  - id: outbound
+    run: ["@NETPROBE@", "double-fork", "tcp4", "{V4}", "443"]
+  - id: udp
+    run: ["@NETPROBE@", "udp4-sendto", "{V4}", "53"]
+  - id: listen
+    run: ["@NETPROBE@", "listen4", "18082"]
+  - id: failing
+    run: ["@NETPROBE@", "fail"]
+""")
+    runs = []
+    for i in (1, 2):
+        out = os.path.join(tmp, f"out{i}")
+        res = gate(["run", "--policy", policy, "--sha", "same"], tmp, out)
+        c.rc(res, 3)
+        runs.append(res)
+        if not os.path.isfile(os.path.join(out, "report.json")):
+            c.failures.append(f"run {i}: report.json is missing")
+            return res
+    for name in ("report.json", "report.md"):
+        a = open(os.path.join(runs[0].out, name), "rb").read()
+        b = open(os.path.join(runs[1].out, name), "rb").read()
+        if a != b:
+            diff = "".join(difflib.unified_diff(a.decode(errors="replace").splitlines(True),
+                                                b.decode(errors="replace").splitlines(True), "run1/" + name, "run2/" + name))
+            c.failures.append(f"{name} differs between two runs of the same policy:\n{diff}")
+    rep = runs[0].report()
+    c.expect(c.step(rep, "listen").get("result") == "violation", "listen step is not a violation")
+    c.expect(c.step(rep, "outbound").get("result") == "violation", "outbound step is not a violation")
+    c.expect(c.step(rep, "failing").get("result") == "failed", "failing step is not failed")
+    return runs[-1]
+
+
+def case_timeout_step(tmp, c):
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: sleepy
+    run: ["@NETPROBE@", "sleep", "30"]
+    timeout_seconds: 1
+""")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", policy, "--sha", "timeout"], tmp, out, timeout=45)
+    c.rc(res, 1)
+    c.expect(res.elapsed < 12, f"the gate took {res.elapsed:.1f}s for a step with a 1 s timeout")
+    if not os.path.isfile(os.path.join(out, "report.json")):
+        c.failures.append("report.json is missing")
+        return res
+    s = c.step(res.report(), "sleepy")
+    c.expect(s.get("result") == "failed", f"result {s.get('result')!r}, expected failed")
+    c.expect(s.get("timed_out") is True, f"timed_out {s.get('timed_out')!r}, expected true")
+    pids = [p["pid"] for p in res.tree("sleepy").get("processes", [])]
+    c.expect(pids, "process_tree.json lists no process")
+    left = wait_dead(pids)
+    c.expect(not left, f"processes of the timed-out step still running after the gate exited: {left}")
+    c.step_files(out, "sleepy")
+    c.no_hidden(out)
+    c.schema_valid(out)
+    return res
+
+
+DAEMON = r"""
+import os, select, socket, sys, time
+r, w = os.pipe()
+if os.fork() == 0:
+    if os.fork() == 0:
+        os.setsid()
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", 18083))
+        s.listen(4)
+        open(sys.argv[1], "w").write(str(os.getpid()))
+        print("daemon", os.getpid(), flush=True)
+        os.write(w, b"x")
+        time.sleep(60)
+        os._exit(0)
+    os._exit(0)
+os.wait()
+ready, _, _ = select.select([r], [], [], 10)
+print("parent exiting", bool(ready), flush=True)
+"""
+
+
+def case_leftover_daemon_killed(tmp, c):
+    with open(os.path.join(tmp, "daemon.py"), "w") as f:
+        f.write(DAEMON)
+    pidfile = os.path.join(tmp, "daemon.pid")
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: daemon
+    run: ["python3", "@TMP@/daemon.py", "@TMP@/daemon.pid"]
+    timeout_seconds: 40
+""")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", policy, "--sha", "daemon"], tmp, out, timeout=50)
+    dpid = None
+    if os.path.exists(pidfile):
+        dpid = int(open(pidfile).read().strip() or 0) or None
+    c.expect(dpid, "the daemon never started (no pid file)")
+    if dpid:
+        left = wait_dead([dpid])
+        c.expect(not left, f"the leftover daemon {dpid} is still running after the gate exited")
+    c.rc(res, 3)
+    c.expect(res.elapsed < 20, f"the gate took {res.elapsed:.1f}s: it waited for the leftover daemon")
+    if not os.path.isfile(os.path.join(out, "report.json")) or not dpid:
+        c.failures.append("report.json is missing" if dpid else "no daemon pid to look for")
+        return res
+    procs = res.tree("daemon").get("processes", [])
+    mine = [p for p in procs if p.get("pid") == dpid]
+    c.expect(mine, f"process_tree.json does not list the daemon {dpid}: {[p.get('pid') for p in procs]}")
+    if mine:
+        c.expect(mine[0].get("killed_by_gate") is True, f"daemon not marked killed_by_gate: {mine[0]}")
+        c.expect(mine[0].get("signal") == "SIGKILL" or mine[0].get("killed_by_gate") is True,
+                 f"daemon record: {mine[0]}")
+    ss = res.log("daemon", "ss_listen.txt")
+    c.expect(any("18083" in l and f"pid={dpid}" in l and "LISTEN" in l for l in ss.splitlines()),
+             f"ss_listen.txt does not list the daemon's socket 0.0.0.0:18083 with pid={dpid}:\n{ss}")
+    s = c.step(res.report(), "daemon")
+    c.expect(s.get("result") == "violation", f"daemon step result {s.get('result')!r}")
+    c.no_hidden(out)
+    c.schema_valid(out)
+    return res
+
+
+def case_sigterm_mid_step(tmp, c):
+    pidfile = os.path.join(tmp, "b.pid")
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: A
+    run: ["@NETPROBE@", "clean"]
+  - id: B
+    run: "echo $$ > @TMP@/b.pid.tmp && mv @TMP@/b.pid.tmp @TMP@/b.pid && exec @NETPROBE@ sleep 30"
+    timeout_seconds: 60
+  - id: C
+    run: ["@NETPROBE@", "touch", "@TMP@/c-ran"]
+""")
+    out = os.path.join(tmp, "out")
+    argv = [netns.gate_bin(), "run", "--policy", policy, "--sha", "term", "--out", out]
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    bpid = None
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None and not os.path.exists(pidfile):
+            time.sleep(0.05)
+        if os.path.exists(pidfile):
+            bpid = int(open(pidfile).read().strip())
+            time.sleep(0.3)  # let the exec of netprobe sleep happen
+        c.expect(bpid, "step B never started")
+        proc.send_signal(signal.SIGTERM)
+        so, se = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        so, se = proc.communicate(timeout=10)
+        c.failures.append("the gate did not exit within 20 s of SIGTERM")
+    res = Result(argv, proc.returncode, so, se, time.monotonic() - start, out)
+    if bpid:
+        left = wait_dead([bpid])
+        c.expect(not left, f"step B's process {bpid} still running after the gate exited on SIGTERM")
+    c.rc(res, 143)
+    c.expect(not os.path.exists(os.path.join(tmp, "c-ran")), "step C ran after SIGTERM")
+    if not os.path.isfile(os.path.join(out, "report.json")):
+        c.failures.append("report.json is missing after SIGTERM")
+        return res
+    rep = res.report()
+    c.expect(rep.get("complete") is False, f"report complete {rep.get('complete')!r}, expected false")
+    c.expect("SIGTERM" in (rep.get("incomplete_reason") or ""), f"incomplete_reason {rep.get('incomplete_reason')!r}")
+    c.expect(c.step(rep, "A").get("result") == "pass", "step A is not pass in report.json")
+    c.expect(all(s.get("id") != "C" for s in rep.get("steps", [])), "report.json lists step C which never ran")
+    c.step_files(out, "A")
+    c.schema_valid(out, ["A"])
+    if os.path.isfile(os.path.join(out, "logs", "B", "process_tree.json")):
+        bp = [p["pid"] for p in res.tree("B").get("processes", [])]
+        left = wait_dead(bp)
+        c.expect(not left, f"processes of step B still running: {left}")
+    c.no_hidden(out)
+    return res
+
+
+def case_unwritable_out(tmp, c):
+    marker = os.path.join(tmp, "ran")
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: touch
+    run: ["@NETPROBE@", "touch", "@TMP@/ran"]
+""")
+    with open(os.path.join(tmp, "file"), "w") as f:
+        f.write("a regular file\n")
+    out = os.path.join(tmp, "file", "sub")
+    res = gate(["run", "--policy", policy, "--sha", "unwritable"], tmp, out)
+    c.rc(res, 2)
+    nothing_ran(c, marker)
+    lines = res.stderr.strip().splitlines()
+    c.expect(len(lines) == 1, f"expected a one-line error, got {len(lines)} lines")
+    c.expect(any(out in l for l in lines), f"the error does not name the folder {out}")
+    c.expect(res.stderr.startswith("hermetic-gate: error:"), "the error line does not start with 'hermetic-gate: error:'")
+    return res
+
+
+def case_policy_errors(tmp, c):
+    fixtures = env_path("HG_RUN_FIXTURES")
+    res = None
+    # validate: broken fixtures give FILE:LINE:COL.
+    for name, line, col, word in (("unknown-step-key.yml", 6, 5, "timeout"), ("bad-mode.yml", 3, 7, "enforcing"),
+                                  ("bad-yaml.yml", None, None, None)):
+        path = os.path.join(fixtures, name)
+        res = gate(["validate", "--policy", path], tmp)
+        c.expect(res.rc == 2, f"validate {name}: exit {res.rc}, expected 2\n{res.diagnostics()}")
+        msg = res.stderr
+        if line is None:
+            import re
+            c.expect(re.search(re.escape(path) + r":\d+:\d+: ", msg), f"validate {name}: no {path}:LINE:COL in {msg!r}")
+        else:
+            c.expect(f"{path}:{line}:{col}:" in msg, f"validate {name}: no {path}:{line}:{col}: in {msg!r}")
+            c.expect(word in msg, f"validate {name}: message does not name {word!r}: {msg!r}")
+        c.expect(not res.stdout.strip(), f"validate {name} printed on stdout: {res.stdout!r}")
+
+    # run --step nosuch: exit 2, nothing ran.
+    marker = os.path.join(tmp, "ran")
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: touch
+    run: ["@NETPROBE@", "touch", "@TMP@/ran"]
+""")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", policy, "--step", "nosuch", "--sha", "x"], tmp, out)
+    c.expect(res.rc == 2, f"run --step nosuch: exit {res.rc}, expected 2\n{res.diagnostics()}")
+    c.expect("nosuch" in res.stderr and "touch" in res.stderr,
+             f"run --step nosuch: the error does not name the unknown step and the known ones: {res.stderr!r}")
+    nothing_ran(c, marker)
+    c.expect(not os.path.exists(os.path.join(out, "report.json")), "run --step nosuch wrote a report")
+    res = gate(["run", "--policy", policy, "--step", "touch", "--step", "nosuch", "--sha", "x"], tmp, out)
+    c.expect(res.rc == 2, f"run --step touch --step nosuch: exit {res.rc}, expected 2")
+    nothing_ran(c, marker)
+
+    # Missing policy file: exit 2 with a hint (explicit path, then the default path).
+    missing = os.path.join(tmp, "nope.yml")
+    for args in (["run", "--policy", missing, "--sha", "x"], ["validate", "--policy", missing]):
+        res = gate(args, tmp, out if args[0] == "run" else None)
+        c.expect(res.rc == 2, f"{' '.join(args)}: exit {res.rc}, expected 2\n{res.diagnostics()}")
+        c.expect(missing in res.stderr and "--policy" in res.stderr,
+                 f"{args[0]} with a missing policy: no path + '--policy' hint in {res.stderr!r}")
+    res = gate(["run", "--sha", "x"], tmp, out)
+    c.expect(res.rc == 2, f"run with no policy in cwd: exit {res.rc}, expected 2")
+    c.expect("docs/ci/HERMETIC_CI_POLICY.yml" in res.stderr and "--policy" in res.stderr,
+             f"run with no policy in cwd: no default path + hint in {res.stderr!r}")
+    nothing_ran(c, marker)
+
+    # The shipped examples validate.
+    examples = sorted(glob.glob(os.path.join(env_path("HG_SOURCE_ROOT"), "policy", "examples", "*.yml")))
+    c.expect(examples, "no policy/examples/*.yml found")
+    for ex in examples:
+        res = gate(["validate", "--policy", ex], tmp)
+        c.expect(res.rc == 0, f"validate {ex}: exit {res.rc}, expected 0\n{res.diagnostics()}")
+    return res
+
+
+def case_enforce_overrides_audit(tmp, c):
+    policy = write_policy(tmp, f"""version: 1
+mode: audit
+hermetic_steps:
+  - id: outbound
+    run: ["@NETPROBE@", "tcp4", "{V4}", "443"]
+""")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", policy, "--sha", "enf", "--enforce"], tmp, out)
+    c.rc(res, 3)
+    if not os.path.isfile(os.path.join(out, "report.json")):
+        c.failures.append("report.json is missing")
+        return res
+    printed = res.log("outbound", "stdout.txt")
+    c.expect(any("op=connect" in l and "errno=EPERM" in l for l in printed.splitlines()),
+             f"netprobe's connect was not refused with EPERM:\n{printed}")
+    rep = res.report()
+    c.expect(rep.get("mode") == "enforce", f"report mode {rep.get('mode')!r}, expected enforce")
+    vs = c.step(rep, "outbound").get("violations", [])
+    c.expect(vs and all(v.get("decision") == "denied" for v in vs), f"violations not denied: {vs}")
+    c.expect(c.step(rep, "outbound").get("result") == "violation", "step result is not violation")
+    c.schema_valid(out)
+    return res
+
+
+def case_step_allow_used_unused(tmp, c):
+    policy = write_policy(tmp, f"""version: 1
+mode: audit
+allow:
+  outbound_hosts:
+    - host: 203.0.113.99
+      reason: "never used by this run"
+      owner: "@tests"
+hermetic_steps:
+  - id: allowed
+    run: "@NETPROBE@ tcp4 {V4} 443 && @NETPROBE@ tcp4 {V4} 443"
+    allow:
+      outbound_hosts: [{V4}]
+""")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", policy, "--sha", "allow"], tmp, out)
+    c.rc(res, 0)
+    if not os.path.isfile(os.path.join(out, "report.json")):
+        c.failures.append("report.json is missing")
+        return res
+    printed = res.log("allowed", "stdout.txt")
+    c.expect(printed.count("op=connect ") == 2, f"netprobe did not connect twice:\n{printed}")
+    rep = res.report()
+    s = c.step(rep, "allowed")
+    c.expect(s.get("result") == "pass", f"step result {s.get('result')!r}, expected pass")
+    c.expect(not s.get("violations"), f"violations listed: {s.get('violations')}")
+    used = s.get("exceptions_used", [])
+    hit = [e for e in used if e.get("spec") == V4]
+    c.expect(hit, f"exceptions_used lacks {V4}: {used}")
+    if hit:
+        c.expect(hit[0].get("hits") == 2, f"exception {V4} hits {hit[0].get('hits')}, expected 2")
+        c.expect("allowed" in hit[0].get("source", ""), f"source does not name the step: {hit[0].get('source')!r}")
+    unused = s.get("exceptions_unused", [])
+    c.expect(any(e.get("spec") == "203.0.113.99" for e in unused), f"exceptions_unused lacks 203.0.113.99: {unused}")
+    c.expect(not any(e.get("spec") == V4 for e in unused), f"{V4} is listed as unused: {unused}")
+    stale = rep.get("stale_exceptions", [])
+    c.expect(any(e.get("spec") == "203.0.113.99" for e in stale), f"stale_exceptions lacks 203.0.113.99: {stale}")
+    c.schema_valid(out)
+    return res
+
+
+def case_demo_policy(tmp, c):
+    demo = os.path.join(env_path("HG_SOURCE_ROOT"), "policy", "examples", "demo.yml")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", demo, "--sha", "demo"], tmp, out, timeout=100)
+    c.rc(res, 3)
+    if not os.path.isfile(os.path.join(out, "report.json")):
+        c.failures.append("report.json is missing")
+        return res
+    rep = res.report()
+    for sid, want in (("clean", "pass"), ("allowed", "pass"), ("outbound", "violation"), ("listen", "violation")):
+        got = c.step(rep, sid).get("result")
+        c.expect(got == want, f"demo step {sid}: result {got!r}, expected {want}")
+    for sid in ("outbound", "listen"):
+        vs = c.step(rep, sid).get("violations", [])
+        c.expect(vs and all(v.get("decision") == "denied" for v in vs), f"demo step {sid} violations not denied: {vs}")
+    c.no_hidden(out)
+    c.schema_valid(out)
+    return res
+
+
+CASES = {
+    "evidence-layout-schema": (case_evidence_layout_schema, True),
+    "env-sanitized": (case_env_sanitized, True),
+    "reports-byte-identical": (case_reports_byte_identical, True),
+    "timeout-step": (case_timeout_step, True),
+    "leftover-daemon-killed": (case_leftover_daemon_killed, True),
+    "sigterm-mid-step": (case_sigterm_mid_step, True),
+    "unwritable-out": (case_unwritable_out, True),
+    "policy-errors": (case_policy_errors, True),
+    "enforce-overrides-audit": (case_enforce_overrides_audit, True),
+    "step-allow-used-unused": (case_step_allow_used_unused, True),
+    "demo-policy": (case_demo_policy, False),  # enforce mode: safe outside the namespace
+}
+
+
+def run_case(name):
+    func, _ = CASES[name]
+    c = Checker()
+    with tempfile.TemporaryDirectory(prefix="hg-run-") as tmp:
+        tmp = os.path.realpath(tmp)
+        try:
+            res = func(tmp, c)
+        except Exception as e:  # a crash of the test is a failure with its traceback
+            import traceback
+            c.failures.append(f"test raised {type(e).__name__}: {e}\n{traceback.format_exc()}")
+            res = None
+        if c.failures:
+            print(f"FAIL {name}:")
+            for f in c.failures:
+                print(f"  - {f}")
+            if res is not None:
+                print(res.diagnostics())
+            return 1
+    print(f"PASS {name}")
+    return 0
+
+
+def main(argv):
+    if len(argv) >= 1 and argv[0] == "--check-table":
+        registered = set(argv[1:])
+        missing = sorted(set(CASES) - registered)
+        unknown = sorted(registered - set(CASES))
+        if missing or unknown:
+            print(f"cases not registered in meson.build: {missing}; registered but unknown: {unknown}")
+            return 1
+        return 0
+    if len(argv) >= 1 and argv[0] == "--list":
+        print("\n".join(CASES))
+        return 0
+    if len(argv) != 1 or argv[0] not in CASES:
+        print(f"usage: run_cases.py CASE | --list | --check-table NAME...; unknown {argv}", file=sys.stderr)
+        return 2
+    if CASES[argv[0]][1]:
+        netns.enter()
+    return run_case(argv[0])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
