@@ -466,6 +466,7 @@ hermetic_steps:
     c.expect("SIGTERM" in (rep.get("incomplete_reason") or ""), f"incomplete_reason {rep.get('incomplete_reason')!r}")
     c.expect(c.step(rep, "A").get("result") == "pass", "step A is not pass in report.json")
     c.expect(all(s.get("id") != "C" for s in rep.get("steps", [])), "report.json lists step C which never ran")
+    c.expect(rep.get("result") != "pass", f"an interrupted run reports result {rep.get('result')!r}")
     c.step_files(out, "A")
     c.schema_valid(out, ["A"])
     if os.path.isfile(os.path.join(out, "logs", "B", "process_tree.json")):
@@ -544,6 +545,35 @@ hermetic_steps:
     c.expect("docs/ci/HERMETIC_CI_POLICY.yml" in res.stderr and "--policy" in res.stderr,
              f"run with no policy in cwd: no default path + hint in {res.stderr!r}")
     nothing_ran(c, marker)
+
+    # A step whose command cannot be found: exit 2 before any step runs (also the earlier ones).
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: touch
+    run: ["@NETPROBE@", "touch", "@TMP@/ran"]
+  - id: missing
+    run: ["hg-integ-no-such-command", "--version"]
+""", name="missing-command.yml")
+    res = gate(["run", "--policy", policy, "--sha", "x"], tmp, out)
+    c.expect(res.rc == 2, f"run with a step command that cannot be found: exit {res.rc}, expected 2\n{res.diagnostics()}")
+    c.expect("hg-integ-no-such-command" in res.stderr, f"the error does not name the missing command: {res.stderr!r}")
+    nothing_ran(c, marker)
+
+    # No sha: no --sha, no --out, no GITHUB_SHA / CI_COMMIT_SHA, not in a git checkout -> exit 2.
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_SHA", "CI_COMMIT_SHA") and not k.startswith("GIT_")}
+    env["GIT_CEILING_DIRECTORIES"] = os.path.dirname(tmp)
+    nosha = os.path.join(tmp, "nosha")
+    os.mkdir(nosha)
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: touch
+    run: ["@NETPROBE@", "touch", "@TMP@/ran"]
+""", name="nosha.yml")
+    res = gate(["run", "--policy", policy], nosha, None, env=env)
+    c.expect(res.rc == 2, f"run with no sha anywhere: exit {res.rc}, expected 2\n{res.diagnostics()}")
+    c.expect("--sha" in res.stderr, f"the no-sha error gives no hint: {res.stderr!r}")
+    nothing_ran(c, marker)
+    c.expect(not os.path.exists(os.path.join(nosha, "artifacts")), "run with no sha created artifacts/")
 
     # The shipped examples validate.
     examples = sorted(glob.glob(os.path.join(env_path("HG_SOURCE_ROOT"), "policy", "examples", "*.yml")))
@@ -640,6 +670,62 @@ def case_demo_policy(tmp, c):
     return res
 
 
+def case_timeout_root_killed_by_gate(tmp, c):
+    """process_tree.json: a root killed on timeout was killed by the gate (trace_record.h:
+    killedByGate = 'left alive when the step ended (or timed out) and killed by the gate')."""
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: sleepy
+    run: ["@NETPROBE@", "sleep", "30"]
+    timeout_seconds: 1
+""")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", policy, "--sha", "timeout"], tmp, out, timeout=45)
+    c.rc(res, 1)
+    if not os.path.isfile(os.path.join(out, "logs", "sleepy", "process_tree.json")):
+        c.failures.append("process_tree.json is missing")
+        return res
+    tree = res.tree("sleepy")
+    wait_dead([p["pid"] for p in tree.get("processes", [])])
+    root = [p for p in tree.get("processes", []) if p.get("pid") == tree.get("root_pid")]
+    c.expect(root, "process_tree.json does not list the root")
+    if root:
+        c.expect(root[0].get("signal") == "SIGKILL", f"timed-out root signal {root[0].get('signal')!r}, expected SIGKILL")
+        c.expect(root[0].get("killed_by_gate") is True,
+                 f"timed-out root killed by the gate's SIGKILL but killed_by_gate is {root[0].get('killed_by_gate')!r}: {root[0]}")
+    return res
+
+
+def case_step_selection_order(tmp, c):
+    """--step picks steps, which run in file order whatever the order named; a failing step
+    without violation gives exit 1."""
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: first
+    run: ["@NETPROBE@", "fail"]
+  - id: skipped
+    run: ["@NETPROBE@", "touch", "@TMP@/skipped-ran"]
+  - id: last
+    run: ["@NETPROBE@", "clean"]
+""")
+    out = os.path.join(tmp, "out")
+    res = gate(["run", "--policy", policy, "--sha", "sel", "--step", "last", "--step", "first"], tmp, out)
+    c.rc(res, 1)
+    c.expect(not os.path.exists(os.path.join(tmp, "skipped-ran")), "a step not named by --step ran")
+    if not os.path.isfile(os.path.join(out, "report.json")):
+        c.failures.append("report.json is missing")
+        return res
+    rep = res.report()
+    ids = [s.get("id") for s in rep.get("steps", [])]
+    c.expect(ids == ["first", "last"], f"steps {ids}, expected ['first', 'last'] (file order)")
+    c.expect(c.step(rep, "first").get("exit_code") == 7, "netprobe fail's exit code 7 not in report")
+    c.expect(c.step(rep, "first").get("result") == "failed", "failing step is not 'failed'")
+    c.expect(rep.get("result") == "failed", f"overall result {rep.get('result')!r}, expected failed")
+    c.expect(not os.path.exists(os.path.join(out, "logs", "skipped")), "logs/skipped/ exists")
+    c.schema_valid(out)
+    return res
+
+
 CASES = {
     "evidence-layout-schema": (case_evidence_layout_schema, True),
     "env-sanitized": (case_env_sanitized, True),
@@ -651,6 +737,8 @@ CASES = {
     "policy-errors": (case_policy_errors, True),
     "enforce-overrides-audit": (case_enforce_overrides_audit, True),
     "step-allow-used-unused": (case_step_allow_used_unused, True),
+    "timeout-root-killed-by-gate": (case_timeout_root_killed_by_gate, True),
+    "step-selection-order": (case_step_selection_order, True),
     "demo-policy": (case_demo_policy, False),  # enforce mode: safe outside the namespace
 }
 
