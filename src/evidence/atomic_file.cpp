@@ -86,9 +86,13 @@ Expected<void> publishFile(const std::string &from, const std::string &to)
 {
 	UniqueFd fd(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd) {
-		if (errno == ENOENT)
-			return writeFileAtomic(to, "");
-		return Error::fromErrno("open(" + from + ")");
+		if (errno != ENOENT)
+			return Error::fromErrno("open(" + from + ")");
+		// Nothing was streamed: keep a `to` the caller wrote itself, else publish an
+		// empty file so every step has the same set of logs.
+		if (::access(to.c_str(), F_OK) == 0)
+			return {};
+		return writeFileAtomic(to, "");
 	}
 	if (::fsync(fd.get()) < 0)
 		return Error::fromErrno("fsync(" + from + ")");

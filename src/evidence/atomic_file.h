@@ -16,8 +16,9 @@ namespace hg {
 Expected<void> writeFileAtomic(const std::string &path, std::string_view content);
 
 // Publishes an existing file (written by someone else, e.g. streamed step output) under
-// its final name: fsync(from), rename(from, to). Creates an empty `to` atomically when
-// `from` does not exist. Does not fsync the directory (see fsyncDir).
+// its final name: fsync(from), rename(from, to). When `from` does not exist, an existing
+// `to` is kept and a missing one is created empty (atomically). Does not fsync the
+// directory (see fsyncDir).
 Expected<void> publishFile(const std::string &from, const std::string &to);
 
 // fsync of a directory, making renames and creations inside it durable.

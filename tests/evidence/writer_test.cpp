@@ -240,4 +240,16 @@ TEST_CASE("publishFile moves streamed output or creates an empty file", "[eviden
 	REQUIRE(publishFile(from, tmp.path() + "/stderr.txt").ok());
 	CHECK(readFile(tmp.path() + "/stderr.txt").empty());
 	CHECK(listDir(tmp.path()) == std::set<std::string>{ "stdout.txt", "stderr.txt" });
+
+	// Nothing streamed, but the caller wrote the final file itself: it is kept.
+	REQUIRE(publishFile(from, to).ok());
+	CHECK(readFile(to) == "streamed");
+
+	// A `from` that exists but cannot be opened is an error, not an empty log.
+	std::string unreadable = tmp.path() + "/missing-dir/.partial";
+	writeText(tmp.path() + "/missing-dir", "a file, not a dir");
+	auto bad = publishFile(unreadable, tmp.path() + "/x.txt");
+	REQUIRE_FALSE(bad.ok());
+	CHECK(bad.error().errnum == ENOTDIR);
+	CHECK_FALSE(fs::exists(tmp.path() + "/x.txt"));
 }
