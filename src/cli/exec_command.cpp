@@ -60,9 +60,17 @@ int runExec(const ExecOptions &opts)
 	inbound.resolveHosts();
 	for (const Allowlist *al : {&outbound, &inbound}) {
 		for (const Exception &e : al->entries()) {
-			if (!e.resolveError.empty() && !opts.quiet)
+			if (opts.quiet || e.host.empty())
+				continue;
+			if (!e.resolveError.empty()) {
 				fprintf(stderr, "hermetic-gate: warning: %s '%s' matches nothing: %s\n", e.source.c_str(),
 					e.spec.c_str(), e.resolveError.c_str());
+				continue;
+			}
+			std::string addrs;
+			for (const IpNet &n : e.nets)
+				addrs += (addrs.empty() ? "" : ", ") + n.str();
+			fprintf(stderr, "hermetic-gate: %s '%s' resolved to %s\n", e.source.c_str(), e.spec.c_str(), addrs.c_str());
 		}
 	}
 

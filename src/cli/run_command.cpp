@@ -346,8 +346,10 @@ int runRun(const RunOptions &opts)
 	run.incompleteReason.clear();
 	if (stopSig) {
 		run.complete = false;
-		run.incompleteReason = "interrupted by " + signalName(stopSig) + " after " + std::to_string(run.steps.size()) +
-				       " of " + std::to_string(steps.size()) + " step(s)";
+		run.incompleteReason = "interrupted by " + signalName(stopSig);
+		if (!run.steps.empty())
+			run.incompleteReason += " during step '" + run.steps.back().id + "' (" + std::to_string(run.steps.size()) +
+						" of " + std::to_string(steps.size()) + ")";
 	} else if (writeFailed) {
 		run.complete = false;
 		run.incompleteReason = "evidence could not be written";

@@ -299,6 +299,9 @@ void Supervisor::onExited(pid_t tid, int code, int sig)
 			pr.exited = true;
 			pr.exitCode = code;
 			pr.termSignal = sig;
+			// The timeout and SIGINT/SIGTERM handlers kill the root themselves.
+			if (tid == root_ && sig == SIGKILL && (gTimedOut || gStopSignal))
+				pr.killedByGate = true;
 		}
 	}
 	if (auto n = threads_.find(t.tgid); n != threads_.end() && --n->second <= 0)
