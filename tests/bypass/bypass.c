@@ -1,0 +1,791 @@
+// bypass: the tracee of the bypass tests (issue #4). argv[1] picks a scenario; every attempt
+// prints one line on stdout
+//   bypass pid=P tid=T scenario=S op=OP ret=R errno=E [key=value...]
+// (errno=- when the call succeeded) so a test can match the gate's evidence against what the
+// kernel really did. Every wait is bounded and alarm(30) ends any scenario that hangs. The
+// scenarios only ever address 127.0.0.1 and 203.0.113.0/24 (documentation range), and the
+// tests run them inside a private network namespace.
+//
+// Usage: bypass SCENARIO [ARGS...]
+//   i386-probe | x32-probe              exit 0 when the ABI works untraced, 77 when it does not
+//   i386-connect ADDR PORT              connect (362) via int $0x80, sockaddr below 4 GiB
+//   i386-socketcall ADDR PORT           socketcall(SYS_CONNECT) (102) via int $0x80
+//   x32-connect ADDR PORT               connect | __X32_SYSCALL_BIT via syscall
+//   clone-untraced ADDR PORT            raw clone(CLONE_UNTRACED|SIGCHLD); a child that exists
+//                                       connects to ADDR:PORT and reports it (op=child-connect)
+//   clone3                              raw clone3 (435) {exit_signal=SIGCHLD}
+//   io-uring-setup                      raw io_uring_setup(8, zeroed params)
+//   seccomp-listener ADDR PORT          seccomp(SET_MODE_FILTER, NEW_LISTENER) whose filter
+//                                       returns USER_NOTIF for connect; if it is installed a
+//                                       thread answers CONTINUE; then connect ADDR:PORT
+//   seccomp-plain ADDR PORT             no_new_privs + a filter returning EACCES for
+//                                       getpriority; checks it works, then connect ADDR:PORT
+//   race ITERATIONS BASEPORT            listeners on 127.0.0.1:BASEPORT+i; a thread flips the
+//                                       sin_addr of a shared sockaddr between 127.0.0.1 and
+//                                       203.0.113.1 while the main thread connects from it to
+//                                       port BASEPORT+i (the port names the iteration); after each
+//                                       call prints peer=ADDR:PORT|none (getpeername, else
+//                                       /proc/net/tcp by socket inode: SYN_SENT has no peername)
+//   daemon ADDR PORT                    child: setsid, fork, exit (grandchild re-parented to
+//                                       the gate); grandchild: ignores SIGTERM/SIGHUP, forks a
+//                                       great-grandchild in a new process group that connects,
+//                                       then both sleep 60 s; the root exits once it connected
+//   late-connect ADDR PORT              grandchild (setsid) connects 200 ms after the root exits
+//   spawn-sleep SECONDS [PIDFILE]       forks a child; prints (and writes) both pids; both sleep
+//   tamper-probe                        kill(getppid(), 0)
+//   kill-parent | tgkill-parent | pidfd-parent | ptrace-parent | vm-write-parent
+//   kill-all                            kill(-1, SIGTERM): only in a private pid namespace
+//   vsock-connect                       AF_VSOCK socket, connect to {cid 1, port 1234, svm_flags=0x80}:
+//                                       EINVAL in vsock_addr_validate, never sent to a host
+//   vsock-addr-on-udp                   connect(UDP socket, the same AF_VSOCK address)
+//   unknown-family                      connect(UDP socket, family 77, len 16)
+//   icmp-sendto ADDR                    SOCK_DGRAM/IPPROTO_ICMP echo request to ADDR
+//   raw-sendto ADDR | raw-connect-send ADDR   SOCK_RAW/IPPROTO_ICMP (needs CAP_NET_RAW)
+//   packet-sendto IFNAME | packet-bind-send IFNAME   AF_PACKET frame (needs CAP_NET_RAW)
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/audit.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/seccomp.h>
+#include <linux/vm_sockets.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define X32_BIT 0x40000000L
+#define I386_GETPID 20
+#define I386_SOCKETCALL 102
+#define I386_CONNECT 362
+#define SYS_CONNECT_MUX 3
+
+static const char *gScenario = "?";
+
+static const char *errName(int err)
+{
+	const char *name = strerrorname_np(err);
+	return name ? name : "EUNKNOWN";
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "bypass: bad arguments (see the comment at the top of bypass.c)\n");
+	exit(64);
+}
+
+// One line per attempt; `extra` is appended as is ("" for none).
+static void report(const char *op, long ret, int err, const char *extra)
+{
+	printf("bypass pid=%d tid=%ld scenario=%s op=%s ret=%ld errno=%s%s%s\n", getpid(),
+	       (long)syscall(SYS_gettid), gScenario, op, ret, ret < 0 ? errName(err) : "-",
+	       extra && *extra ? " " : "", extra ? extra : "");
+	fflush(stdout);
+}
+
+// Reports a call made in the argument: the call runs before errno is read.
+#define REPORT(op, call, extra)                    \
+	do {                                       \
+		long ret_ = (long)(call);          \
+		int err_ = errno;                  \
+		report((op), ret_, err_, (extra)); \
+	} while (0)
+
+static void die(const char *what)
+{
+	report(what, -1, errno, "fatal=1");
+	exit(100);
+}
+
+static struct sockaddr_in parseV4(const char *addr, const char *port)
+{
+	struct sockaddr_in in;
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	char *end = NULL;
+	long p = strtol(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || p < 0 || p > 65535 || inet_pton(AF_INET, addr, &in.sin_addr) != 1)
+		usage();
+	in.sin_port = htons((uint16_t)p);
+	return in;
+}
+
+static void addrText(const struct sockaddr_in *in, char *out, size_t n)
+{
+	char host[INET_ADDRSTRLEN] = "?";
+	inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+	snprintf(out, n, "%s:%u", host, ntohs(in->sin_port));
+}
+
+static void sleepMs(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+// ---- 1. other ABIs --------------------------------------------------------------------------
+
+// int $0x80 from 64-bit code: i386 numbering and registers, 32-bit result.
+static long int80(long nr, long a, long b, long c)
+{
+	long ret;
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a), "c"(b), "d"(c)
+			 : "memory", "r8", "r9", "r10", "r11", "cc");
+	return (long)(int)ret;
+}
+
+static void *low32(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap-32bit");
+	if ((uintptr_t)p + n > 0xffffffffUL)
+		die("mmap-32bit-high");
+	return p;
+}
+
+// Runs the probe in a child so a missing ABI (SIGSEGV from int $0x80) does not kill us.
+static int probeAbi(int i386)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		long r = i386 ? int80(I386_GETPID, 0, 0, 0) : syscall(SYS_getpid | X32_BIT);
+		_exit(r == getpid() ? 0 : 77);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	char extra[64];
+	snprintf(extra, sizeof(extra), "available=%d status=0x%x", ok, st);
+	report(i386 ? "i386-probe" : "x32-probe", ok ? 0 : -1, ok ? 0 : ENOSYS, extra);
+	return ok ? 0 : 77;
+}
+
+static int tcpSocket(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	return fd;
+}
+
+static void reportRaw(const char *op, long raw, const struct sockaddr_in *in)
+{
+	char extra[96] = "";
+	if (in) {
+		char text[64];
+		addrText(in, text, sizeof(text));
+		snprintf(extra, sizeof(extra), "addr=%s", text);
+	}
+	// raw kernel convention: -errno on failure
+	report(op, raw < 0 ? -1 : raw, raw < 0 ? (int)-raw : 0, extra);
+}
+
+static void i386Connect(const char *addr, const char *port, int mux)
+{
+	struct sockaddr_in *in = low32(4096);
+	*in = parseV4(addr, port);
+	int fd = tcpSocket();
+	long r;
+	if (mux) {
+		uint32_t *args = (uint32_t *)((char *)in + 256);
+		args[0] = (uint32_t)fd;
+		args[1] = (uint32_t)(uintptr_t)in;
+		args[2] = sizeof(*in);
+		r = int80(I386_SOCKETCALL, SYS_CONNECT_MUX, (long)(uintptr_t)args, 0);
+	} else {
+		r = int80(I386_CONNECT, fd, (long)(uintptr_t)in, sizeof(*in));
+	}
+	reportRaw(mux ? "i386-socketcall-connect" : "i386-connect", r, in);
+	close(fd);
+}
+
+static void x32Connect(const char *addr, const char *port)
+{
+	struct sockaddr_in *in = low32(4096);
+	*in = parseV4(addr, port);
+	int fd = tcpSocket();
+	long r = syscall(SYS_connect | X32_BIT, fd, in, sizeof(*in));
+	report("x32-connect", r, errno, "");
+	close(fd);
+}
+
+// ---- 2. clone flags -------------------------------------------------------------------------
+
+static void plainConnect(const char *op, const char *addr, const char *port)
+{
+	struct sockaddr_in in = parseV4(addr, port);
+	char extra[96], text[64];
+	addrText(&in, text, sizeof(text));
+	snprintf(extra, sizeof(extra), "addr=%s", text);
+	int fd = tcpSocket();
+	int r = connect(fd, (struct sockaddr *)&in, sizeof(in));
+	report(op, r, errno, extra);
+	close(fd);
+}
+
+static void waitChild(pid_t pid)
+{
+	for (int i = 0; i < 500; i++) { // at most 5 s
+		int st;
+		pid_t w = waitpid(pid, &st, WNOHANG | __WALL);
+		if (w == pid || (w < 0 && errno == ECHILD))
+			return;
+		sleepMs(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+}
+
+static void cloneUntraced(const char *addr, const char *port)
+{
+	long r = syscall(SYS_clone, (long)(CLONE_UNTRACED | SIGCHLD), 0L, 0L, 0L, 0L);
+	if (r == 0) {
+		plainConnect("child-connect", addr, port);
+		_exit(0);
+	}
+	report("clone-untraced", r, errno, "");
+	if (r > 0)
+		waitChild((pid_t)r);
+}
+
+static void clone3Scenario(void)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	} args;
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
+	long r = syscall(435, &args, sizeof(args));
+	if (r == 0)
+		_exit(0);
+	report("clone3", r, errno, "");
+	if (r > 0)
+		waitChild((pid_t)r);
+}
+
+// ---- 3. io_uring ----------------------------------------------------------------------------
+
+static void ioUringSetup(void)
+{
+	unsigned char params[120]; // struct io_uring_params
+	memset(params, 0, sizeof(params));
+	long r = syscall(425, 8, params);
+	report("io_uring_setup", r, errno, "");
+	if (r >= 0)
+		close((int)r);
+}
+
+// ---- 4. the step's own seccomp filters ------------------------------------------------------
+
+static long seccompInstall(unsigned flags, int nr, unsigned action)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, action),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+}
+
+static int gListener = -1;
+
+// Answers every notification with CONTINUE: the call then runs as if no filter had stopped it.
+static void *notifThread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 4; i++) {
+		struct pollfd p = {.fd = gListener, .events = POLLIN};
+		if (poll(&p, 1, 3000) <= 0)
+			return NULL;
+		struct seccomp_notif req;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(gListener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
+			return NULL;
+		struct seccomp_notif_resp resp;
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		int r = ioctl(gListener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		char extra[64];
+		snprintf(extra, sizeof(extra), "notified_nr=%d", req.data.nr);
+		report("notif-continue", r, errno, extra);
+	}
+	return NULL;
+}
+
+static void seccompListener(const char *addr, const char *port)
+{
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	long r = seccompInstall(SECCOMP_FILTER_FLAG_NEW_LISTENER, SYS_connect, SECCOMP_RET_USER_NOTIF);
+	report("seccomp-new-listener", r, errno, "");
+	pthread_t t;
+	int haveThread = 0;
+	if (r >= 0) {
+		gListener = (int)r;
+		haveThread = pthread_create(&t, NULL, notifThread, NULL) == 0;
+	}
+	plainConnect("connect", addr, port);
+	if (haveThread)
+		pthread_join(t, NULL);
+}
+
+static void seccompPlain(const char *addr, const char *port)
+{
+	int nnp = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	report("no-new-privs", nnp, errno, "");
+	long r = seccompInstall(0, SYS_getpriority, SECCOMP_RET_ERRNO | EACCES);
+	report("seccomp-plain", r, errno, "");
+	errno = 0;
+	long p = syscall(SYS_getpriority, PRIO_PROCESS, 0);
+	report("getpriority-filtered", p, errno, "");
+	plainConnect("connect", addr, port);
+}
+
+// ---- 5. races on tracee memory --------------------------------------------------------------
+
+static struct sockaddr_in gShared __attribute__((aligned(64)));
+static int gStop;
+
+static void *flipper(void *arg)
+{
+	(void)arg;
+	uint32_t a = htonl(0x7f000001), b = htonl(0xcb007101); // 127.0.0.1, 203.0.113.1
+	// Each value holds for a short spin, so a reader sees either with about equal chance.
+	for (unsigned long n = 0; !__atomic_load_n(&gStop, __ATOMIC_RELAXED); n++) {
+		__atomic_store_n(&gShared.sin_addr.s_addr, (n & 1) ? b : a, __ATOMIC_SEQ_CST);
+		for (volatile int spin = 0; spin < 50; spin++)
+			;
+	}
+	return NULL;
+}
+
+// The remote address of the TCP socket with this inode, from /proc/net/tcp (works in SYN_SENT,
+// where getpeername says ENOTCONN).
+static int procPeer(ino_t ino, char *out, size_t n)
+{
+	FILE *f = fopen("/proc/self/net/tcp", "re");
+	if (!f)
+		return 0;
+	char line[512];
+	int found = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned rem, remPort, st;
+		unsigned long inode;
+		if (sscanf(line, " %*d: %*x:%*x %x:%x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &rem, &remPort, &st, &inode) != 4)
+			continue;
+		if (inode != (unsigned long)ino || inode == 0)
+			continue;
+		struct in_addr ia = {.s_addr = rem}; // printed in host order of the raw __be32
+		char host[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &ia, host, sizeof(host));
+		snprintf(out, n, "%s:%u", host, remPort);
+		found = rem != 0;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+static void race(const char *iterations, const char *basePort)
+{
+	int iters = atoi(iterations);
+	int base = atoi(basePort);
+	if (iters <= 0 || iters > 800 || base < 1024 || base + iters > 65535)
+		usage();
+	// One listener per iteration, so the port of every record names its iteration.
+	int *lfd = calloc((size_t)iters, sizeof(int));
+	if (!lfd)
+		die("calloc");
+	for (int i = 0; i < iters; i++) {
+		char port[16];
+		snprintf(port, sizeof(port), "%d", base + i);
+		struct sockaddr_in local = parseV4("127.0.0.1", port);
+		lfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (lfd[i] < 0 || bind(lfd[i], (struct sockaddr *)&local, sizeof(local)) != 0 || listen(lfd[i], 8) != 0)
+			die("race-listener");
+	}
+	report("race-listeners", iters, 0, "");
+	gShared = parseV4("127.0.0.1", basePort);
+	pthread_t t;
+	if (pthread_create(&t, NULL, flipper, NULL) != 0)
+		die("pthread_create");
+	for (int i = 0; i < iters; i++) {
+		gShared.sin_port = htons((uint16_t)(base + i)); // the flipper only touches sin_addr
+		int fd = tcpSocket();
+		int r = connect(fd, (struct sockaddr *)&gShared, sizeof(gShared));
+		int err = errno;
+		char peer[64] = "none", how[16] = "-";
+		struct sockaddr_in got;
+		socklen_t len = sizeof(got);
+		if (getpeername(fd, (struct sockaddr *)&got, &len) == 0) {
+			addrText(&got, peer, sizeof(peer));
+			strcpy(how, "getpeername");
+		} else {
+			struct stat sb;
+			if (fstat(fd, &sb) == 0 && procPeer(sb.st_ino, peer, sizeof(peer)))
+				strcpy(how, "proc");
+		}
+		int soErr = 0;
+		socklen_t soLen = sizeof(soErr);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soErr, &soLen);
+		char extra[160];
+		snprintf(extra, sizeof(extra), "i=%d port=%d peer=%s via=%s so_error=%s", i, base + i, peer, how,
+			 soErr ? errName(soErr) : "-");
+		report("connect", r, err, extra);
+		close(fd);
+		int c = accept4(lfd[i], NULL, NULL, SOCK_CLOEXEC);
+		if (c >= 0)
+			close(c);
+		close(lfd[i]);
+	}
+	__atomic_store_n(&gStop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(t, NULL);
+	free(lfd);
+	report("race-done", 0, 0, "");
+}
+
+// ---- 6. processes that outlive the step -----------------------------------------------------
+
+static void daemonScenario(const char *addr, const char *port)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		die("pipe");
+	pid_t root = getpid();
+	pid_t a = fork();
+	if (a < 0)
+		die("fork");
+	if (a == 0) {
+		close(p[0]);
+		setsid();
+		pid_t b = fork();
+		if (b != 0)
+			_exit(0); // b re-parents to the nearest subreaper: the gate
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		for (int i = 0; i < 200; i++) { // wait until a has exited and b was re-parented
+			pid_t pp = getppid();
+			if (pp != a && pp != 0)
+				break;
+			sleepMs(10);
+		}
+		char extra[96];
+		snprintf(extra, sizeof(extra), "ppid=%d root=%d sid=%d pgid=%d", getppid(), root, getsid(0), getpgid(0));
+		report("reparented", 0, 0, extra);
+		pid_t c = fork();
+		if (c == 0) {
+			setpgid(0, 0);
+			snprintf(extra, sizeof(extra), "ppid=%d sid=%d pgid=%d", getppid(), getsid(0), getpgid(0));
+			report("great-grandchild", 0, 0, extra);
+			plainConnect("connect", addr, port);
+			if (write(p[1], "x", 1) != 1)
+				_exit(1);
+			sleep(60);
+			_exit(0);
+		}
+		sleep(60);
+		_exit(0);
+	}
+	close(p[1]);
+	struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+	int n = poll(&pfd, 1, 10000);
+	char extra[64];
+	snprintf(extra, sizeof(extra), "child=%d ppid=%d sid=%d", a, getppid(), getsid(0));
+	report("root-exits", n, errno, extra);
+}
+
+static void lateConnect(const char *addr, const char *port)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		die("pipe");
+	pid_t a = fork();
+	if (a < 0)
+		die("fork");
+	if (a == 0) {
+		close(p[0]);
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		report("late-grandchild", 0, 0, "");
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		close(p[1]);
+		sleepMs(200); // the root has exited by now
+		plainConnect("connect", addr, port);
+		sleep(10);
+		_exit(0);
+	}
+	close(p[1]);
+	struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+	int n = poll(&pfd, 1, 10000);
+	report("root-exits", n, errno, "");
+}
+
+static void spawnSleep(const char *seconds, const char *pidfile)
+{
+	int s = atoi(seconds);
+	pid_t c = fork();
+	if (c < 0)
+		die("fork");
+	if (c == 0) {
+		sleep((unsigned)s);
+		_exit(0);
+	}
+	char extra[64];
+	snprintf(extra, sizeof(extra), "child=%d", c);
+	report("spawned", 0, 0, extra);
+	if (pidfile) {
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
+		FILE *f = fopen(tmp, "we");
+		if (!f)
+			die("pidfile");
+		fprintf(f, "%d %d\n", getpid(), c);
+		fclose(f);
+		rename(tmp, pidfile);
+	}
+	sleep((unsigned)s);
+}
+
+// ---- 7. tampering with the supervisor -------------------------------------------------------
+
+static void tamper(const char *which)
+{
+	pid_t gate = getppid();
+	char extra[32];
+	snprintf(extra, sizeof(extra), "target=%d", gate);
+	if (!strcmp(which, "tamper-probe")) {
+		REPORT("kill0", kill(gate, 0), extra);
+	} else if (!strcmp(which, "kill-parent")) {
+		REPORT("kill", kill(gate, SIGTERM), extra);
+	} else if (!strcmp(which, "tgkill-parent")) {
+		REPORT("tgkill", syscall(SYS_tgkill, gate, gate, SIGTERM), extra);
+	} else if (!strcmp(which, "pidfd-parent")) {
+		long fd = syscall(SYS_pidfd_open, gate, 0);
+		report("pidfd_open", fd, errno, extra);
+		if (fd >= 0) {
+			REPORT("pidfd_send_signal", syscall(SYS_pidfd_send_signal, (int)fd, SIGTERM, NULL, 0), extra);
+			close((int)fd);
+		}
+	} else if (!strcmp(which, "ptrace-parent")) {
+		long r = ptrace(PTRACE_SEIZE, gate, 0, 0);
+		report("ptrace", r, errno, extra);
+		// if it worked, exiting detaches us again
+	} else if (!strcmp(which, "vm-write-parent")) {
+		// remote address 8: EFAULT if the kernel let us in (harmless), EPERM if refused
+		char byte = 0;
+		struct iovec local = {.iov_base = &byte, .iov_len = 1};
+		struct iovec remote = {.iov_base = (void *)8, .iov_len = 1};
+		REPORT("process_vm_writev", syscall(SYS_process_vm_writev, gate, &local, 1, &remote, 1, 0), extra);
+	} else if (!strcmp(which, "kill-all")) {
+		REPORT("kill-all", kill(-1, SIGTERM), extra);
+	} else {
+		usage();
+	}
+	sleepMs(300); // give a signal that got through the time to act on the gate
+	report("survived", 0, 0, "");
+}
+
+// ---- 9. calls the supervisor cannot decode --------------------------------------------------
+
+static void vsockConnect(int onUdp)
+{
+	struct sockaddr_vm vm;
+	memset(&vm, 0, sizeof(vm));
+	vm.svm_family = AF_VSOCK;
+	vm.svm_cid = VMADDR_CID_LOCAL;
+	// Only VMADDR_FLAG_TO_HOST is a valid flag (vsock_addr_validate): the kernel refuses the
+	// address with EINVAL before any transport sees it, so nothing reaches a hypervisor even
+	// on a VM guest (a valid address to cid 1 would go to the host's virtio device).
+	vm.svm_flags = 0x80;
+	vm.svm_port = 1234;
+	int fd = onUdp ? -1 : socket(AF_VSOCK, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	const char *sock = "vsock";
+	if (fd < 0) { // no vsock support, or asked for: the address alone must still be judged
+		if (!onUdp)
+			report("socket-vsock", -1, errno, "");
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		sock = "udp";
+	}
+	char extra[32];
+	snprintf(extra, sizeof(extra), "socket=%s", sock);
+	REPORT("connect", connect(fd, (struct sockaddr *)&vm, sizeof(vm)), extra);
+	close(fd);
+}
+
+static void unknownFamily(void)
+{
+	unsigned char sa[16];
+	memset(sa, 0x41, sizeof(sa));
+	sa_family_t fam = 77;
+	memcpy(sa, &fam, sizeof(fam));
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	REPORT("connect", connect(fd, (struct sockaddr *)sa, sizeof(sa)), "family=77");
+	close(fd);
+}
+
+static void icmpEcho(int type, const char *addr, int connectFirst)
+{
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, IPPROTO_ICMP);
+	const char *kind = type == SOCK_RAW ? "raw" : "icmp-dgram";
+	if (fd < 0) {
+		char extra[32];
+		snprintf(extra, sizeof(extra), "kind=%s", kind);
+		report("socket", -1, errno, extra);
+		exit(77);
+	}
+	struct sockaddr_in in = parseV4(addr, "0");
+	struct icmphdr h;
+	memset(&h, 0, sizeof(h));
+	h.type = ICMP_ECHO;
+	h.un.echo.id = htons(0x4847);
+	h.un.echo.sequence = htons(1);
+	unsigned sum = 0;
+	const uint16_t *w = (const uint16_t *)&h;
+	for (size_t i = 0; i < sizeof(h) / 2; i++)
+		sum += w[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	h.checksum = (uint16_t)~sum;
+	char extra[96];
+	snprintf(extra, sizeof(extra), "kind=%s addr=%s", kind, addr);
+	if (connectFirst) {
+		REPORT("connect", connect(fd, (struct sockaddr *)&in, sizeof(in)), extra);
+		REPORT("send", send(fd, &h, sizeof(h), MSG_DONTWAIT), extra);
+	} else {
+		REPORT("sendto", sendto(fd, &h, sizeof(h), MSG_DONTWAIT, (struct sockaddr *)&in, sizeof(in)), extra);
+	}
+	close(fd);
+}
+
+static void packetSend(const char *ifname, int bindFirst)
+{
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
+	if (fd < 0) {
+		report("socket", -1, errno, "kind=packet");
+		exit(77);
+	}
+	struct sockaddr_ll ll;
+	memset(&ll, 0, sizeof(ll));
+	ll.sll_family = AF_PACKET;
+	ll.sll_protocol = htons(ETH_P_IP);
+	ll.sll_ifindex = (int)if_nametoindex(ifname);
+	ll.sll_halen = ETH_ALEN;
+	memset(ll.sll_addr, 0xff, ETH_ALEN);
+	if (ll.sll_ifindex == 0)
+		die("if_nametoindex");
+	char payload[28] = {0x45}; // a stub IPv4 header: nothing listens on the other end
+	char extra[64];
+	snprintf(extra, sizeof(extra), "kind=packet ifindex=%d", ll.sll_ifindex);
+	if (bindFirst) {
+		REPORT("bind", bind(fd, (struct sockaddr *)&ll, sizeof(ll)), extra);
+		REPORT("send", send(fd, payload, sizeof(payload), MSG_DONTWAIT), extra);
+	} else {
+		report("sendto", sendto(fd, payload, sizeof(payload), MSG_DONTWAIT, (struct sockaddr *)&ll, sizeof(ll)),
+		       errno, extra);
+	}
+	close(fd);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	alarm(30); // last-resort bound: no scenario may outlive the test
+	if (argc < 2)
+		usage();
+	const char *s = argv[1];
+	gScenario = s;
+	int n = argc - 2;
+	char **a = argv + 2;
+	if (!strcmp(s, "i386-probe") && n == 0)
+		return probeAbi(1);
+	if (!strcmp(s, "x32-probe") && n == 0)
+		return probeAbi(0);
+	if (!strcmp(s, "i386-connect") && n == 2)
+		i386Connect(a[0], a[1], 0);
+	else if (!strcmp(s, "i386-socketcall") && n == 2)
+		i386Connect(a[0], a[1], 1);
+	else if (!strcmp(s, "x32-connect") && n == 2)
+		x32Connect(a[0], a[1]);
+	else if (!strcmp(s, "clone-untraced") && n == 2)
+		cloneUntraced(a[0], a[1]);
+	else if (!strcmp(s, "clone3") && n == 0)
+		clone3Scenario();
+	else if (!strcmp(s, "io-uring-setup") && n == 0)
+		ioUringSetup();
+	else if (!strcmp(s, "seccomp-listener") && n == 2)
+		seccompListener(a[0], a[1]);
+	else if (!strcmp(s, "seccomp-plain") && n == 2)
+		seccompPlain(a[0], a[1]);
+	else if (!strcmp(s, "race") && n == 2)
+		race(a[0], a[1]);
+	else if (!strcmp(s, "daemon") && n == 2)
+		daemonScenario(a[0], a[1]);
+	else if (!strcmp(s, "late-connect") && n == 2)
+		lateConnect(a[0], a[1]);
+	else if (!strcmp(s, "spawn-sleep") && (n == 1 || n == 2))
+		spawnSleep(a[0], n == 2 ? a[1] : NULL);
+	else if ((!strcmp(s, "tamper-probe") || !strcmp(s, "kill-parent") || !strcmp(s, "tgkill-parent") ||
+		  !strcmp(s, "pidfd-parent") || !strcmp(s, "ptrace-parent") || !strcmp(s, "vm-write-parent") ||
+		  !strcmp(s, "kill-all")) &&
+		 n == 0)
+		tamper(s);
+	else if (!strcmp(s, "vsock-connect") && n == 0)
+		vsockConnect(0);
+	else if (!strcmp(s, "vsock-addr-on-udp") && n == 0)
+		vsockConnect(1);
+	else if (!strcmp(s, "unknown-family") && n == 0)
+		unknownFamily();
+	else if (!strcmp(s, "icmp-sendto") && n == 1)
+		icmpEcho(SOCK_DGRAM, a[0], 0);
+	else if (!strcmp(s, "raw-sendto") && n == 1)
+		icmpEcho(SOCK_RAW, a[0], 0);
+	else if (!strcmp(s, "raw-connect-send") && n == 1)
+		icmpEcho(SOCK_RAW, a[0], 1);
+	else if (!strcmp(s, "packet-sendto") && n == 1)
+		packetSend(a[0], 0);
+	else if (!strcmp(s, "packet-bind-send") && n == 1)
+		packetSend(a[0], 1);
+	else
+		usage();
+	return 0;
+}

@@ -1,0 +1,640 @@
+#!/usr/bin/env python3
+"""Bypass tests (issue #4): the real hermetic-gate binary against tests/bypass/bypass.c, one
+meson test() per class of attempt to get a network call past the gate. Every attempt must end
+"recorded as a violation" or "prevented and the prevention recorded", never in silence.
+
+`test_bypass.py CLASS` runs every sub-case of CLASS inside its own private network namespace
+(tests/integration/netns.py: lo + a veth with 203.0.113.2/24, no default route) and prints one
+PASS/FAIL/SKIP line per sub-case, with the gate's full output for each failure.
+Exit: 0 all ran sub-cases passed, 1 a sub-case failed, 77 every sub-case was skipped.
+`test_bypass.py --check-table NAME...` verifies that meson registers every class.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import netns  # noqa: E402
+from netns import V4  # noqa: E402
+
+V4_443 = f"{V4}:443"
+_KV = re.compile(r"(\w+)=(\S*)")
+
+
+def helper():
+    path = os.environ.get("HG_BYPASS")
+    if not path:
+        print("FATAL: HG_BYPASS is not set (run through meson test)", file=sys.stderr)
+        sys.exit(99)
+    return path
+
+
+class Skip(Exception):
+    pass
+
+
+class Result:
+    """Outcome of one sub-case: failures (strings) and the runs to show when it failed."""
+
+    def __init__(self, name):
+        self.name = name
+        self.failures = []
+        self.notes = []
+        self.runs = []
+        self.skipped = None
+
+    def fail(self, msg):
+        self.failures.append(msg)
+
+    def expect(self, cond, msg):
+        if not cond:
+            self.failures.append(msg)
+        return cond
+
+
+class BRun:
+    """A gate run on the helper: netns.Run plus the helper's report lines."""
+
+    def __init__(self, run):
+        self.run = run
+        self.rc = run.rc
+        self.violations = run.violations
+        self.ops = [dict(_KV.findall(l)) for l in run.stdout.splitlines() if l.startswith("bypass ")]
+
+    def op(self, name):
+        return [o for o in self.ops if o.get("op") == name]
+
+    def first(self, name):
+        ops = self.op(name)
+        return ops[0] if ops else None
+
+    def viol(self, **want):
+        return [v for v in self.violations if all(v.get(k) == val for k, val in want.items())]
+
+
+def gate(res, gate_args, scenario, timeout=30):
+    r = BRun(netns.run_gate(gate_args, [helper()] + list(scenario), timeout=timeout))
+    res.runs.append(r)
+    return r
+
+
+def untraced(*args, timeout=20):
+    return subprocess.run([helper()] + list(args), capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def expect_rc(res, r, want):
+    ok = r.rc in want if isinstance(want, (set, tuple)) else r.rc == want
+    return res.expect(ok, f"gate exit code {r.rc}, expected {want}")
+
+
+def expect_op(res, r, op, ret=None, errno=None):
+    """The helper reported OP with that result."""
+    rec = r.first(op)
+    if rec is None:
+        res.fail(f"the helper did not report op={op} (it was killed or never got there)")
+        return None
+    if ret is not None and rec.get("ret") != str(ret):
+        res.fail(f"op={op} returned {rec.get('ret')} errno={rec.get('errno')}, expected ret={ret}"
+                 + (f" errno={errno}" if errno else ""))
+    elif errno is not None and rec.get("errno") != errno:
+        res.fail(f"op={op} returned {rec.get('ret')} errno={rec.get('errno')}, expected errno={errno}")
+    return rec
+
+
+def expect_viol(res, r, pid=None, **want):
+    """A live violation line with these fields (and pid, exe of the helper)."""
+    hits = r.viol(**want)
+    if pid is not None:
+        hits = [v for v in hits if v.get("pid") == str(pid)]
+    if not hits:
+        res.fail(f"no live violation line with {want}" + (f" pid={pid}" if pid else "")
+                 + f"; got {len(r.violations)} line(s): {r.violations}")
+        return None
+    v = hits[0]
+    res.expect(v.get("step") == "exec", f"violation line step={v.get('step')}, expected exec")
+    exe = os.path.realpath(helper())
+    res.expect(v.get("exe") == exe, f"violation line exe={v.get('exe')}, expected {exe}")
+    return v
+
+
+def expect_no_viol(res, r):
+    res.expect(not r.violations, f"unexpected live violation line(s): {r.violations}")
+
+
+def strace_has(res, r, call, result_prefix):
+    calls = r.run.strace_calls()
+    if r.run.strace_text is None:
+        res.fail("--out DIR/strace.txt was not written")
+        return
+    hits = [c for c in calls if c[1] == call]
+    if not hits:
+        res.fail(f"strace.txt has no {call}(...) line; it has: {[c[1] for c in calls]}")
+    elif not any(c[3].startswith(result_prefix) for c in hits):
+        res.fail(f"strace.txt {call} line result is {[c[3] for c in hits]}, expected '= {result_prefix}...'")
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def expect_dead(res, pids, within, what):
+    deadline = time.monotonic() + within
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in pids if alive(p)]
+    if left:
+        res.fail(f"{what}: pid(s) {left} still running {within}s later")
+        for p in left:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+# --- 1. other ABIs ----------------------------------------------------------------------------
+
+def abi_probe(kind):
+    p = untraced(f"{kind}-probe")
+    if p.returncode == 77:
+        if kind == "i386":
+            raise Skip("i386 system calls are unavailable even untraced: `int $0x80` in a 64-bit process "
+                       f"faults on this kernel (ia32 emulation disabled at run time): {p.stdout.strip()}")
+        raise Skip("the kernel lacks CONFIG_X86_X32_ABI: an x32 getpid returns ENOSYS even untraced "
+                   f"({p.stdout.strip()})")
+    if p.returncode != 0:
+        raise Skip(f"{kind} probe failed unexpectedly: rc={p.returncode} {p.stdout.strip()} {p.stderr.strip()}")
+
+
+def abi_case(kind, scenario, op, enforce):
+    def case(res):
+        abi_probe(kind)
+        r = gate(res, ["--enforce"] if enforce else [], [scenario, V4, "443"])
+        expect_rc(res, r, 3)
+        rec = expect_op(res, r, op, errno="EPERM" if enforce else "EINPROGRESS")
+        abi = "i386" if kind == "i386" else "x32"
+        expect_viol(res, r, pid=rec and rec["pid"], syscall="connect", abi=abi, addr=V4_443, family="AF_INET",
+                    decision="denied" if enforce else "audited")
+    return case
+
+
+# --- 2. clone flags -----------------------------------------------------------------------------
+
+def clone_untraced(enforce):
+    def case(res):
+        r = gate(res, ["--enforce"] if enforce else [], ["clone-untraced", V4, "443"])
+        expect_rc(res, r, 3)
+        rec = expect_op(res, r, "clone-untraced", ret=-1, errno="EPERM")
+        expect_viol(res, r, pid=rec and rec["pid"], syscall="clone", decision="denied")
+        child = r.first("child-connect")
+        if child is not None:
+            recorded = r.viol(syscall="connect", pid=child["pid"])
+            res.fail(f"an untraced child {child['pid']} was created; its connect to {V4_443} returned "
+                     f"{child['ret']} errno={child['errno']} and was "
+                     f"{'recorded' if recorded else 'NOT recorded'} by the gate")
+    return case
+
+
+def clone3(res):
+    r = gate(res, [], ["clone3"])
+    expect_op(res, r, "clone3", ret=-1, errno="ENOSYS")
+    expect_no_viol(res, r)
+    expect_rc(res, r, 0)
+
+
+# --- 3. io_uring --------------------------------------------------------------------------------
+
+def io_uring(res):
+    r = gate(res, [], ["io-uring-setup"])
+    expect_op(res, r, "io_uring_setup", ret=-1, errno="ENOSYS")
+    strace_has(res, r, "io_uring_setup", "-1 ENOSYS")
+    expect_no_viol(res, r)
+    expect_rc(res, r, 0)
+
+
+# --- 4. the step's own seccomp filters ---------------------------------------------------------
+
+def seccomp_listener(enforce):
+    def case(res):
+        r = gate(res, ["--enforce"] if enforce else [], ["seccomp-listener", V4, "443"])
+        expect_rc(res, r, 3)
+        rec = expect_op(res, r, "seccomp-new-listener", ret=-1, errno="EPERM")
+        pid = rec and rec["pid"]
+        expect_viol(res, r, pid=pid, syscall="seccomp", decision="denied")
+        expect_op(res, r, "connect", errno="EPERM" if enforce else "EINPROGRESS")
+        expect_viol(res, r, pid=pid, syscall="connect", addr=V4_443, decision="denied" if enforce else "audited")
+        for n in r.op("notif-continue"):
+            res.fail(f"the step's own listener received connect (nr {n.get('notified_nr')}) and let it continue")
+    return case
+
+
+def seccomp_plain(res):
+    r = gate(res, [], ["seccomp-plain", V4, "443"])
+    expect_rc(res, r, 3)
+    expect_op(res, r, "seccomp-plain", ret=0)
+    expect_op(res, r, "getpriority-filtered", ret=-1, errno="EACCES")
+    rec = expect_op(res, r, "connect", errno="EINPROGRESS")
+    expect_viol(res, r, pid=rec and rec["pid"], syscall="connect", addr=V4_443, decision="audited")
+    res.expect(not r.viol(syscall="seccomp"), f"a plain filter was judged a violation: {r.viol(syscall='seccomp')}")
+    res.expect(len(r.violations) == 1, f"expected exactly the connect violation, got {r.violations}")
+
+
+# --- 5. races on tracee memory -----------------------------------------------------------------
+
+RACE_N = 300
+RACE_BASE = 20000
+
+
+def race(gate_args, loopback_allowed):
+    """Per iteration i (port RACE_BASE+i names it): the destination the kernel really used
+    (getpeername, else /proc/net/tcp) must be among the gate's records for that port, unless it
+    is loopback and loopback is allowed; and every record must name a destination the helper
+    really used in that iteration, or come with the real one (the post-call check)."""
+    def case(res):
+        r = gate(res, gate_args, ["race", str(RACE_N), str(RACE_BASE)], timeout=90)
+        if not r.op("race-done"):
+            res.fail("the helper did not finish its iterations")
+        conns = r.op("connect")
+        pid = conns[0]["pid"] if conns else None
+        by_port = {}
+        for v in r.viol(syscall="connect"):
+            if v.get("pid") != pid:
+                res.fail(f"connect violation for pid {v.get('pid')}, the helper is {pid}: {v}")
+                continue
+            m = re.match(r"^([\d.]+):(\d+)$", v.get("addr", ""))
+            if not m:
+                res.fail(f"connect violation with an address that is neither candidate: {v.get('addr')}")
+                continue
+            by_port.setdefault(int(m.group(2)), []).append(m.group(1))
+        real_remote = unrecorded = false_claims = mismatched = 0
+        examples = []
+        for c in conns:
+            port = int(c["port"])
+            peer = c.get("peer", "none")
+            recs = by_port.get(port, [])
+            for a in recs:
+                if a not in ("127.0.0.1", V4):
+                    res.fail(f"iteration {c['i']}: record names {a}:{port}, neither candidate (torn read?)")
+            if peer == "none":
+                continue
+            real = peer.rsplit(":", 1)[0]
+            if real == V4:
+                real_remote += 1
+            must_record = not (loopback_allowed and real == "127.0.0.1")
+            if must_record and real not in recs:
+                unrecorded += 1
+                if len(examples) < 5:
+                    examples.append(f"i={c['i']} real={peer} ret={c['ret']} errno={c['errno']} records={recs}")
+            wrong = [a for a in recs if a != real]
+            if wrong:
+                mismatched += 1
+                if real not in recs and must_record:
+                    false_claims += 1
+        res.notes.append(f"{len(conns)} connects, {real_remote} really went to {V4}, {mismatched} with a record "
+                         f"naming the other address, {unrecorded} real destination(s) unrecorded")
+        res.expect(len(conns) == RACE_N, f"the helper reported {len(conns)} connects, expected {RACE_N}")
+        if unrecorded:
+            res.fail(f"{unrecorded} connect(s) whose real destination (from getpeername / /proc/net/tcp) is "
+                     f"not in the gate's records for that iteration, e.g. {examples}")
+        if false_claims:
+            res.fail(f"{false_claims} iteration(s) recorded only a destination the kernel did not use")
+        if real_remote:
+            expect_rc(res, r, 3)
+        if not loopback_allowed:
+            missing = [c["i"] for c in conns if int(c["port"]) not in by_port]
+            if missing:
+                res.fail(f"{len(missing)} connect(s) with no record at all, e.g. iterations {missing[:10]}")
+    return case
+
+
+# --- 6. processes that outlive the step --------------------------------------------------------
+
+def outlive_daemon(res):
+    r = gate(res, [], ["daemon", V4, "443"])
+    expect_rc(res, r, 3)
+    root = expect_op(res, r, "root-exits", ret=1)
+    rep = expect_op(res, r, "reparented")
+    ggc = expect_op(res, r, "great-grandchild")
+    conn = expect_op(res, r, "connect", errno="EINPROGRESS")
+    if conn:
+        expect_viol(res, r, pid=conn["pid"], syscall="connect", addr=V4_443)
+    if root and rep:
+        res.expect(rep["ppid"] == root["ppid"],
+                   f"the orphaned grandchild was re-parented to {rep['ppid']}, not to the gate ({root['ppid']}): "
+                   "the gate is not a child subreaper")
+        res.expect(rep["sid"] != root["sid"], "the grandchild did not get a new session")
+    if ggc:
+        res.expect(ggc["pgid"] == ggc["pid"], "the great-grandchild did not get its own process group")
+    res.expect(r.run.elapsed < 10, f"the gate took {r.run.elapsed:.1f}s: it waited for the daemons (60 s)")
+    pids = [int(x["pid"]) for x in (rep, ggc) if x]
+    expect_dead(res, pids, 2, "daemons (SIGTERM/SIGHUP ignored, own session and group) after the gate exited")
+
+
+def outlive_late_connect(res):
+    r = gate(res, [], ["late-connect", V4, "443"])
+    grand = expect_op(res, r, "late-grandchild")
+    conn = r.first("connect")
+    if conn is not None:
+        res.notes.append(f"the grandchild connected after the root exited: ret={conn['ret']} errno={conn['errno']}")
+        expect_viol(res, r, pid=conn["pid"], syscall="connect", addr=V4_443)
+        expect_rc(res, r, 3)
+    else:
+        res.notes.append("the grandchild was killed before its late connect")
+        expect_rc(res, r, (0, 3))
+    res.expect(r.run.elapsed < 10, f"the gate took {r.run.elapsed:.1f}s")
+    if grand:
+        expect_dead(res, [int(grand["pid"])], 2, "late grandchild after the gate exited")
+
+
+# --- 7. tampering with the supervisor -----------------------------------------------------------
+
+def tamper(scenario, ops_syscalls):
+    """ops_syscalls: [(helper op, syscall name in the violation line)]; the first refused one
+    must be refused with EPERM and recorded as denied."""
+    def case(res):
+        r = gate(res, [], [scenario])
+        expect_rc(res, r, 3)
+        refused = None
+        for op, sc in ops_syscalls:
+            rec = r.first(op)
+            if rec is None:
+                continue
+            if rec.get("errno") == "EPERM":
+                refused = (rec, sc)
+                break
+        if refused is None:
+            got = [(o["op"], o["ret"], o["errno"]) for o in r.ops if o["op"] != "survived"]
+            res.fail(f"none of {[o for o, _ in ops_syscalls]} was refused with EPERM; the helper got {got}")
+        else:
+            rec, sc = refused
+            expect_viol(res, r, pid=rec["pid"], syscall=sc, decision="denied")
+        res.expect(bool(r.op("survived")), "the helper did not report after the attempt")
+        res.expect(r.rc not in (143, -15, "TIMEOUT"), f"the gate did not survive (exit {r.rc})")
+    return case
+
+
+KILL_ALL_WRAPPER = ("import subprocess, sys\n"
+                    "r = subprocess.run(sys.argv[1:])\n"
+                    "sys.exit(r.returncode if r.returncode >= 0 else 128 - r.returncode)\n")
+
+
+def tamper_kill_all(res):
+    """kill(-1, SIGTERM) only runs when the gate refuses kill(getppid(), 0), and then only in a
+    private pid namespace (python as its init, the gate as pid 2), so it can never reach a
+    process outside the test."""
+    probe = gate(res, [], ["tamper-probe"])
+    rec = probe.first("kill0")
+    if rec is None or rec.get("errno") != "EPERM":
+        got = f"ret={rec.get('ret')} errno={rec.get('errno')}" if rec else "no report"
+        res.fail(f"NOT RUN: the gate does not refuse kill(getppid(), 0) ({got}, exit {probe.rc}), so "
+                 "kill(-1, SIGTERM) was not attempted")
+        return
+    unshare = shutil.which("unshare") or "/usr/bin/unshare"
+    ok = subprocess.run([unshare, "-pf", "--mount-proc", "true"], capture_output=True, text=True)
+    if ok.returncode != 0:
+        raise Skip(f"cannot make a private pid namespace for kill(-1): {ok.stderr.strip()}")
+    with tempfile.TemporaryDirectory(prefix="hg-bypass-") as tmp:
+        out = os.path.join(tmp, "out")
+        argv = [unshare, "-pf", "--mount-proc", "--", sys.executable, "-c", KILL_ALL_WRAPPER,
+                netns.gate_bin(), "exec", "--out", out, "--", helper(), "kill-all"]
+        start = time.monotonic()
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, cwd=tmp)
+        strace = None
+        if os.path.exists(os.path.join(out, "strace.txt")):
+            with open(os.path.join(out, "strace.txt")) as f:
+                strace = f.read()
+        r = BRun(netns.Run(argv, p, strace, time.monotonic() - start))
+    res.runs.append(r)
+    expect_rc(res, r, 3)
+    rec = expect_op(res, r, "kill-all", ret=-1, errno="EPERM")
+    expect_viol(res, r, pid=rec and rec["pid"], syscall="kill", decision="denied")
+    res.expect(bool(r.op("survived")), "the helper did not report after kill(-1)")
+
+
+# --- 8. the supervisor dying -------------------------------------------------------------------
+
+def wait_file(path, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                text = f.read().split()
+            if len(text) == 2:
+                return [int(x) for x in text]
+        time.sleep(0.05)
+    return None
+
+
+def gate_killed(mode):
+    def case(res):
+        with tempfile.TemporaryDirectory(prefix="hg-bypass-") as tmp:
+            pidfile = os.path.join(tmp, "pids")
+            out = os.path.join(tmp, "out")
+            cmd = [helper(), "spawn-sleep", "30", pidfile]
+            if mode == "exec":
+                argv = [netns.gate_bin(), "exec", "--out", out, "--"] + cmd
+            else:
+                policy = os.path.join(tmp, "policy.yml")
+                with open(policy, "w") as f:
+                    f.write("version: 1\nhermetic_steps:\n  - id: sleeper\n    run: " + json.dumps(cmd)
+                            + "\n    timeout_seconds: 120\n")
+                argv = [netns.gate_bin(), "run", "--policy", policy, "--out", out, "--sha", "bypass-test"]
+            logf = open(os.path.join(tmp, "gate.log"), "w+")
+            g = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=tmp)
+            pids = wait_file(pidfile, 15)
+            if pids is None:
+                g.kill()
+                g.wait()
+                logf.seek(0)
+                res.fail(f"the step never started its processes (gate exit {g.returncode}): {logf.read()}")
+                return
+            g.send_signal(signal.SIGKILL)
+            g.wait()
+            expect_dead(res, pids, 3, f"traced processes {pids} after SIGKILL of the gate ({mode})")
+            if mode == "run":
+                report = os.path.join(out, "report.json")
+                if not os.path.exists(report):
+                    res.fail(f"{report} does not exist after SIGKILL of the gate; out has "
+                             f"{sorted(os.listdir(out)) if os.path.isdir(out) else 'nothing'}")
+                else:
+                    try:
+                        with open(report) as f:
+                            doc = json.load(f)
+                        res.expect(doc.get("complete") is False,
+                                   f"report.json says complete={doc.get('complete')!r}, expected false")
+                    except ValueError as e:
+                        res.fail(f"report.json is not valid JSON: {e}")
+            logf.seek(0)
+            res.notes.append(f"gate output: {logf.read().strip()[:300]}")
+            logf.close()
+    return case
+
+
+# --- 9. calls the supervisor cannot decode -----------------------------------------------------
+
+def undecodable(scenario, op, syscall, family=None, addr_prefix=None, enforce=False, needs=None):
+    def case(res):
+        if needs == "ping":
+            try:
+                with open("/proc/sys/net/ipv4/ping_group_range", "w") as f:
+                    f.write("0 2147483647")
+            except OSError as e:
+                raise Skip(f"cannot allow ping sockets in the test namespace: {e}")
+        r = gate(res, ["--enforce"] if enforce else [], scenario)
+        s = r.first("socket")
+        if s and s.get("ret") == "-1":
+            raise Skip(f"the socket cannot be created here: {s and s.get('errno')} (needs CAP_NET_RAW or support)")
+        expect_rc(res, r, 3)
+        rec = expect_op(res, r, op, errno="EPERM" if enforce else None)
+        want = dict(syscall=syscall, decision="denied" if enforce else "audited")
+        if family:
+            want["family"] = family
+        v = expect_viol(res, r, pid=rec and rec["pid"], **want)
+        if v and addr_prefix:
+            res.expect(v.get("addr", "").startswith(addr_prefix),
+                       f"violation addr={v.get('addr')}, expected it to start with {addr_prefix}")
+    return case
+
+
+def packet_bind_send(res):
+    """bind(AF_PACKET, ifindex) then send() without an address: the frame leaves through an
+    untrapped send, so the bind (or the send) must be the violation."""
+    r = gate(res, [], ["packet-bind-send", "hgv0"])
+    s = r.first("socket")
+    if s and s.get("ret") == "-1":
+        raise Skip(f"cannot create an AF_PACKET socket here: {s.get('errno')} (needs CAP_NET_RAW)")
+    expect_rc(res, r, 3)
+    send = expect_op(res, r, "send")
+    if send:
+        res.notes.append(f"send() without an address returned {send['ret']} errno={send['errno']}")
+    hits = [v for v in r.violations if v.get("family") == "AF_PACKET"]
+    res.expect(bool(hits), f"no violation with family=AF_PACKET for the bound packet socket; got {r.violations}")
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+CLASSES = {
+    "abi": [
+        ("i386-connect-audit", abi_case("i386", "i386-connect", "i386-connect", False)),
+        ("i386-connect-enforce", abi_case("i386", "i386-connect", "i386-connect", True)),
+        ("i386-socketcall-audit", abi_case("i386", "i386-socketcall", "i386-socketcall-connect", False)),
+        ("i386-socketcall-enforce", abi_case("i386", "i386-socketcall", "i386-socketcall-connect", True)),
+        ("x32-connect-audit", abi_case("x32", "x32-connect", "x32-connect", False)),
+        ("x32-connect-enforce", abi_case("x32", "x32-connect", "x32-connect", True)),
+    ],
+    "clone": [
+        ("clone-untraced-audit", clone_untraced(False)),
+        ("clone-untraced-enforce", clone_untraced(True)),
+        ("clone3-enosys", clone3),
+    ],
+    "io-uring": [
+        ("io-uring-setup-enosys", io_uring),
+    ],
+    "seccomp": [
+        ("seccomp-new-listener-audit", seccomp_listener(False)),
+        ("seccomp-new-listener-enforce", seccomp_listener(True)),
+        ("seccomp-plain-filter-allowed", seccomp_plain),
+    ],
+    "race": [
+        ("race-audit", race([], False)),
+        ("race-loopback-allowed", race(["--allow-host", "127.0.0.1"], True)),
+        ("race-enforce-loopback-allowed", race(["--enforce", "--allow-host", "127.0.0.1"], True)),
+    ],
+    "outlive": [
+        ("daemon-setsid-pgrp-reparent", outlive_daemon),
+        ("connect-after-root-exit", outlive_late_connect),
+    ],
+    "tamper": [
+        ("kill-getppid", tamper("kill-parent", [("kill", "kill")])),
+        ("tgkill-getppid", tamper("tgkill-parent", [("tgkill", "tgkill")])),
+        ("pidfd-getppid", tamper("pidfd-parent", [("pidfd_open", "pidfd_open"),
+                                                  ("pidfd_send_signal", "pidfd_send_signal")])),
+        ("ptrace-seize-getppid", tamper("ptrace-parent", [("ptrace", "ptrace")])),
+        ("process-vm-writev-getppid", tamper("vm-write-parent", [("process_vm_writev", "process_vm_writev")])),
+        ("kill-minus-one", tamper_kill_all),  # last: runs only when the gate refuses kill(getppid(), 0)
+    ],
+    "gate-killed": [
+        ("sigkill-exec", gate_killed("exec")),
+        ("sigkill-run-report-incomplete", gate_killed("run")),
+    ],
+    "undecodable": [
+        ("unknown-family-77", undecodable(["unknown-family"], "connect", "connect", family="AF_77")),
+        ("vsock-socket-connect", undecodable(["vsock-connect"], "connect", "connect", family="AF_VSOCK")),
+        ("vsock-address-on-udp", undecodable(["vsock-addr-on-udp"], "connect", "connect", family="AF_VSOCK")),
+        ("icmp-ping-socket-sendto", undecodable(["icmp-sendto", V4], "sendto", "sendto", family="AF_INET",
+                                                addr_prefix=V4, needs="ping")),
+        ("raw-icmp-sendto", undecodable(["raw-sendto", V4], "sendto", "sendto", family="AF_INET", addr_prefix=V4)),
+        ("raw-icmp-sendto-enforce", undecodable(["raw-sendto", V4], "sendto", "sendto", family="AF_INET",
+                                                addr_prefix=V4, enforce=True)),
+        ("raw-icmp-connect-send", undecodable(["raw-connect-send", V4], "connect", "connect", family="AF_INET",
+                                              addr_prefix=V4)),
+        ("packet-sendto", undecodable(["packet-sendto", "hgv0"], "sendto", "sendto", family="AF_PACKET")),
+        ("packet-bind-then-send", packet_bind_send),
+    ],
+}
+
+
+def run_class(name):
+    results = []
+    for sub, fn in CLASSES[name]:
+        res = Result(sub)
+        try:
+            fn(res)
+        except Skip as e:
+            res.skipped = str(e)
+        except subprocess.TimeoutExpired as e:
+            res.fail(f"timed out: {e}")
+        results.append(res)
+        if res.skipped:
+            print(f"SKIP {name}/{sub}: {res.skipped}")
+        elif res.failures:
+            print(f"FAIL {name}/{sub}:")
+            for f in res.failures:
+                print(f"  - {f}")
+            for n in res.notes:
+                print(f"  note: {n}")
+            for r in res.runs:
+                print(r.run.diagnostics())
+        else:
+            print(f"PASS {name}/{sub}" + "".join(f"\n  note: {n}" for n in res.notes))
+        sys.stdout.flush()
+    if any(r.failures for r in results):
+        return 1
+    if all(r.skipped for r in results):
+        return netns.SKIP
+    return 0
+
+
+def main(argv):
+    if argv and argv[0] == "--check-table":
+        registered = set(argv[1:])
+        missing, unknown = sorted(set(CLASSES) - registered), sorted(registered - set(CLASSES))
+        if missing or unknown:
+            print(f"classes not registered in meson.build: {missing}; registered but unknown: {unknown}")
+            return 1
+        return 0
+    if argv and argv[0] == "--list":
+        for c, subs in CLASSES.items():
+            print(c + ": " + " ".join(s for s, _ in subs))
+        return 0
+    if len(argv) != 1 or argv[0] not in CLASSES:
+        print(f"usage: test_bypass.py CLASS | --list | --check-table NAME...; unknown {argv}", file=sys.stderr)
+        return 2
+    netns.enter()
+    return run_class(argv[0])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
