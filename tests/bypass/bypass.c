@@ -41,7 +41,9 @@
 //   unknown-family                      connect(UDP socket, family 77, len 16)
 //   icmp-sendto ADDR                    SOCK_DGRAM/IPPROTO_ICMP echo request to ADDR
 //   raw-sendto ADDR | raw-connect-send ADDR   SOCK_RAW/IPPROTO_ICMP (needs CAP_NET_RAW)
-//   packet-sendto IFNAME | packet-bind-send IFNAME   AF_PACKET frame (needs CAP_NET_RAW)
+//   packet-sendto IFNAME                AF_PACKET SOCK_DGRAM sendto a broadcast sockaddr_ll
+//   packet-bind-send IFNAME             AF_PACKET SOCK_RAW bound to IFNAME, send() of a whole
+//                                       Ethernet frame with no address (needs CAP_NET_RAW)
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -697,7 +699,10 @@ static void icmpEcho(int type, const char *addr, int connectFirst)
 
 static void packetSend(const char *ifname, int bindFirst)
 {
-	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
+	// bind + send: SOCK_RAW with a whole Ethernet frame, so send() needs no address at all
+	// (a SOCK_DGRAM packet socket fails such a send with EINVAL: no link-layer destination).
+	int type = bindFirst ? SOCK_RAW : SOCK_DGRAM;
+	int fd = socket(AF_PACKET, type | SOCK_CLOEXEC, htons(ETH_P_IP));
 	if (fd < 0) {
 		report("socket", -1, errno, "kind=packet");
 		exit(77);
@@ -712,11 +717,17 @@ static void packetSend(const char *ifname, int bindFirst)
 	if (ll.sll_ifindex == 0)
 		die("if_nametoindex");
 	char payload[28] = {0x45}; // a stub IPv4 header: nothing listens on the other end
+	unsigned char frame[ETH_HLEN + sizeof(payload)];
+	memset(frame, 0, sizeof(frame));
+	memset(frame, 0xff, ETH_ALEN); // broadcast destination, zero source
+	frame[12] = ETH_P_IP >> 8;
+	frame[13] = ETH_P_IP & 0xff;
+	memcpy(frame + ETH_HLEN, payload, sizeof(payload));
 	char extra[64];
 	snprintf(extra, sizeof(extra), "kind=packet ifindex=%d", ll.sll_ifindex);
 	if (bindFirst) {
 		REPORT("bind", bind(fd, (struct sockaddr *)&ll, sizeof(ll)), extra);
-		REPORT("send", send(fd, payload, sizeof(payload), MSG_DONTWAIT), extra);
+		REPORT("send", send(fd, frame, sizeof(frame), MSG_DONTWAIT), extra);
 	} else {
 		report("sendto", sendto(fd, payload, sizeof(payload), MSG_DONTWAIT, (struct sockaddr *)&ll, sizeof(ll)),
 		       errno, extra);
