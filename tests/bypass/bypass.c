@@ -34,6 +34,8 @@
 //   spawn-sleep SECONDS [PIDFILE]       forks a child; prints (and writes) both pids; both sleep
 //   tamper-probe                        kill(getppid(), 0)
 //   kill-parent | tgkill-parent | pidfd-parent | ptrace-parent | vm-write-parent
+//   killpg-parent                       kill(-pgid of the gate, SIGTERM), SIGTERM ignored here
+//   sigqueue-parent                     rt_sigqueueinfo(getppid(), SIGTERM)
 //   kill-all                            kill(-1, SIGTERM): only in a private pid namespace
 //   vsock-connect                       AF_VSOCK socket, connect to {cid 1, port 1234, svm_flags=0x80}:
 //                                       EINVAL in vsock_addr_validate, never sent to a host
@@ -616,6 +618,21 @@ static void tamper(const char *which)
 		struct iovec local = {.iov_base = &byte, .iov_len = 1};
 		struct iovec remote = {.iov_base = (void *)8, .iov_len = 1};
 		REPORT("process_vm_writev", syscall(SYS_process_vm_writev, gate, &local, 1, &remote, 1, 0), extra);
+	} else if (!strcmp(which, "killpg-parent")) {
+		// the tests start the gate in its own session, so its group is only the gate (and us)
+		signal(SIGTERM, SIG_IGN);
+		pid_t pg = getpgid(gate);
+		char ex[64];
+		snprintf(ex, sizeof(ex), "target=-%d own_pgid=%d", pg, getpgid(0));
+		REPORT("killpg", pg > 1 ? kill(-pg, SIGTERM) : -1, ex);
+	} else if (!strcmp(which, "sigqueue-parent")) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = SIGTERM;
+		si.si_code = SI_QUEUE;
+		si.si_pid = getpid();
+		si.si_uid = getuid();
+		REPORT("rt_sigqueueinfo", syscall(SYS_rt_sigqueueinfo, gate, SIGTERM, &si), extra);
 	} else if (!strcmp(which, "kill-all")) {
 		REPORT("kill-all", kill(-1, SIGTERM), extra);
 	} else {
@@ -777,6 +794,7 @@ int main(int argc, char **argv)
 		spawnSleep(a[0], n == 2 ? a[1] : NULL);
 	else if ((!strcmp(s, "tamper-probe") || !strcmp(s, "kill-parent") || !strcmp(s, "tgkill-parent") ||
 		  !strcmp(s, "pidfd-parent") || !strcmp(s, "ptrace-parent") || !strcmp(s, "vm-write-parent") ||
+		  !strcmp(s, "killpg-parent") || !strcmp(s, "sigqueue-parent") ||
 		  !strcmp(s, "kill-all")) &&
 		 n == 0)
 		tamper(s);

@@ -375,6 +375,38 @@ def outlive_late_connect(res):
 
 # --- 7. tampering with the supervisor -----------------------------------------------------------
 
+def gate_own_session(res, gate_args, scenario, timeout=30):
+    """Like gate(), but the gate starts in a new session: a signal to its process group then
+    reaches only the gate and its tree, never this script or the test runner."""
+    with tempfile.TemporaryDirectory(prefix="hg-bypass-") as tmp:
+        out = os.path.join(tmp, "out")
+        argv = [netns.gate_bin(), "exec"] + list(gate_args) + ["--out", out, "--", helper()] + list(scenario)
+        start = time.monotonic()
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                           cwd=tmp, start_new_session=True)
+        strace = None
+        if os.path.exists(os.path.join(out, "strace.txt")):
+            with open(os.path.join(out, "strace.txt")) as f:
+                strace = f.read()
+        r = BRun(netns.Run(argv, p, strace, time.monotonic() - start))
+    res.runs.append(r)
+    return r
+
+
+def tamper_killpg(res):
+    """kill(-pgid of the gate): the gate must survive; if the call is refused, it is recorded."""
+    r = gate_own_session(res, [], ["killpg-parent"])
+    rec = expect_op(res, r, "killpg")
+    res.expect(bool(r.op("survived")), "the helper did not report after the attempt")
+    res.expect(r.rc not in (143, -15, "TIMEOUT"), f"the gate did not survive (exit {r.rc})")
+    if rec and rec.get("errno") == "EPERM":
+        expect_viol(res, r, pid=rec["pid"], syscall="kill", decision="denied")
+        expect_rc(res, r, 3)
+    elif rec:
+        res.notes.append(f"killpg returned {rec['ret']} errno={rec['errno']} ({rec.get('target')}, own "
+                         f"pgid {rec.get('own_pgid')}); gate exit {r.rc}")
+
+
 def tamper(scenario, ops_syscalls):
     """ops_syscalls: [(helper op, syscall name in the violation line)]; the first refused one
     must be refused with EPERM and recorded as denied."""
@@ -592,6 +624,8 @@ CLASSES = {
                                                   ("pidfd_send_signal", "pidfd_send_signal")])),
         ("ptrace-seize-getppid", tamper("ptrace-parent", [("ptrace", "ptrace")])),
         ("process-vm-writev-getppid", tamper("vm-write-parent", [("process_vm_writev", "process_vm_writev")])),
+        ("rt-sigqueueinfo-getppid", tamper("sigqueue-parent", [("rt_sigqueueinfo", "rt_sigqueueinfo")])),
+        ("killpg-gate-group", tamper_killpg),
         ("kill-minus-one", tamper_kill_all),  # last: runs only when the gate refuses kill(getppid(), 0)
     ],
     "gate-killed": [
