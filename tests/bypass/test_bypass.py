@@ -278,7 +278,8 @@ def race(gate_args, loopback_allowed, enforce=False):
                                  f"to {V4}:{nxt} (recorded as denied)")
             else:
                 res.fail(f"the helper did not finish its iterations (stopped after {len(conns)})")
-        pid = conns[0]["pid"] if conns else None
+        started = r.first("race-listeners")
+        pid = started["pid"] if started else (conns[0]["pid"] if conns else None)
         by_port = {}
         for v in r.viol(syscall="connect"):
             if v.get("pid") != pid:
