@@ -651,7 +651,6 @@ void Supervisor::checkRacedConnect(Tracee &t)
 
 	// The record must name the destination the kernel used, not the one first read.
 	std::string read = p.addr.address() + ":" + std::to_string(p.addr.port);
-	bool wasViolation = p.decision == Decision::Audited || p.decision == Decision::Denied;
 	TraceeSocket sock;
 	sock.info = p.sock;
 	judge(p, sock, {actual});
@@ -663,7 +662,9 @@ void Supervisor::checkRacedConnect(Tracee &t)
 		kill(t.tgid, SIGKILL);
 		p.cls.why += "; the socket was shut down and the process killed";
 	}
-	if (!wasViolation && (p.decision == Decision::Audited || p.decision == Decision::Denied))
+	// Live output names the real destination too, even when the address first read was
+	// already a violation.
+	if (p.decision == Decision::Audited || p.decision == Decision::Denied)
 		sink_.onViolation(p);
 }
 
