@@ -1,0 +1,232 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <catch2/catch.hpp>
+
+#include "procpoll/sighting.h"
+
+using namespace hg;
+
+namespace {
+
+// "203.0.113.1:443" or "[2001:db8::1]:443" -> a Decoded endpoint.
+Endpoint ep(const std::string &text)
+{
+	Endpoint e;
+	e.status = AddrStatus::Decoded;
+	e.isIp = true;
+	size_t colon = text.rfind(':');
+	std::string host = text.substr(0, colon);
+	e.port = static_cast<uint16_t>(std::stoi(text.substr(colon + 1)));
+	if (host.front() == '[') {
+		host = host.substr(1, host.size() - 2);
+		e.family = AF_INET6;
+		REQUIRE(inet_pton(AF_INET6, host.c_str(), e.ip.data()) == 1);
+	} else {
+		e.family = AF_INET;
+		e.isV4 = true;
+		REQUIRE(inet_pton(AF_INET, host.c_str(), e.ip.data()) == 1);
+	}
+	return e;
+}
+
+ProcSocket sock(const std::string &proto, const std::string &local, const std::string &remote, int state, uint64_t inode = 1)
+{
+	ProcSocket s;
+	s.proto = proto;
+	s.local = ep(local);
+	s.remote = ep(remote);
+	s.state = state;
+	s.inode = inode;
+	return s;
+}
+
+Allowlist allow(const std::string &spec)
+{
+	Allowlist a;
+	auto e = parseHostException(spec, "test");
+	REQUIRE(e);
+	a.add(std::move(*e));
+	return a;
+}
+
+constexpr int kSynSent = 2, kTimeWait = 6, kCloseWait = 8;
+
+} // namespace
+
+TEST_CASE("roles of TCP table entries", "[procpoll][sighting]")
+{
+	std::vector<ProcSocket> none;
+	auto est = sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kTcpEstablished);
+	CHECK(socketRole(est, none) == SocketRole::Connect);
+	CHECK(roleSettled(est, SocketRole::Connect));
+
+	auto syn = sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kSynSent);
+	CHECK(socketRole(syn, none) == SocketRole::Connect);
+	CHECK_FALSE(roleSettled(syn, SocketRole::Connect)); // may still become ESTAB
+
+	CHECK(socketRole(sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kCloseWait), none) == SocketRole::Connect);
+	CHECK(socketRole(sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kTimeWait), none) == SocketRole::Ignore);
+	CHECK(socketRole(sock("tcp", "0.0.0.0:8080", "0.0.0.0:0", kTcpListen), none) == SocketRole::Listen);
+	CHECK(socketRole(sock("tcp", "0.0.0.0:8080", "0.0.0.0:0", 7), none) == SocketRole::Ignore);
+	CHECK(socketRole(sock("tcp", "0.0.0.0:8080", "0.0.0.0:0", 0), none) == SocketRole::Ignore);
+	CHECK(socketRole(sock("tcp", "0.0.0.0:8080", "0.0.0.0:0", 12), none) == SocketRole::Ignore);
+}
+
+TEST_CASE("an accepted connection is not a connect", "[procpoll][sighting]")
+{
+	std::vector<ProcSocket> listeners = {sock("tcp", "127.0.0.1:8080", "0.0.0.0:0", kTcpListen, 10),
+					     sock("tcp6", "[::]:9090", "[::]:0", kTcpListen, 11)};
+	// Server side of a loopback connection: local port 8080 on the listener's address.
+	CHECK(socketRole(sock("tcp", "127.0.0.1:8080", "127.0.0.1:45000", kTcpEstablished), listeners) == SocketRole::Accepted);
+	// The client side of the same connection is a connect.
+	CHECK(socketRole(sock("tcp", "127.0.0.1:45000", "127.0.0.1:8080", kTcpEstablished), listeners) == SocketRole::Connect);
+	// A wildcard IPv6 listener accepts on any address, v4-mapped ones included.
+	auto mapped = sock("tcp6", "[::1]:9090", "[::1]:50000", kTcpEstablished);
+	CHECK(socketRole(mapped, listeners) == SocketRole::Accepted);
+	// Same port on another address than the (non-wildcard) listener's: a connect.
+	CHECK(socketRole(sock("tcp", "10.0.0.2:8080", "203.0.113.1:443", kTcpEstablished), listeners) == SocketRole::Connect);
+	// A SYN-SENT socket is never an accepted one.
+	CHECK(socketRole(sock("tcp", "127.0.0.1:8080", "127.0.0.1:45000", kSynSent), listeners) == SocketRole::Connect);
+	CHECK(roleSettled(sock("tcp", "127.0.0.1:8080", "127.0.0.1:45000", kTcpEstablished), SocketRole::Accepted));
+}
+
+TEST_CASE("roles of UDP, raw, ICMP and packet entries", "[procpoll][sighting]")
+{
+	std::vector<ProcSocket> none;
+	auto bound = sock("udp", "0.0.0.0:5353", "0.0.0.0:0", kSocketClose);
+	CHECK(socketRole(bound, none) == SocketRole::Bind);
+	CHECK_FALSE(roleSettled(bound, SocketRole::Bind)); // may connect later
+	auto connected = sock("udp", "10.0.0.2:41000", "203.0.113.1:53", kTcpEstablished);
+	CHECK(socketRole(connected, none) == SocketRole::Connect);
+	CHECK(roleSettled(connected, SocketRole::Connect));
+	CHECK(socketRole(sock("udp6", "[::]:0", "[::]:0", kSocketClose), none) == SocketRole::Ignore);
+	CHECK(socketRole(sock("raw", "0.0.0.0:1", "0.0.0.0:0", kSocketClose), none) == SocketRole::Open);
+	CHECK(socketRole(sock("icmp", "0.0.0.0:7", "0.0.0.0:0", kSocketClose), none) == SocketRole::Open);
+	ProcSocket packet;
+	packet.proto = "packet";
+	packet.local.status = AddrStatus::Decoded;
+	packet.local.family = AF_PACKET;
+	packet.local.pktProtocol = 0x0003;
+	packet.local.pktIfindex = 2;
+	packet.state = kSocketClose;
+	CHECK(socketRole(packet, none) == SocketRole::Open);
+	CHECK(socketRole(sock("sctp", "0.0.0.0:1", "0.0.0.0:0", 1), none) == SocketRole::Ignore);
+
+	NetRecord r = sightingRecord(packet, SocketRole::Open, nullptr, nullptr);
+	CHECK(r.call == NetCall::Other);
+	CHECK(r.callName == "socket");
+	CHECK(r.cls.violation);
+	CHECK(r.cls.direction == Direction::Outbound);
+	CHECK(r.cls.why == "AF_PACKET socket open (protocol 0x0003, ifindex 2): it can send any frame");
+	CHECK(r.decision == Decision::Audited);
+}
+
+TEST_CASE("socket kinds follow the table", "[procpoll][sighting]")
+{
+	SocketInfo tcp6 = socketInfoFor(sock("tcp6", "[::]:80", "[::]:0", kTcpListen));
+	CHECK(tcp6.known);
+	CHECK(tcp6.domain == AF_INET6);
+	CHECK(tcp6.type == SOCK_STREAM);
+	CHECK(tcp6.protocol == IPPROTO_TCP);
+	SocketInfo udp = socketInfoFor(sock("udp", "0.0.0.0:53", "0.0.0.0:0", kSocketClose));
+	CHECK(udp.domain == AF_INET);
+	CHECK(udp.type == SOCK_DGRAM);
+	CHECK(udp.protocol == IPPROTO_UDP);
+	SocketInfo raw = socketInfoFor(sock("raw6", "[::]:58", "[::]:0", kSocketClose));
+	CHECK(raw.type == SOCK_RAW);
+	CHECK(raw.protocol == 58); // the protocol sits in the port column
+	SocketInfo icmp = socketInfoFor(sock("icmp", "0.0.0.0:7", "0.0.0.0:0", kSocketClose));
+	CHECK(icmp.type == SOCK_DGRAM);
+	CHECK(icmp.protocol == IPPROTO_ICMP);
+}
+
+TEST_CASE("records are judged like trapped calls", "[procpoll][sighting]")
+{
+	SECTION("TCP connect: outbound violation, loopback included")
+	{
+		NetRecord r = sightingRecord(sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kTcpEstablished),
+					     SocketRole::Connect, nullptr, nullptr);
+		CHECK(r.call == NetCall::Connect);
+		CHECK(r.callName == "connect");
+		CHECK(r.addr.address() == "203.0.113.1");
+		CHECK(r.addr.port == 443);
+		CHECK(r.boundAddr.port == 40000);
+		CHECK(r.cls.why == "TCP connect to 203.0.113.1:443");
+		CHECK(r.decision == Decision::Audited);
+		CHECK(r.resultKnown);
+		CHECK(r.result == 0);
+
+		NetRecord lo = sightingRecord(sock("tcp", "127.0.0.1:40000", "127.0.0.1:8080", kTcpEstablished),
+					      SocketRole::Connect, nullptr, nullptr);
+		CHECK(lo.decision == Decision::Audited);
+	}
+	SECTION("SYN-SENT: an attempt whose outcome is unknown")
+	{
+		NetRecord r = sightingRecord(sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kSynSent),
+					     SocketRole::Connect, nullptr, nullptr);
+		CHECK(r.decision == Decision::Audited);
+		CHECK_FALSE(r.resultKnown);
+		CHECK(r.cls.why == "TCP connect to 203.0.113.1:443 (seen in SYN-SENT)");
+	}
+	SECTION("the outbound allowlist matches the remote address")
+	{
+		Allowlist out = allow("203.0.113.0/24");
+		Allowlist in = allow("0.0.0.0/0");
+		auto s = sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kTcpEstablished);
+		NetRecord r = sightingRecord(s, SocketRole::Connect, &out, nullptr);
+		CHECK(r.decision == Decision::Allowed);
+		CHECK(r.exception == 0);
+		NetRecord other = sightingRecord(sock("tcp", "203.0.113.2:40000", "198.51.100.1:443", kTcpEstablished),
+						 SocketRole::Connect, &out, &in);
+		CHECK(other.decision == Decision::Audited); // the inbound list is not consulted for a connect
+		CHECK(other.exception == -1);
+	}
+	SECTION("UDP: loopback connect is logged, remote connect audited, bind inbound")
+	{
+		NetRecord lo = sightingRecord(sock("udp", "127.0.0.1:41000", "127.0.0.1:53", kTcpEstablished),
+					      SocketRole::Connect, nullptr, nullptr);
+		CHECK(lo.decision == Decision::Logged);
+		CHECK_FALSE(lo.cls.violation);
+		NetRecord remote = sightingRecord(sock("udp", "203.0.113.2:41000", "203.0.113.1:53", kTcpEstablished),
+						  SocketRole::Connect, nullptr, nullptr);
+		CHECK(remote.decision == Decision::Audited);
+		CHECK(remote.cls.direction == Direction::Outbound);
+		NetRecord bind = sightingRecord(sock("udp", "127.0.0.1:5353", "0.0.0.0:0", kSocketClose), SocketRole::Bind,
+						nullptr, nullptr);
+		CHECK(bind.call == NetCall::Bind);
+		CHECK(bind.cls.direction == Direction::Inbound);
+		CHECK(bind.addr.port == 5353);
+		CHECK(bind.decision == Decision::Audited);
+		CHECK(bind.cls.why == "UDP bind to 127.0.0.1:5353 (an explicit bind, or the implicit bind of a sendto)");
+	}
+	SECTION("listen: inbound, the inbound allowlist matches the local address")
+	{
+		Allowlist in = allow("127.0.0.1");
+		Allowlist out = allow("0.0.0.0/0");
+		auto s = sock("tcp", "127.0.0.1:8080", "0.0.0.0:0", kTcpListen);
+		NetRecord r = sightingRecord(s, SocketRole::Listen, &out, &in);
+		CHECK(r.call == NetCall::Listen);
+		CHECK(r.addr.port == 8080);
+		CHECK(r.cls.direction == Direction::Inbound);
+		CHECK(r.decision == Decision::Allowed);
+		NetRecord wild = sightingRecord(sock("tcp", "0.0.0.0:8080", "0.0.0.0:0", kTcpListen), SocketRole::Listen,
+						&out, &in);
+		CHECK(wild.decision == Decision::Audited);
+	}
+	SECTION("raw and ICMP sockets: outbound, never allowed by an address")
+	{
+		Allowlist out = allow("0.0.0.0/0");
+		NetRecord raw = sightingRecord(sock("raw", "0.0.0.0:1", "0.0.0.0:0", kSocketClose), SocketRole::Open, &out,
+					       nullptr);
+		CHECK(raw.call == NetCall::Other);
+		CHECK(raw.decision == Decision::Audited);
+		CHECK(raw.cls.why == "AF_INET raw socket open (protocol 1): it can send any packet");
+		CHECK(raw.addr.status == AddrStatus::Absent);
+		NetRecord ping = sightingRecord(sock("icmp6", "[::]:7", "[::]:0", kSocketClose), SocketRole::Open, nullptr,
+						nullptr);
+		CHECK(ping.cls.why == "AF_INET6 ICMP datagram (ping) socket open");
+		CHECK(ping.decision == Decision::Audited);
+	}
+}
