@@ -64,94 +64,30 @@ int inChild(Fn fn)
 	return st;
 }
 
-void reap(pid_t pid)
+// The tracer's two checks, from probePtrace(): it really seizes a child, loads the
+// gate's filter in it and waits for a trapped call's seccomp stop.
+void tracerChecks(const PtraceAvailability &probe, std::vector<HealthCheck> &out)
 {
-	kill(pid, SIGKILL);
-	int st;
-	while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR) {
-	}
-}
-
-// Seizes a child that stops itself, then lets it install the gate's filter and make a
-// trapped call (an AF_UNIX connect to a path that does not exist). Reports whether
-// PTRACE_SEIZE works and whether the seccomp stop arrives.
-void probeTracer(std::vector<HealthCheck> &out)
-{
-	auto filter = buildNetworkFilter({});
-	if (!filter) {
-		out.push_back(missing("ptrace", "not probed: " + filter.error().message));
-		out.push_back(missing("seccomp_trace", filter.error().message));
+	if (probe.ok) {
+		out.push_back(ok("ptrace", "PTRACE_SEIZE of a child works"));
+		out.push_back(ok("seccomp_trace", "SECCOMP_RET_TRACE stops reach the tracer"));
 		return;
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		out.push_back(missing("ptrace", "fork: " + errnoText(errno)));
-		return;
-	}
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		prctl(PR_SET_DUMPABLE, 1);
-		raise(SIGSTOP);
-		if (installFilter(*filter, geteuid() != 0) != 0)
-			_exit(3);
-		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		sockaddr_un sa{};
-		sa.sun_family = AF_UNIX;
-		std::strcpy(sa.sun_path, "/nonexistent/hermetic-gate-doctor");
-		connect(fd, reinterpret_cast<sockaddr *>(&sa), sizeof(sa));
-		_exit(0);
-	}
-	int st;
-	if (waitpid(pid, &st, WSTOPPED) != pid || !WIFSTOPPED(st)) {
-		reap(pid);
-		out.push_back(missing("ptrace", "the probe child did not stop"));
-		return;
-	}
-	if (ptrace(PTRACE_SEIZE, pid, 0, kPtraceOptions) != 0) {
-		int e = errno;
-		reap(pid);
-		std::string why = "PTRACE_SEIZE: " + errnoText(e);
-		std::string scope = readFirstLine("/proc/sys/kernel/yama/ptrace_scope");
-		if (!scope.empty())
-			why += ", kernel.yama.ptrace_scope=" + scope;
-		out.push_back(missing("ptrace", why));
-		out.push_back(missing("seccomp_trace", "not probed: ptrace is unavailable"));
+	if (probe.call.rfind("ptrace", 0) == 0) {
+		out.push_back(missing("ptrace", probe.reason));
+		out.push_back({"seccomp_trace", HealthStatus::Unknown, "not probed: ptrace is unavailable"});
 		return;
 	}
 	out.push_back(ok("ptrace", "PTRACE_SEIZE of a child works"));
-	kill(pid, SIGCONT);
-	bool sawTrap = false;
-	for (int i = 0; i < 100; i++) {
-		if (waitpid(pid, &st, __WALL) != pid)
-			break;
-		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			pid = -1;
-			if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
-				out.push_back(missing("seccomp_trace", "the filter could not be installed"));
-			break;
-		}
-		int event = st >> 16;
-		if (event == PTRACE_EVENT_SECCOMP)
-			sawTrap = true;
-		int sig = (event == 0 && WSTOPSIG(st) != SIGTRAP) ? WSTOPSIG(st) : 0;
-		if (sig == SIGSTOP || sig == SIGCONT)
-			sig = 0;
-		ptrace(PTRACE_CONT, pid, 0, sig);
-	}
-	if (pid > 0)
-		reap(pid);
-	if (sawTrap)
-		out.push_back(ok("seccomp_trace", "SECCOMP_RET_TRACE stops reach the tracer"));
-	else if (out.back().check != "seccomp_trace")
-		out.push_back(missing("seccomp_trace", "no seccomp stop arrived for a trapped connect()"));
+	out.push_back(missing("seccomp_trace", probe.reason));
 }
 
 } // namespace
 
-std::vector<HealthCheck> probeHealth()
+std::vector<HealthCheck> probeHealth(const PtraceAvailability &probe)
 {
 	std::vector<HealthCheck> out;
-	probeTracer(out);
+	tracerChecks(probe, out);
 
 	{
 		UniqueFd self(static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0)));
@@ -213,7 +149,7 @@ bool tracerUsable(const std::vector<HealthCheck> &checks)
 
 int runDoctor()
 {
-	auto checks = probeHealth();
+	auto checks = probeHealth(probePtrace());
 	printf("%-16s %-8s %s\n", "CHECK", "STATUS", "DETAIL");
 	for (const HealthCheck &c : checks)
 		printf("%-16s %-8s %s\n", c.check.c_str(), healthStatusName(c.status), c.detail.c_str());

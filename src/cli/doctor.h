@@ -6,11 +6,12 @@
 #include <vector>
 
 #include "evidence/run_report.h"
+#include "tracer/ptrace_probe.h"
 
 namespace hg {
 
 // ptrace, seccomp_trace, pidfd_getfd, i386_emulation, x32, io_uring, user_ns, net_ns.
-std::vector<HealthCheck> probeHealth();
+std::vector<HealthCheck> probeHealth(const PtraceAvailability &probe);
 
 // True when the checks the native tracer cannot work without (ptrace, seccomp_trace) are ok.
 bool tracerUsable(const std::vector<HealthCheck> &checks);

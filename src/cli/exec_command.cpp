@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cli/engine.h"
 #include "cli/step_sink.h"
 #include "cli/verdict.h"
 #include "evidence/atomic_file.h"
@@ -74,6 +75,10 @@ int runExec(const ExecOptions &opts)
 		}
 	}
 
+	auto chosen = chooseDetector(opts.detector, opts.strict, opts.enforce, opts.pollIntervalMs);
+	if (!chosen.setup)
+		return chosen.exitCode;
+
 	SpawnSpec spec;
 	spec.argv = opts.command;
 	spec.takeTerminal = true; // Ctrl-C and job control reach the command, not the gate
@@ -103,8 +108,8 @@ int runExec(const ExecOptions &opts)
 	so.inbound = &inbound;
 	so.timeoutSeconds = opts.timeoutSeconds;
 	Supervisor::installSignalHandlers();
-	Supervisor sup(so, sink);
-	auto result = sup.run(spec);
+	EngineExtras extras;
+	auto result = runStepEngine(*chosen.setup, so, "exec", sink, spec, extras);
 	if (isatty(0)) {
 		signal(SIGTTOU, SIG_IGN);
 		tcsetpgrp(0, getpgrp());

@@ -15,6 +15,9 @@ struct ExecOptions {
 	bool quiet = false;
 	std::string out;
 	int timeoutSeconds = 0;
+	bool strict = false;           // refuse to run without the native tracer
+	std::string detector = "auto"; // auto | ptrace | proc
+	int pollIntervalMs = 20;
 	std::vector<std::string> command;
 };
 

@@ -56,7 +56,7 @@ std::string violationLine(const NetRecord &r, const std::string &step, bool colo
 	line += " proto=" + (r.sock.known ? protocolLabel(r.sock) : std::string("-"));
 	line += " addr=" + value(endpointText(r.addr));
 	line += " decision=" + std::string(decisionName(r.decision));
-	if (r.arch != "x86_64")
+	if (!r.arch.empty() && r.arch != "x86_64")
 		line += " abi=" + value(r.arch);
 	if (r.cls.direction == Direction::Evasion)
 		line += " reason=" + value(r.cls.why);

@@ -27,6 +27,9 @@ int main(int argc, char **argv)
 	exec->add_option("--out", ex.out, "Write the evidence (strace.txt) to this folder")->type_name("DIR");
 	exec->add_option("--timeout", ex.timeoutSeconds, "Kill the command tree after this many seconds (0: never)")->type_name("SECONDS")->check(CLI::NonNegativeNumber);
 	exec->add_flag("--quiet,-q", ex.quiet, "Print nothing but errors");
+	exec->add_option("--detector", ex.detector, "auto (ptrace, else /proc polling unless --strict), ptrace, or proc")->type_name("KIND");
+	exec->add_flag("--strict", ex.strict, "Refuse to run (exit 4) when the native tracer cannot run");
+	exec->add_option("--poll-interval", ex.pollIntervalMs, "Milliseconds between /proc polls for the proc detector (default 20)")->type_name("MS");
 	exec->add_option("command", ex.command, "The command to run, after --")->required()->expected(-1);
 	exec->positionals_at_end();
 
@@ -41,6 +44,8 @@ int main(int argc, char **argv)
 	run->add_flag("--enforce", runEnforce, "Refuse violations with EPERM (overrides the policy's mode)")->excludes(auditFlag);
 	run->add_flag("--strict", rn.strict, "Refuse to run without the native tracer");
 	run->add_flag("--quiet,-q", rn.quiet, "Print nothing but errors");
+	run->add_option("--detector", rn.detector, "auto (ptrace, else /proc polling unless strict), ptrace, or proc")->type_name("KIND");
+	run->add_option("--poll-interval", rn.pollIntervalMs, "Milliseconds between /proc polls for the proc detector (default 20)")->type_name("MS");
 
 	std::string validatePolicy;
 	bool validateQuiet = false;

@@ -15,6 +15,8 @@
 
 #include "base/unique_fd.h"
 #include "cli/doctor.h"
+#include "cli/engine.h"
+#include "procpoll/limits.h"
 #include "cli/live_printer.h"
 #include "cli/step_sink.h"
 #include "cli/verdict.h"
@@ -223,17 +225,16 @@ int runRun(const RunOptions &opts)
 	run.detector = "ptrace";
 	run.kernelRelease = kernelRelease();
 	run.mode = enforce ? "enforce" : "audit";
-	run.health = probeHealth();
-	if (!tracerUsable(run.health)) {
-		// The /proc fallback detector is issue #5; until then no tracer means no run.
-		std::string why;
-		for (const HealthCheck &c : run.health) {
-			if ((c.check == "ptrace" || c.check == "seccomp_trace") && c.status != HealthStatus::Ok)
-				why += (why.empty() ? "" : "; ") + c.check + ": " + c.detail;
-		}
-		err("the native tracer cannot run here (" + why + "); run `hermetic-gate doctor` for details");
-		return kExitInternal;
+	auto chosen = chooseDetector(opts.detector, opts.strict || policy->strict, enforce, opts.pollIntervalMs);
+	if (!chosen.setup)
+		return chosen.exitCode;
+	const DetectorSetup &detector = *chosen.setup;
+	run.detector = detector.detector;
+	if (detector.useProc) {
+		run.detectorNote = detector.note;
+		run.detectorLimits = procPollLimits(detector.intervalMs);
 	}
+	run.health = probeHealth(detector.probe);
 
 	// A report that says "incomplete" is on disk from the start and after every step, so
 	// a gate that is killed or crashes leaves evidence that says so.
@@ -291,8 +292,8 @@ int runRun(const RunOptions &opts)
 		spec.stderrFd = errf.get();
 
 		auto t0 = std::chrono::steady_clock::now();
-		Supervisor sup(so, sink);
-		auto result = sup.run(spec);
+		EngineExtras extras;
+		auto result = runStepEngine(detector, so, step.id, sink, spec, extras);
 		ev.durationMs = static_cast<uint64_t>(
 			std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
 		if (!result) {
@@ -306,6 +307,8 @@ int runRun(const RunOptions &opts)
 			ev.rootPid = result->rootPid;
 			ev.processes = std::move(result->processes);
 			ev.listeners = collectListeners(*result, sink.kept);
+			ev.listeners.insert(ev.listeners.end(), extras.pollListeners.begin(), extras.pollListeners.end());
+			ev.ssEstablished = extras.ssEstablished;
 			if (result->interruptedBy)
 				ev.error = "interrupted by " + signalName(result->interruptedBy);
 		}

@@ -14,7 +14,9 @@ struct RunOptions {
 	std::string out;                // empty: artifacts/governance/hermetic-ci/<sha>/
 	std::string sha;                // empty: GITHUB_SHA, CI_COMMIT_SHA, git rev-parse HEAD
 	std::optional<bool> enforce;    // --audit / --enforce override the policy's mode
-	bool strict = false;
+	bool strict = false;            // or strict: true in the policy
+	std::string detector = "auto";  // auto | ptrace | proc
+	int pollIntervalMs = 20;        // proc detector
 	bool quiet = false;
 };
 

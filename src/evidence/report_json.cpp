@@ -185,6 +185,13 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	w.EndObject();
 	w.Key("detector");
 	str(w, run.detector);
+	w.Key("detector_note");
+	strOrNull(w, run.detectorNote);
+	w.Key("detector_limits");
+	w.StartArray();
+	for (const std::string &limit : run.detectorLimits)
+		str(w, limit);
+	w.EndArray();
 	w.Key("kernel_release");
 	str(w, run.kernelRelease);
 	w.Key("mode");

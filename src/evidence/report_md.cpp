@@ -136,6 +136,13 @@ Expected<std::string> renderReportMd(const RunEvidence &run)
 	else
 		md += "- Policy: " + code(run.policyPath) + " (sha256 " + code(run.policySha256) + ")\n";
 	md += "- Tool: " + std::string(kToolName) + " " + validUtf8(run.toolVersion) + "\n";
+	if (!run.detectorNote.empty())
+		md += "\n> **Weaker detector:** " + validUtf8(run.detectorNote) + "\n";
+	if (!run.detectorLimits.empty()) {
+		md += "\nWhat the " + validUtf8(run.detector) + " detector cannot see:\n\n";
+		for (const std::string &limit : run.detectorLimits)
+			md += "- " + validUtf8(limit) + "\n";
+	}
 	if (!run.complete)
 		md += "\n> **Incomplete run:** " +
 		      validUtf8(run.incompleteReason.empty() ? "unknown" : run.incompleteReason) +

@@ -68,6 +68,7 @@ struct StepEvidence {
 
 	// log only
 	std::vector<Listener> listeners;
+	std::optional<std::string> ssEstablished; // ss_established.txt, written when set (proc-poll)
 	pid_t rootPid = 0;
 	uint64_t durationMs = 0;
 };
@@ -77,6 +78,8 @@ struct RunEvidence {
 	std::string policyPath;        // "" when no policy file was used (flags only)
 	std::string policySha256;      // lower-case hex of the policy file, "" with no file
 	std::string detector = "ptrace";
+	std::string detectorNote;      // why this detector was used, when it is not the native tracer
+	std::vector<std::string> detectorLimits; // what the detector cannot see (empty for ptrace)
 	std::string kernelRelease;     // uname -r
 	std::string mode = "audit";    // "audit" | "enforce"
 	std::string toolVersion = HG_VERSION;

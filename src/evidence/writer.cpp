@@ -16,7 +16,7 @@ namespace hg {
 namespace {
 
 constexpr const char *kStepFiles[] = {
-	"stdout.txt", "stderr.txt", "strace.txt", "ss_listen.txt", "process_tree.json",
+	"stdout.txt", "stderr.txt", "strace.txt", "ss_listen.txt", "ss_established.txt", "process_tree.json",
 	".stdout.txt.partial", ".stderr.txt.partial",
 };
 
@@ -126,6 +126,11 @@ Expected<void> EvidenceWriter::writeStep(const StepEvidence &step)
 	};
 	for (const auto &[name, content] : files) {
 		auto written = writeFileAtomic(paths.dir + "/" + name, content);
+		if (!written)
+			return wrap(written.error());
+	}
+	if (step.ssEstablished) {
+		auto written = writeFileAtomic(paths.dir + "/ss_established.txt", *step.ssEstablished);
 		if (!written)
 			return wrap(written.error());
 	}

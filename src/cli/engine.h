@@ -1,0 +1,40 @@
+#pragma once
+// Which detector watches a step, and running a step under it: the native tracer
+// (Supervisor) or, where ptrace is unavailable and the user allows it, the /proc poller.
+
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "evidence/run_report.h"
+#include "procpoll/proc_poller.h"
+#include "tracer/ptrace_probe.h"
+#include "tracer/supervisor.h"
+
+namespace hg {
+
+struct DetectorSetup {
+	bool useProc = false;
+	std::string detector = "ptrace"; // report.json "detector"
+	std::string note;                // why the weaker detector is used ("" for ptrace)
+	int intervalMs = kDefaultPollIntervalMs;
+	PtraceAvailability probe;        // what the probe found
+};
+
+// Probes ptrace, applies --detector/--strict, prints the one-line refusal or warning.
+// Returns the setup, or the exit code to stop with (2 usage, 4 tracer required but unusable).
+struct DetectorChoiceResult {
+	std::optional<DetectorSetup> setup;
+	int exitCode = 0;
+};
+DetectorChoiceResult chooseDetector(const std::string &choice, bool strict, bool enforce, int intervalMs);
+
+// One step under the chosen detector. extras receives the poller's own findings.
+struct EngineExtras {
+	std::optional<std::string> ssEstablished;
+	std::vector<Listener> pollListeners;
+};
+Expected<TraceResult> runStepEngine(const DetectorSetup &setup, const SupervisorOptions &so, const std::string &step,
+				    RecordSink &sink, const SpawnSpec &spec, EngineExtras &extras);
+
+} // namespace hg
