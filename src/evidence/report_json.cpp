@@ -96,6 +96,10 @@ void exceptionList(JsonWriter &w, const std::vector<ExceptionHit> &list, bool wi
 		str(w, hit.spec);
 		w.Key("source");
 		str(w, hit.source);
+		if (hit.resolved) {
+			w.Key("resolved");
+			strings(w, *hit.resolved);
+		}
 		if (withHits) {
 			w.Key("hits");
 			w.Uint64(hit.hits);

@@ -138,7 +138,14 @@ Expected<ExceptionUsage> exceptionUsage(const StepEvidence &step)
 
 	ExceptionUsage usage;
 	for (size_t i = 0; i < hits.size(); i++) {
-		ExceptionHit hit{ step.exceptions[i].spec, step.exceptions[i].source, hits[i] };
+		ExceptionHit hit{ step.exceptions[i].spec, step.exceptions[i].source, hits[i], std::nullopt };
+		if (!step.exceptions[i].host.empty()) {
+			std::vector<std::string> nets;
+			for (const IpNet &n : step.exceptions[i].nets)
+				nets.push_back(n.str());
+			std::sort(nets.begin(), nets.end());
+			hit.resolved = std::move(nets);
+		}
 		(hits[i] ? usage.used : usage.unused).push_back(std::move(hit));
 	}
 	return usage;

@@ -126,6 +126,9 @@ struct ExceptionHit {
 	std::string spec;   // Exception::spec
 	std::string source; // Exception::source
 	uint64_t hits = 0;  // Allowed records that matched it (0 in the unused list)
+	// Hostname exceptions: what the name resolved to at start ("203.0.113.7/32"); empty
+	// when it resolved to nothing. nullopt for literal addresses, ranges and ports.
+	std::optional<std::vector<std::string>> resolved;
 };
 
 struct ExceptionUsage {

@@ -256,3 +256,23 @@ TEST_CASE("signalName uses the SIG names", "[evidence]")
 	CHECK(signalName(SIGSEGV) == "SIGSEGV");
 	CHECK(signalName(200) == "SIG200");
 }
+
+TEST_CASE("exception usage shows what hostname exceptions resolved to", "[evidence]")
+{
+	StepEvidence step;
+	step.id = "s";
+	auto host = parseHostException("localhost", "policy.yml:3:7");
+	auto cidr = parseHostException("10.0.0.0/8", "policy.yml:4:7");
+	REQUIRE(host.ok());
+	REQUIRE(cidr.ok());
+	host->nets.push_back(IpNet{true, {203, 0, 113, 7}, 32});
+	host->nets.push_back(IpNet{true, {127, 0, 0, 1}, 32});
+	host->resolved = true;
+	step.exceptions = {*host, *cidr};
+	auto usage = exceptionUsage(step);
+	REQUIRE(usage.ok());
+	REQUIRE(usage->unused.size() == 2);
+	REQUIRE(usage->unused[0].resolved.has_value());
+	CHECK(*usage->unused[0].resolved == std::vector<std::string>{"127.0.0.1/32", "203.0.113.7/32"});
+	CHECK_FALSE(usage->unused[1].resolved.has_value());
+}
