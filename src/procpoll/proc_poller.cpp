@@ -155,13 +155,6 @@ uint64_t threadCpuMicros()
 	       static_cast<uint64_t>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-[[noreturn]] void childFail(int fd, int err)
-{
-	ssize_t w = write(fd, &err, sizeof(err));
-	(void)w;
-	_exit(127);
-}
-
 } // namespace
 
 ProcPoller::ProcPoller(ProcPollOptions opts, RecordSink &sink) : opts_(std::move(opts)), sink_(sink)
@@ -176,10 +169,6 @@ uint64_t ProcPoller::elapsedMs() const
 
 Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 {
-	auto path = resolveCommand(spec);
-	if (!path)
-		return path.error();
-
 	gate_ = getpid();
 	result_.intervalMs = opts_.intervalMs;
 	result_.limits = procPollLimits(opts_.intervalMs);
@@ -190,23 +179,9 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 		foreignChildren_.insert(existing.begin(), existing.end());
 	}
 
-	// Everything the child needs is prepared before fork: it must not allocate.
-	std::vector<char *> argv;
-	for (const std::string &a : spec.argv)
-		argv.push_back(const_cast<char *>(a.c_str()));
-	argv.push_back(nullptr);
-	std::vector<char *> envp;
-	char **env = environ;
-	if (spec.env) {
-		for (const std::string &kv : *spec.env)
-			envp.push_back(const_cast<char *>(kv.c_str()));
-		envp.push_back(nullptr);
-		env = envp.data();
-	}
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return Error::fromErrno("pipe2(exec status)");
-	UniqueFd readEnd(pipefd[0]), writeEnd(pipefd[1]);
+	auto plan = prepareExec(spec);
+	if (!plan)
+		return plan.error();
 
 	int prevSubreaper = 0;
 	prctl(PR_GET_CHILD_SUBREAPER, &prevSubreaper);
@@ -222,40 +197,14 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 	pid_t pid = fork();
 	if (pid < 0)
 		return Error::fromErrno("fork()");
-	if (pid == 0) {
-		int wfd = writeEnd.get();
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		// As spawnTraced(): dumpable (the gate may not be), and its own process group.
-		prctl(PR_SET_DUMPABLE, 1);
-		if (spec.newProcessGroup) {
-			setpgid(0, 0);
-			if (spec.takeTerminal && isatty(0)) {
-				signal(SIGTTOU, SIG_IGN);
-				tcsetpgrp(0, getpid());
-				signal(SIGTTOU, SIG_DFL);
-			}
-		}
-		if (spec.stdinFd >= 0 && dup2(spec.stdinFd, 0) < 0)
-			childFail(wfd, errno);
-		if (spec.stdoutFd >= 0 && dup2(spec.stdoutFd, 1) < 0)
-			childFail(wfd, errno);
-		if (spec.stderrFd >= 0 && dup2(spec.stderrFd, 2) < 0)
-			childFail(wfd, errno);
-		if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0)
-			childFail(wfd, errno);
-		execve(path->c_str(), argv.data(), env);
-		childFail(wfd, errno);
-	}
-	writeEnd.reset();
+	if (pid == 0)
+		execChild(*plan, nullptr);
+	plan->errWrite.reset();
 	root_ = pid;
 	result_.trace.rootPid = pid;
 
 	// The pipe closes at execve (CLOEXEC) or carries the errno of the failed setup.
-	int err = 0;
-	ssize_t got;
-	while ((got = read(readEnd.get(), &err, sizeof(err))) < 0 && errno == EINTR) {
-	}
-	if (got == sizeof(err) && err != 0) {
+	if (int err = childSetupError(*plan); err != 0) {
 		int st;
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
 		}
@@ -266,7 +215,7 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 	ProcessRecord rootRec;
 	rootRec.pid = pid;
 	rootRec.argv = spec.argv;
-	rootRec.exe = *path;
+	rootRec.exe = plan->path;
 	Proc &rootProc = procs_[pid];
 	rootProc.index = 0;
 	rootProc.gateChild = true;

@@ -89,66 +89,86 @@ Expected<std::string> resolveCommand(const SpawnSpec &spec)
 	return Error{ENOENT, "command not found: '" + cmd + "' (not in PATH=" + path + "; check the name or PATH)"};
 }
 
-Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filter)
+Expected<ExecPlan> prepareExec(const SpawnSpec &spec)
 {
 	auto path = resolveCommand(spec);
 	if (!path)
 		return path.error();
-
-	// Everything the child needs is prepared before fork: it must not allocate.
-	std::vector<char *> argv;
+	ExecPlan plan;
+	plan.spec = &spec;
+	plan.path = *path;
 	for (const std::string &a : spec.argv)
-		argv.push_back(const_cast<char *>(a.c_str()));
-	argv.push_back(nullptr);
-	std::vector<char *> envp;
-	char **env = environ;
+		plan.argv.push_back(const_cast<char *>(a.c_str()));
+	plan.argv.push_back(nullptr);
 	if (spec.env) {
 		for (const std::string &kv : *spec.env)
-			envp.push_back(const_cast<char *>(kv.c_str()));
-		envp.push_back(nullptr);
-		env = envp.data();
+			plan.envp.push_back(const_cast<char *>(kv.c_str()));
+		plan.envp.push_back(nullptr);
 	}
-	// With CAP_SYS_ADMIN seccomp needs no no_new_privs; leaving it unset keeps setuid
-	// tools (sudo) in a step working when the gate runs as root.
-	bool needNoNewPrivs = geteuid() != 0;
-
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
 		return Error::fromErrno("pipe2(exec status)");
-	UniqueFd readEnd(pipefd[0]), writeEnd(pipefd[1]);
+	plan.errRead.reset(pipefd[0]);
+	plan.errWrite.reset(pipefd[1]);
+	return plan;
+}
+
+void execChild(const ExecPlan &plan, const BpfProgram *filter)
+{
+	const SpawnSpec &spec = *plan.spec;
+	int wfd = plan.errWrite.get();
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 1); // the gate is not dumpable; its child must be
+	// Its own process group: kill(0, ...) in the step cannot reach the gate.
+	if (spec.newProcessGroup) {
+		setpgid(0, 0);
+		if (spec.takeTerminal && isatty(0)) {
+			signal(SIGTTOU, SIG_IGN);
+			tcsetpgrp(0, getpid());
+			signal(SIGTTOU, SIG_DFL);
+		}
+	}
+	if (spec.stdinFd >= 0 && dup2(spec.stdinFd, 0) < 0)
+		childFail(wfd, errno);
+	if (spec.stdoutFd >= 0 && dup2(spec.stdoutFd, 1) < 0)
+		childFail(wfd, errno);
+	if (spec.stderrFd >= 0 && dup2(spec.stderrFd, 2) < 0)
+		childFail(wfd, errno);
+	if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0)
+		childFail(wfd, errno);
+	if (filter) {
+		raise(SIGSTOP); // the supervisor seizes us here
+		// With CAP_SYS_ADMIN seccomp needs no no_new_privs; leaving it unset keeps
+		// setuid tools (sudo) in a step working when the gate runs as root.
+		int err = installFilter(*filter, geteuid() != 0);
+		if (err != 0)
+			childFail(wfd, err);
+	}
+	execve(plan.path.c_str(), plan.argv.data(), plan.envp.empty() ? environ : const_cast<char **>(plan.envp.data()));
+	childFail(wfd, errno);
+}
+
+int childSetupError(const ExecPlan &plan)
+{
+	int err = 0;
+	ssize_t got;
+	while ((got = read(plan.errRead.get(), &err, sizeof(err))) < 0 && errno == EINTR) {
+	}
+	return got == sizeof(err) ? err : 0;
+}
+
+Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filter)
+{
+	auto plan = prepareExec(spec);
+	if (!plan)
+		return plan.error();
 
 	pid_t pid = fork();
 	if (pid < 0)
 		return Error::fromErrno("fork()");
-	if (pid == 0) {
-		int wfd = writeEnd.get();
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		prctl(PR_SET_DUMPABLE, 1); // the gate is not dumpable; its tracee must be
-		// Its own process group: kill(0, ...) in the step cannot reach the gate.
-		if (spec.newProcessGroup) {
-			setpgid(0, 0);
-			if (spec.takeTerminal && isatty(0)) {
-				signal(SIGTTOU, SIG_IGN);
-				tcsetpgrp(0, getpid());
-				signal(SIGTTOU, SIG_DFL);
-			}
-		}
-		if (spec.stdinFd >= 0 && dup2(spec.stdinFd, 0) < 0)
-			childFail(wfd, errno);
-		if (spec.stdoutFd >= 0 && dup2(spec.stdoutFd, 1) < 0)
-			childFail(wfd, errno);
-		if (spec.stderrFd >= 0 && dup2(spec.stderrFd, 2) < 0)
-			childFail(wfd, errno);
-		if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0)
-			childFail(wfd, errno);
-		raise(SIGSTOP); // the supervisor seizes us here
-		int err = installFilter(filter, needNoNewPrivs);
-		if (err != 0)
-			childFail(wfd, err);
-		execve(path->c_str(), argv.data(), env);
-		childFail(wfd, errno);
-	}
-	writeEnd.reset();
+	if (pid == 0)
+		execChild(*plan, &filter);
+	plan->errWrite.reset();
 
 	int st;
 	pid_t w;
@@ -156,8 +176,7 @@ Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filt
 	}
 	if (w != pid || !WIFSTOPPED(st)) {
 		if (w == pid && !WIFSTOPPED(st)) {
-			int err = 0;
-			if (read(readEnd.get(), &err, sizeof(err)) == sizeof(err))
+			if (int err = childSetupError(*plan); err != 0)
 				return Error{err, "cannot start '" + spec.argv[0] + "': " + std::strerror(err) +
 							  (spec.cwd.empty() ? "" : " (cwd " + spec.cwd + ")")};
 			return Error::msg("the child exited before it could be traced");
@@ -178,8 +197,8 @@ Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filt
 	}
 	SpawnedChild child;
 	child.pid = pid;
-	child.execErrors = std::move(readEnd);
-	child.path = *path;
+	child.execErrors = std::move(plan->errRead);
+	child.path = plan->path;
 	return child;
 }
 

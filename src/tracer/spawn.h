@@ -33,6 +33,27 @@ struct SpawnedChild {
 	std::string path;    // the resolved executable
 };
 
+// What a child needs to exec spec, prepared before fork (the child must not allocate):
+// the resolved path, argv/envp arrays pointing into spec's strings, and a CLOEXEC pipe
+// on which the child reports the errno of a failed setup or execve.
+struct ExecPlan {
+	const SpawnSpec *spec = nullptr;
+	std::string path;
+	std::vector<char *> argv;
+	std::vector<char *> envp; // empty: the gate's environment
+	UniqueFd errRead, errWrite;
+};
+Expected<ExecPlan> prepareExec(const SpawnSpec &spec);
+
+// In the child, right after fork: dies with the gate, becomes dumpable, gets its own
+// process group (and the terminal when asked), stdio and cwd; then, when filter is set,
+// stops for the tracer and installs the filter; then execve. Reports errno on the
+// plan's pipe and _exit(127)s on failure. Only system calls: safe after fork.
+[[noreturn]] void execChild(const ExecPlan &plan, const BpfProgram *filter);
+
+// The errno a child reported on the plan's pipe, 0 when it exec'd (the pipe closed).
+int childSetupError(const ExecPlan &plan);
+
 // Resolves argv[0] against PATH (the step's PATH if env sets one). Error names the
 // command and the fix.
 Expected<std::string> resolveCommand(const SpawnSpec &spec);
