@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Integration cases of the /proc fallback detector (issue #5): the engine through
-procpoll_driver on holdnet scenarios, and the ptrace probe under noptrace (a real seccomp
-filter that denies ptrace). `cases.py NAME` runs one case in its own network namespace
+procpoll_driver on holdnet scenarios, the ptrace probe under noptrace (a real seccomp
+filter that denies ptrace), and the CLI (cli-* cases: the hermetic-gate binary itself, exec
+and run, started under noptrace, with --detector / --strict / strict: true). `cases.py NAME` runs one case in its own network namespace
 (tests/integration/netns.py: only 203.0.113.0/24 and loopback are used, nothing answers);
 `cases.py --check-table NAME...` checks that meson registers every case. Exit 0 pass,
 1 fail, 77 skip.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -312,6 +314,272 @@ def case_cannot_start():
         e = one(out.get("error"), "error line", out)
         check(e["message"].startswith(f"cannot start '{bad}': Exec format error"), "execve's errno", out)
         check(not out.get("result"), "nothing ran", out)
+
+
+# --- the CLI: the real hermetic-gate binary, started under noptrace ---------------------------
+# The gate itself runs under the seccomp filter (a runner that really forbids ptrace), not with
+# a flag that pretends so. HG_BIN is the gate, HG_VALIDATE_JSON / HG_SCHEMA_DIR the validator
+# built in tests/integration and evidence-schema/.
+
+GATE_TIMEOUT = 30  # seconds; every gate run is bounded, the meson timeout is above it
+EPERM_REASON = ("ptrace(PTRACE_SEIZE) failed with EPERM: denied by a seccomp filter on the gate "
+                "(Seccomp: 2 in /proc/self/status)")
+
+
+def gate(args, wrap=True, cwd=None):
+    """hermetic-gate ARGS, under noptrace unless wrap is False."""
+    argv = ([tool("PP_NOPTRACE")] if wrap else []) + [tool("HG_BIN")] + [str(a) for a in args]
+    try:
+        return run(argv, timeout=GATE_TIMEOUT, cwd=cwd)
+    except subprocess.TimeoutExpired as e:
+        raise Failed(f"$ {' '.join(argv)}\ndid not finish within {GATE_TIMEOUT}s; stderr so far:\n{e.stderr}")
+
+
+def stderr_lines(out, prefix):
+    return [l for l in out.stderr.splitlines() if l.startswith(prefix)]
+
+
+def violations(out):
+    """The live violation lines of the gate, parsed (key=value, values may be quoted)."""
+    found = []
+    for line in stderr_lines(out, "hermetic-gate: violation "):
+        d = {}
+        for part in line[len("hermetic-gate: violation "):].split():
+            k, sep, v = part.partition("=")
+            if sep:
+                d[k] = v.strip('"')
+        found.append(d)
+    return found
+
+
+def holdnet_stdout(text, op):
+    """holdnet report lines of op in text (the command's stdout)."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith("holdnet "):
+            d = parse_kv(line[len("holdnet "):])
+            if d.get("op") == op:
+                found.append(d)
+    return found
+
+
+def check_fallback_warning(out):
+    warn = stderr_lines(out, "hermetic-gate: warning: ")
+    check(len(warn) == 1, f"expected exactly one warning line, got {len(warn)}", out)
+    w = warn[0]
+    check(w.startswith("hermetic-gate: warning: ptrace is unavailable (" + EPERM_REASON),
+          "the warning says ptrace is unavailable, naming EPERM and the seccomp filter", out)
+    check("; falling back to the proc-poll detector" in w, "the warning says it falls back to the proc-poll detector", out)
+
+
+def check_one_error(out, start, rc):
+    check(out.rc == rc, f"exit {rc} expected", out)
+    lines = [l for l in out.stderr.splitlines() if l.strip()]
+    check(len(lines) == 1, f"expected exactly one stderr line, got {len(lines)}", out)
+    check(lines[0].startswith("hermetic-gate: error: " + start), f"the line starts with 'hermetic-gate: error: {start}'", out)
+    return lines[0]
+
+
+def check_refused_noptrace(out, start):
+    line = check_one_error(out, start, 4)
+    check(EPERM_REASON in line and line.endswith("; nothing ran"), "the line names EPERM and the seccomp filter, and says nothing ran", out)
+    check(not violations(out) and "holdnet " not in out.stdout, "no command output, no violation", out)
+
+
+def case_cli_exec_auto_noptrace_connect():
+    out = gate(["exec", "--", *holdnet("connect", V4, 443, 1000)])
+    check(out.rc == 3, "a violation under the fallback detector exits 3", out)
+    check_fallback_warning(out)
+    probe = one(holdnet_stdout(out.stdout, "connect"), "holdnet connect (the command ran)", out)
+    check(probe.get("errno") == "EINPROGRESS", "the connect is in progress (SYN-SENT, nothing answers)", out)
+    v = one([d for d in violations(out) if d.get("addr") == f"{V4}:443"], f"violation line for {V4}:443", out)
+    check(v.get("syscall") == "connect" and v.get("proto") == "tcp" and v.get("decision") == "audited",
+          "a TCP connect, audited", out)
+    check(v.get("pid") == probe["pid"], "attributed to the process that made it", out)
+    check(len(violations(out)) == 1, "nothing else is a violation", out)
+
+
+def case_cli_exec_auto_noptrace_listen():
+    out = gate(["exec", "--", *holdnet("listen", 0, 1000)])
+    check(out.rc == 3, "a listener under the fallback detector exits 3", out)
+    check_fallback_warning(out)
+    probe = one(holdnet_stdout(out.stdout, "listen"), "holdnet listen (the command ran)", out)
+    v = one(violations(out), "violation line", out)
+    check(v.get("syscall") == "listen" and v.get("proto") == "tcp" and v.get("decision") == "audited",
+          "a TCP listen, audited", out)
+    check(v.get("addr") == probe["local"], f"the listener's address {probe['local']}", out)
+    check(v.get("pid") == probe["pid"], "attributed to the process that made it", out)
+
+
+def case_cli_exec_strict_noptrace():
+    with tempfile.TemporaryDirectory(prefix="hg-pp-") as tmp:
+        marker = os.path.join(tmp, "ran")
+        out = gate(["exec", "--strict", "--", *holdnet("touch", marker)], cwd=tmp)
+        check_refused_noptrace(out, "strict mode: the ptrace detector cannot run: ")
+        check(not os.path.exists(marker), "the command did not run (no marker file)", out)
+
+
+def case_cli_exec_ptrace_noptrace():
+    with tempfile.TemporaryDirectory(prefix="hg-pp-") as tmp:
+        marker = os.path.join(tmp, "ran")
+        out = gate(["exec", "--detector", "ptrace", "--", *holdnet("touch", marker)], cwd=tmp)
+        check_refused_noptrace(out, "the ptrace detector cannot run: ")
+        check(not os.path.exists(marker), "the command did not run (no marker file)", out)
+
+
+def write_policy(tmp, steps, strict=None):
+    text = "version: 1\nmode: audit\n"
+    if strict is not None:
+        text += f"strict: {'true' if strict else 'false'}\n"
+    text += "hermetic_steps:\n"
+    for sid, argv in steps:
+        text += f"  - id: {sid}\n    run: {json.dumps([str(a) for a in argv])}\n"
+    path = os.path.join(tmp, "policy.yml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def check_nothing_ran(out, outdir, marker):
+    check(not os.path.exists(marker), f"a step ran (it created {marker})", out)
+    logs = os.path.join(outdir, "logs")
+    check(not os.path.isdir(logs) or not os.listdir(logs),
+          f"step logs were written: {os.listdir(logs) if os.path.isdir(logs) else []}", out)
+
+
+def run_refused(gate_args, strict_policy, wrap, start, rc):
+    with tempfile.TemporaryDirectory(prefix="hg-pp-") as tmp:
+        marker = os.path.join(tmp, "ran")
+        policy = write_policy(tmp, [("touch", holdnet("touch", marker)), ("connect", holdnet("connect", V4, 443, 200))],
+                              strict=strict_policy)
+        outdir = os.path.join(tmp, "out")
+        out = gate(["run", "--policy", policy, "--sha", "pp", "--out", outdir] + gate_args, wrap=wrap, cwd=tmp)
+        line = check_one_error(out, start, rc)
+        check_nothing_ran(out, outdir, marker)
+        return out, line
+
+
+def case_cli_run_strict_policy_noptrace():
+    out, line = run_refused([], True, True, "strict mode: the ptrace detector cannot run: ", 4)
+    check(EPERM_REASON in line and line.endswith("; nothing ran"), "the line names EPERM and the seccomp filter", out)
+    out, line = run_refused(["--strict"], None, True, "strict mode: the ptrace detector cannot run: ", 4)
+    check(EPERM_REASON in line and line.endswith("; nothing ran"), "--strict on the command line: the same", out)
+
+
+def ss_rows(text):
+    """Rows of an ss-style table, each split into columns (header dropped)."""
+    rows = [l.split() for l in text.splitlines() if l.strip()]
+    return rows[1:] if rows and rows[0][:1] == ["Netid"] else rows
+
+
+def validate(schema, files):
+    proc = subprocess.run([tool("HG_VALIDATE_JSON"), os.path.join(tool("HG_SCHEMA_DIR"), schema)] + list(files),
+                          capture_output=True, text=True, timeout=30)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def run_proc_poll_evidence(gate_args, wrap, note_start):
+    """run with a connect step and a listen step under the proc-poll detector: exit 3 and the
+    evidence folder says proc-poll and lists both sockets."""
+    validator = tool("HG_VALIDATE_JSON")
+    if not os.access(validator, os.X_OK):
+        raise Failed(f"the validator {validator} is not built (ninja -C BUILD tests/integration/validate_json)")
+    with tempfile.TemporaryDirectory(prefix="hg-pp-") as tmp:
+        policy = write_policy(tmp, [("connect", holdnet("connect", V4, 443, 1000)), ("listen", holdnet("listen", 0, 1000))],
+                              strict=False)
+        outdir = os.path.join(tmp, "out")
+        out = gate(["run", "--policy", policy, "--sha", "pp", "--out", outdir] + gate_args, wrap=wrap, cwd=tmp)
+        out.text += "\n--- evidence:\n"
+        for root, _, files in os.walk(outdir):
+            for n in sorted(files):
+                p = os.path.join(root, n)
+                if n.endswith(".txt") or n == "report.json":
+                    with open(p, errors="replace") as f:
+                        out.text += f"=== {os.path.relpath(p, outdir)}\n{f.read()}\n"
+        check(out.rc == 3, "violations under the proc-poll detector exit 3", out)
+        warn = stderr_lines(out, "hermetic-gate: warning: ")
+        check(len(warn) == 1 and warn[0].startswith("hermetic-gate: warning: " + note_start),
+              f"one warning line starting '{note_start}'", out)
+
+        report_path = os.path.join(outdir, "report.json")
+        check(os.path.isfile(report_path), "report.json is written", out)
+        with open(report_path) as f:
+            rep = json.load(f)
+        check(rep.get("detector") == "proc-poll", f"report.json detector is proc-poll (got {rep.get('detector')!r})", out)
+        note = rep.get("detector_note")
+        check(isinstance(note, str) and note.startswith(note_start), f"detector_note says why (got {note!r})", out)
+        limits = rep.get("detector_limits")
+        check(isinstance(limits, list) and limits and all(isinstance(s, str) and s for s in limits),
+              f"detector_limits is a non-empty list of strings (got {limits!r})", out)
+        rc, text = validate("report.schema.json", [report_path])
+        check(rc == 0, f"report.json is valid against report.schema.json (validate_json exit {rc}):\n{text}", out)
+        trees = [os.path.join(outdir, "logs", s, "process_tree.json") for s in ("connect", "listen")]
+        rc, text = validate("process_tree.schema.json", trees)
+        check(rc == 0, f"process_tree.json valid against process_tree.schema.json (exit {rc}):\n{text}", out)
+        steps = {s.get("id"): s for s in rep.get("steps", [])}
+        check(steps.get("connect", {}).get("result") == "violation" and steps.get("listen", {}).get("result") == "violation",
+              "both steps are violations in report.json", out)
+
+        logs = os.path.join(outdir, "logs")
+        with open(os.path.join(logs, "connect", "stdout.txt")) as f:
+            probe = one(holdnet_stdout(f.read(), "connect"), "holdnet connect in logs/connect/stdout.txt", out)
+        est_path = os.path.join(logs, "connect", "ss_established.txt")
+        check(os.path.isfile(est_path), "logs/connect/ss_established.txt is written", out)
+        with open(est_path) as f:
+            est = ss_rows(f.read())
+        check(any(len(r) >= 4 and r[0] == "tcp" and r[1] == "SYN-SENT" and r[3] == f"{V4}:443" and r[2] == probe["local"]
+                  for r in est), f"ss_established.txt lists the connection to {V4}:443 in SYN-SENT", out)
+
+        with open(os.path.join(logs, "listen", "stdout.txt")) as f:
+            lprobe = one(holdnet_stdout(f.read(), "listen"), "holdnet listen in logs/listen/stdout.txt", out)
+        with open(os.path.join(logs, "listen", "ss_listen.txt")) as f:
+            lst = ss_rows(f.read())
+        rows = [r for r in lst if len(r) >= 3 and r[0] == "tcp" and r[1] == "LISTEN" and r[2] == lprobe["local"]]
+        check(rows, f"ss_listen.txt lists the listener {lprobe['local']}", out)
+        check(len(rows) == 1, f"ss_listen.txt lists the one listening socket {lprobe['local']} once, not {len(rows)} times", out)
+        return out, rep
+
+
+def case_cli_run_auto_noptrace_evidence():
+    out, rep = run_proc_poll_evidence([], True, "ptrace is unavailable (" + EPERM_REASON)
+    check("falling back to the proc-poll detector" in rep["detector_note"], "the note says it fell back", out)
+
+
+def case_cli_run_ptrace_noptrace():
+    out, line = run_refused(["--detector", "ptrace"], None, True, "the ptrace detector cannot run: ", 4)
+    check(EPERM_REASON in line and line.endswith("; nothing ran"), "the line names EPERM and the seccomp filter", out)
+
+
+def ptrace_usable():
+    out = run([tool("PP_PROBE")])
+    p = one(out.get("probe"), "probe line", out)
+    return p["ok"] == "1", p.get("reason")
+
+
+def case_cli_proc_with_ptrace():
+    ok, why = ptrace_usable()
+    if not ok:
+        print(f"SKIP: ptrace is not available to the tests themselves ({why}), so --detector proc "
+              "cannot be shown to override a working tracer", file=sys.stderr)
+        sys.exit(SKIP)
+    ex = gate(["exec", "--detector", "proc", "--", *holdnet("connect", V4, 443, 1000)], wrap=False)
+    check(ex.rc == 3, "exec --detector proc: the connect is a violation", ex)
+    warn = stderr_lines(ex, "hermetic-gate: warning: ")
+    check(len(warn) == 1 and warn[0].startswith("hermetic-gate: warning: using the proc-poll detector as asked"),
+          "exec --detector proc warns that the weaker detector is used", ex)
+    one([d for d in violations(ex) if d.get("addr") == f"{V4}:443"], f"violation line for {V4}:443", ex)
+    run_proc_poll_evidence(["--detector", "proc"], False, "using the proc-poll detector as asked (--detector proc)")
+
+
+def case_cli_proc_strict_conflict():
+    want = "--strict refuses the weaker proc-poll detector, but --detector proc asks for it"
+    with tempfile.TemporaryDirectory(prefix="hg-pp-") as tmp:
+        marker = os.path.join(tmp, "ran")
+        out = gate(["exec", "--detector", "proc", "--strict", "--", *holdnet("touch", marker)], wrap=False, cwd=tmp)
+        check_one_error(out, want, 2)
+        check(not os.path.exists(marker), "exec: the command did not run", out)
+    run_refused(["--detector", "proc", "--strict"], None, False, want, 2)
+    run_refused(["--detector", "proc"], True, False, want, 2)  # strict: true in the policy
 
 
 CASES = {name[len("case_"):].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("case_")}
