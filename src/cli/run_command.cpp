@@ -75,8 +75,10 @@ std::vector<std::string> gateEnvironment()
 }
 
 // Sockets a step left listening or bound: those found open in processes that outlived
-// the step's root, and every successful listen() the tree made.
-std::vector<Listener> collectListeners(const TraceResult &tr, const std::vector<NetRecord> &records)
+// the step's root, every successful listen() the tree made, and what the /proc poller
+// saw; each socket once.
+std::vector<Listener> collectListeners(const TraceResult &tr, const std::vector<NetRecord> &records,
+				       const std::vector<Listener> &polled)
 {
 	std::vector<Listener> out;
 	std::set<std::tuple<pid_t, std::string, std::string>> seen;
@@ -99,6 +101,8 @@ std::vector<Listener> collectListeners(const TraceResult &tr, const std::vector<
 			proto += "6";
 		add({r.pid, r.exe, proto, endpointText(r.boundAddr), "LISTEN"});
 	}
+	for (const Listener &l : polled)
+		add(l);
 	return out;
 }
 
@@ -306,8 +310,7 @@ int runRun(const RunOptions &opts)
 			ev.timedOut = result->timedOut;
 			ev.rootPid = result->rootPid;
 			ev.processes = std::move(result->processes);
-			ev.listeners = collectListeners(*result, sink.kept);
-			ev.listeners.insert(ev.listeners.end(), extras.pollListeners.begin(), extras.pollListeners.end());
+			ev.listeners = collectListeners(*result, sink.kept, extras.pollListeners);
 			ev.ssEstablished = extras.ssEstablished;
 			if (result->interruptedBy)
 				ev.error = "interrupted by " + signalName(result->interruptedBy);

@@ -1,6 +1,8 @@
 #include "tracer/supervisor.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -493,6 +495,8 @@ void Supervisor::onSeccomp(pid_t tid)
 	}
 	if (r.decision == Decision::Audited)
 		sink_.onViolation(r);
+	if (connectOnCopy(tid, t, r, sock))
+		return;
 	t.inCall = true;
 	t.pending = std::move(r);
 	// Another thread can rewrite the address between this read and the kernel's copy:
@@ -636,7 +640,67 @@ Endpoint pendingPeer(pid_t tgid, int sockFd)
 	return Endpoint{};
 }
 
+// The sockaddr for an inet endpoint, in the socket's own family (IPv4 on an AF_INET6
+// socket becomes ::ffff:a.b.c.d). Returns its length, 0 when it cannot be built.
+socklen_t toSockaddr(const Endpoint &ep, int domain, sockaddr_storage &ss)
+{
+	ss = {};
+	if (domain == AF_INET && ep.isV4) {
+		auto *sin = reinterpret_cast<sockaddr_in *>(&ss);
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(ep.port);
+		std::memcpy(&sin->sin_addr, ep.ip.data(), 4);
+		return sizeof(sockaddr_in);
+	}
+	if (domain == AF_INET6) {
+		auto *sin6 = reinterpret_cast<sockaddr_in6 *>(&ss);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(ep.port);
+		sin6->sin6_flowinfo = htonl(ep.flowinfo);
+		sin6->sin6_scope_id = ep.scopeId;
+		if (ep.isV4) {
+			sin6->sin6_addr.s6_addr[10] = 0xff;
+			sin6->sin6_addr.s6_addr[11] = 0xff;
+			std::memcpy(&sin6->sin6_addr.s6_addr[12], ep.ip.data(), 4);
+		} else {
+			std::memcpy(&sin6->sin6_addr, ep.ip.data(), 16);
+		}
+		return sizeof(sockaddr_in6);
+	}
+	return 0;
+}
+
 } // namespace
+
+bool Supervisor::connectOnCopy(pid_t tid, Tracee &t, NetRecord &r, const TraceeSocket &sock)
+{
+	// Another thread could rewrite the address after the gate read it. For a
+	// non-blocking socket the gate makes the connect itself, on the socket it holds,
+	// with the address it judged, and skips the tracee's call: the kernel can only use
+	// that copy. (A blocking connect would stall the gate; those are checked after the
+	// call instead, see checkRacedConnect.)
+	if (!opts_.enforce || r.call != NetCall::Connect || r.addr.status != AddrStatus::Decoded || !r.addr.isIp ||
+	    !sock.fd || threads_[t.tgid] < 2)
+		return false;
+	int flags = fcntl(sock.fd.get(), F_GETFL);
+	if (flags < 0 || !(flags & O_NONBLOCK))
+		return false;
+	sockaddr_storage ss;
+	socklen_t len = toSockaddr(r.addr, sock.info.domain, ss);
+	if (len == 0)
+		return false;
+	long ret = ::connect(sock.fd.get(), reinterpret_cast<sockaddr *>(&ss), len) == 0 ? 0 : -errno;
+	auto skipped = skipSyscall(tid, ret);
+	if (!skipped) {
+		spdlog::error("cannot complete connect of pid {}: {}; killing it", tid, skipped.error().message);
+		kill(tid, SIGKILL);
+	}
+	r.resultKnown = true;
+	r.result = ret;
+	completeRecord(r);
+	restart(tid, PTRACE_CONT);
+	return true;
+}
 
 void Supervisor::checkRacedConnect(Tracee &t)
 {

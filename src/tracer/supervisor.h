@@ -101,6 +101,7 @@ private:
 	void killTree();
 	Endpoint reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const;
 	void checkRacedConnect(Tracee &t);
+	bool connectOnCopy(pid_t tid, Tracee &t, NetRecord &r, const TraceeSocket &sock);
 
 	SupervisorOptions opts_;
 	RecordSink &sink_;
