@@ -313,7 +313,7 @@ std::string seizeCause(const PtraceProbeFacts &f)
 	case EPERM:
 		return "refused by the kernel although no seccomp filter or Yama setting explains it: likely a security module (AppArmor, SELinux) or a missing capability";
 	case ENOSYS:
-		return "ptrace is not implemented here (a sandbox kernel such as gVisor, or a filter returning ENOSYS)";
+		return "the kernel answers ptrace with ENOSYS (a sandbox kernel such as gVisor, or a filter returning ENOSYS)";
 	default:
 		return std::strerror(f.errnum);
 	}
