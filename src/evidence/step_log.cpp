@@ -26,6 +26,28 @@ std::string renderStraceLog(const std::vector<NetRecord> &records)
 	return out;
 }
 
+std::string renderSsTable(const std::vector<SsRow> &rows)
+{
+	std::array<size_t, 5> width{};
+	std::vector<SsRow> all;
+	all.push_back({ "Netid", "State", "Local Address:Port", "Peer Address:Port", "Process" });
+	all.insert(all.end(), rows.begin(), rows.end());
+	for (const SsRow &row : all)
+		for (size_t i = 0; i < row.size(); i++)
+			width[i] = std::max(width[i], row[i].size());
+
+	std::string out;
+	for (const SsRow &row : all) {
+		for (size_t i = 0; i < row.size(); i++) {
+			out += row[i];
+			if (i + 1 < row.size())
+				out += std::string(width[i] - row[i].size() + 2, ' ');
+		}
+		out += '\n';
+	}
+	return out;
+}
+
 std::string renderSsListen(const std::vector<Listener> &listeners)
 {
 	std::vector<const Listener *> sorted;
@@ -36,9 +58,8 @@ std::string renderSsListen(const std::vector<Listener> &listeners)
 		       std::tie(b->proto, b->local, b->pid, b->exe);
 	});
 
-	using Row = std::array<std::string, 5>;
+	using Row = SsRow;
 	std::vector<Row> rows;
-	rows.push_back({ "Netid", "State", "Local Address:Port", "Peer Address:Port", "Process" });
 	for (const Listener *l : sorted) {
 		// ss prints the wildcard peer in the family of the local address.
 		std::string peer = !l->local.empty() && l->local.front() == '[' ? "[::]:*" : "0.0.0.0:*";
@@ -49,21 +70,7 @@ std::string renderSsListen(const std::vector<Listener> &listeners)
 				 process });
 	}
 
-	std::array<size_t, 5> width{};
-	for (const Row &row : rows)
-		for (size_t i = 0; i < row.size(); i++)
-			width[i] = std::max(width[i], row[i].size());
-
-	std::string out;
-	for (const Row &row : rows) {
-		for (size_t i = 0; i < row.size(); i++) {
-			out += row[i];
-			if (i + 1 < row.size())
-				out += std::string(width[i] - row[i].size() + 2, ' ');
-		}
-		out += '\n';
-	}
-	return out;
+	return renderSsTable(rows);
 }
 
 } // namespace hg

@@ -2,6 +2,7 @@
 // Text logs of one step (logs/<id>/): strace.txt and ss_listen.txt. Logs may carry
 // pids; they are not part of the deterministic report.
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,13 @@ namespace hg {
 // strace.txt: one line per record (straceLine() of strace_log.h), in seq order, each
 // ending in '\n'. Empty when the step made no trapped call.
 std::string renderStraceLog(const std::vector<NetRecord> &records);
+
+// One row of an ss-style table: Netid, State, Local Address:Port, Peer Address:Port, Process.
+using SsRow = std::array<std::string, 5>;
+
+// The table under ss's header line, columns padded with spaces to the widest cell
+// (shared by ss_listen.txt and the /proc poller's ss_established.txt).
+std::string renderSsTable(const std::vector<SsRow> &rows);
 
 // ss_listen.txt: the listeners in `ss -ltnup` columns
 //     Netid  State   Local Address:Port  Peer Address:Port  Process

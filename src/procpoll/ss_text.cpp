@@ -4,6 +4,7 @@
 #include <array>
 #include <tuple>
 
+#include "evidence/step_log.h"
 #include "evidence/text.h"
 #include "procpoll/proc_tables.h"
 
@@ -11,7 +12,7 @@ namespace hg {
 
 std::string renderSsEstablished(const std::vector<SeenSocket> &sockets)
 {
-	using Row = std::array<std::string, 5>;
+	using Row = SsRow;
 	struct Keyed {
 		std::string proto, peer, local;
 		pid_t pid;
@@ -29,24 +30,9 @@ std::string renderSsEstablished(const std::vector<SeenSocket> &sockets)
 		return std::tie(a.proto, a.peer, a.local, a.pid) < std::tie(b.proto, b.peer, b.local, b.pid);
 	});
 	std::vector<Row> rows;
-	rows.push_back({"Netid", "State", "Local Address:Port", "Peer Address:Port", "Process"});
 	for (Keyed &k : keyed)
 		rows.push_back(std::move(k.row));
-
-	std::array<size_t, 5> width{};
-	for (const Row &row : rows)
-		for (size_t i = 0; i < row.size(); i++)
-			width[i] = std::max(width[i], row[i].size());
-	std::string out;
-	for (const Row &row : rows) {
-		for (size_t i = 0; i < row.size(); i++) {
-			out += row[i];
-			if (i + 1 < row.size())
-				out += std::string(width[i] - row[i].size() + 2, ' ');
-		}
-		out += '\n';
-	}
-	return out;
+	return renderSsTable(rows);
 }
 
 } // namespace hg
