@@ -318,13 +318,13 @@ int runRun(const RunOptions &opts)
 		ev.records = std::move(sink.kept);
 		ev.exceptions = allow.entries();
 
-		auto written = writer->writeStep(ev);
-		// strace.txt is the streamed log of every call, not only the kept records.
+		// strace.txt is the streamed log of every call (the kept records are only the
+		// non-logged ones): publish it, and writeStep fsyncs the folder with the rest.
 		auto published = strace.publish();
-		if (published)
-			published = fsyncDir(paths->dir);
+		ev.straceStreamed = published.ok();
+		auto written = writer->writeStep(ev);
 		if (!written || !published) {
-			err(!written ? written.error().message : published.error().message);
+			err(!published ? published.error().message : written.error().message);
 			writeFailed = true;
 		}
 		if (!opts.quiet) {

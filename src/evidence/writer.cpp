@@ -119,11 +119,11 @@ Expected<void> EvidenceWriter::writeStep(const StepEvidence &step)
 	if (!published)
 		return wrap(published.error());
 
-	const std::pair<const char *, std::string> files[] = {
-		{ "strace.txt", renderStraceLog(step.records) },
-		{ "ss_listen.txt", renderSsListen(step.listeners) },
-		{ "process_tree.json", renderProcessTreeJson(step) },
-	};
+	std::vector<std::pair<const char *, std::string>> files;
+	if (!step.straceStreamed)
+		files.emplace_back("strace.txt", renderStraceLog(step.records));
+	files.emplace_back("ss_listen.txt", renderSsListen(step.listeners));
+	files.emplace_back("process_tree.json", renderProcessTreeJson(step));
 	for (const auto &[name, content] : files) {
 		auto written = writeFileAtomic(paths.dir + "/" + name, content);
 		if (!written)
