@@ -94,7 +94,8 @@ int runExec(const ExecOptions &opts)
 			err("--out " + opts.out + ": " + made.error().message + " (choose a writable folder)");
 			return kExitUsage;
 		}
-		auto opened = strace.open(opts.out + "/.strace.txt.partial", opts.out + "/strace.txt");
+		auto opened = strace.open(opts.out + "/.strace.txt.partial", opts.out + "/strace.txt",
+					   Durability::AtomicOnly);
 		if (!opened) {
 			err(opened.error().message + " (choose a writable folder for --out)");
 			return kExitUsage;

@@ -268,7 +268,8 @@ int runRun(const RunOptions &opts)
 		UniqueFd errf(open(paths->stderrPartial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
 		UniqueFd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
 		StraceStream strace;
-		auto opened = strace.open(paths->dir + "/.strace.txt.partial", paths->dir + "/strace.txt");
+		auto opened = strace.open(paths->dir + "/.strace.txt.partial", paths->dir + "/strace.txt",
+					   Durability::Flushed);
 		if (!out || !errf || !opened) {
 			err("cannot write the logs of step '" + step.id + "' in " + paths->dir + ": " + std::strerror(errno));
 			writeFailed = true;

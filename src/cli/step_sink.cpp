@@ -14,10 +14,12 @@ StraceStream::~StraceStream()
 		fclose(file_);
 }
 
-Expected<void> StraceStream::open(const std::string &partialPath, const std::string &finalPath)
+Expected<void> StraceStream::open(const std::string &partialPath, const std::string &finalPath,
+				  Durability durability)
 {
 	partial_ = partialPath;
 	final_ = finalPath;
+	durability_ = durability;
 	file_ = fopen(partial_.c_str(), "we");
 	if (!file_)
 		return Error::fromErrno("cannot write " + partial_);
@@ -38,12 +40,12 @@ Expected<void> StraceStream::publish()
 {
 	if (!file_)
 		return {};
-	bool ok = !failed_ && fflush(file_) == 0 && fsync(fileno(file_)) == 0;
-	fclose(file_);
+	bool ok = !failed_ && fflush(file_) == 0;
+	ok = fclose(file_) == 0 && ok;
 	file_ = nullptr;
 	if (!ok)
 		return Error::fromErrno("cannot write " + partial_);
-	return publishFile(partial_, final_);
+	return publishFile(partial_, final_, durability_);
 }
 
 StepSink::StepSink(std::string step, bool quiet, StraceStream &strace)

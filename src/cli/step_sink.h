@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "evidence/atomic_file.h"
 #include "tracer/supervisor.h"
 
 namespace hg {
@@ -20,14 +21,16 @@ public:
 	StraceStream &operator=(const StraceStream &) = delete;
 	~StraceStream();
 
-	Expected<void> open(const std::string &partialPath, const std::string &finalPath);
+	Expected<void> open(const std::string &partialPath, const std::string &finalPath,
+			    Durability durability);
 	void write(const NetRecord &r);
-	// fsync + rename into place. No-op when never opened.
+	// fsync (when Flushed) + rename into place. No-op when never opened.
 	Expected<void> publish();
 
 private:
 	FILE *file_ = nullptr;
 	bool failed_ = false;
+	Durability durability_ = Durability::Flushed;
 	std::string partial_, final_;
 };
 

@@ -82,7 +82,7 @@ Expected<void> writeFileAtomic(const std::string &path, std::string_view content
 	return fsyncDir(dir);
 }
 
-Expected<void> publishFile(const std::string &from, const std::string &to)
+Expected<void> publishFile(const std::string &from, const std::string &to, Durability durability)
 {
 	UniqueFd fd(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd) {
@@ -94,7 +94,7 @@ Expected<void> publishFile(const std::string &from, const std::string &to)
 			return {};
 		return writeFileAtomic(to, "");
 	}
-	if (::fsync(fd.get()) < 0)
+	if (durability == Durability::Flushed && ::fsync(fd.get()) < 0)
 		return Error::fromErrno("fsync(" + from + ")");
 	if (::rename(from.c_str(), to.c_str()) < 0)
 		return Error::fromErrno("rename(" + from + ", " + to + ")");

@@ -15,11 +15,17 @@ namespace hg {
 // removed and path is left untouched.
 Expected<void> writeFileAtomic(const std::string &path, std::string_view content);
 
+// Whether a published file is flushed to the device before it gets its final name.
+// Either way the rename is atomic: a crash of the gate or of the step never leaves half a
+// file. Flushed also survives a crash of the machine, for one fsync per file (1-20 ms).
+enum class Durability { Flushed, AtomicOnly };
+
 // Publishes an existing file (written by someone else, e.g. streamed step output) under
-// its final name: fsync(from), rename(from, to). When `from` does not exist, an existing
-// `to` is kept and a missing one is created empty (atomically). Does not fsync the
-// directory (see fsyncDir).
-Expected<void> publishFile(const std::string &from, const std::string &to);
+// its final name: fsync(from) when Flushed, rename(from, to). When `from` does not exist,
+// an existing `to` is kept and a missing one is created empty (atomically). Does not fsync
+// the directory (see fsyncDir).
+Expected<void> publishFile(const std::string &from, const std::string &to,
+			   Durability durability = Durability::Flushed);
 
 // fsync of a directory, making renames and creations inside it durable.
 Expected<void> fsyncDir(const std::string &dir);

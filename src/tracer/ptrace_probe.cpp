@@ -1,21 +1,25 @@
 #include "tracer/ptrace_probe.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <fstream>
 #include <string>
 
+#include "base/unique_fd.h"
 #include "seccomp/filter.h"
 
 namespace hg {
@@ -127,6 +131,32 @@ void waitChildGone(pid_t child)
 {
 	int st;
 	while (waitpid(child, &st, __WALL) < 0 && errno == EINTR) {
+	}
+}
+
+// Waits up to timeoutMs for a child to exit and reaps it. Sleeps on a pidfd, which wakes
+// the moment the child exits (this runs before every traced run: no polling delay);
+// kernels without pidfd_open fall back to 1 ms naps.
+bool waitExitWithin(pid_t child, int timeoutMs, int &st)
+{
+	UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, child, 0)));
+	const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+	for (;;) {
+		pid_t w = waitpid(child, &st, WNOHANG | __WALL);
+		if (w == child)
+			return true;
+		if (w < 0 && errno != EINTR)
+			return false;
+		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+		if (left.count() < 0)
+			return false;
+		if (pidfd) {
+			pollfd pfd{pidfd.get(), POLLIN, 0};
+			poll(&pfd, 1, static_cast<int>(left.count()) + 1);
+		} else {
+			timespec ts{0, 1000000};
+			nanosleep(&ts, nullptr);
+		}
 	}
 }
 
@@ -418,19 +448,7 @@ PtraceAvailability probePtrace()
 
 	// Bounded wait for the helper: it makes a handful of calls, so seconds mean it hangs.
 	int st = 0;
-	bool exited = false;
-	for (int waited = 0; waited <= kHelperTimeoutMs; waited++) {
-		pid_t w = waitpid(helper, &st, WNOHANG | __WALL);
-		if (w == helper) {
-			exited = true;
-			break;
-		}
-		if (w < 0 && errno != EINTR)
-			break;
-		timespec ts{0, 1000000};
-		nanosleep(&ts, nullptr);
-	}
-	if (!exited) {
+	if (!waitExitWithin(helper, kHelperTimeoutMs, st)) {
 		kill(helper, SIGKILL);
 		waitChildGone(helper);
 		facts.call = stageCall(sh->stage);
