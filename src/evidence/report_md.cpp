@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "base/shell_quote.h"
 #include "evidence/text.h"
 
 namespace hg {
@@ -42,29 +43,6 @@ std::string cell(const std::string &s)
 			out += "\\|";
 		else
 			out += c;
-	}
-	return out;
-}
-
-std::string joinArgv(const std::vector<std::string> &argv)
-{
-	std::string out;
-	for (const std::string &arg : argv) {
-		if (!out.empty())
-			out += ' ';
-		bool quote = arg.empty() || arg.find_first_of(" \t'\"\\$`") != std::string::npos;
-		if (!quote) {
-			out += arg;
-			continue;
-		}
-		out += '\'';
-		for (char c : arg) {
-			if (c == '\'')
-				out += "'\\''";
-			else
-				out += c;
-		}
-		out += '\'';
 	}
 	return out;
 }
@@ -166,7 +144,7 @@ Expected<std::string> renderReportMd(const RunEvidence &run)
 		uint64_t count = 0;
 		for (const ViolationGroup &g : aggregateViolations(s))
 			count += g.count;
-		md += "| " + cell(code(s.id)) + " | " + cell(code(joinArgv(s.command))) + " | " +
+		md += "| " + cell(code(s.id)) + " | " + cell(code(shellJoin(s.command))) + " | " +
 		      stepResultName(stepResult(s)) + " | " + cell(exitText(s)) + " | " +
 		      std::to_string(count) + " |\n";
 	}
@@ -185,7 +163,7 @@ Expected<std::string> renderReportMd(const RunEvidence &run)
 			      validUtf8(g.protocol) + " over " + validUtf8(g.family) + "\n";
 			md += "- Executable: " + code(g.exe) + "\n";
 			for (size_t i = 0; i < g.argvs.size() && i < kMaxArgvShown; i++)
-				md += "- Process: " + code(joinArgv(g.argvs[i])) + "\n";
+				md += "- Process: " + code(shellJoin(g.argvs[i])) + "\n";
 			if (g.argvs.size() > kMaxArgvShown)
 				md += "- and " + std::to_string(g.argvs.size() - kMaxArgvShown) +
 				      " more processes (see report.json)\n";

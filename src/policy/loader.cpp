@@ -16,6 +16,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include "base/shell_quote.h"
 #include "base/sha256.h"
 #include "base/unique_fd.h"
 
@@ -83,34 +84,6 @@ std::string joined(const std::vector<std::string> &items, const char *sep)
 		if (!out.empty())
 			out += sep;
 		out += item;
-	}
-	return out;
-}
-
-/* A list run shown as one line; arguments that a shell would split or expand are quoted. */
-std::string displayArgv(const std::vector<std::string> &argv)
-{
-	std::string out;
-	for (const std::string &arg : argv) {
-		if (!out.empty())
-			out += ' ';
-		bool plain = !arg.empty() &&
-			     std::all_of(arg.begin(), arg.end(), [](char c) {
-				     return std::isalnum(static_cast<unsigned char>(c)) ||
-					    std::strchr("@%+=:,./_-", c);
-			     });
-		if (plain) {
-			out += arg;
-			continue;
-		}
-		out += '\'';
-		for (char c : arg) {
-			if (c == '\'')
-				out += "'\\''";
-			else
-				out += c;
-		}
-		out += '\'';
 	}
 	return out;
 }
@@ -798,7 +771,7 @@ std::optional<Step> Loader::readStep(const Field &f, size_t index, std::map<std:
 				error(*rf, "'run' in " + what + " is an empty list (give the program and its arguments, e.g. [make, test])");
 			else if (step.argv.size() == items->size() && step.argv[0].empty())
 				error((*items)[0], "'run' in " + what + " starts with an empty program name (e.g. [make, test])");
-			step.runText = displayArgv(step.argv);
+			step.runText = shellJoin(step.argv);
 			step.shell = false;
 		} else if (std::optional<std::string> cmd = readString(*rf, "run: make test")) {
 			if (cmd->find_first_not_of(" \t\r\n") == std::string::npos)
