@@ -452,23 +452,7 @@ def run_case(name):
 
 
 def main(argv):
-    if len(argv) >= 1 and argv[0] == "--check-table":
-        registered = set(argv[1:])
-        missing = sorted(set(CASES) - registered)
-        unknown = sorted(registered - set(CASES))
-        if missing or unknown:
-            print(f"cases not registered in meson.build: {missing}; registered but unknown: {unknown}")
-            return 1
-        return 0
-    if len(argv) >= 1 and argv[0] == "--list":
-        print("\n".join(CASES))
-        return 0
-    if len(argv) != 1 or argv[0] not in CASES:
-        print(f"usage: cases.py CASE | --list | --check-table NAME...; unknown {argv}", file=sys.stderr)
-        return 2
-    netns.enter()
-    return run_case(argv[0])
-
+    return netns.table_main(argv, "cases.py", CASES, run_case)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -157,3 +157,30 @@ def run_gate(gate_args, command, out=True, timeout=25):
             with open(strace_path, errors="replace") as f:
                 strace_text = f.read()
         return Run(argv, proc, strace_text, elapsed)
+
+
+def table_main(argv, script, names, run, needs_netns=lambda name: True, describe=None):
+    """The command line shared by the scripts that hold a table of test cases:
+      SCRIPT NAME                   run one (inside a private network namespace when
+                                    needs_netns(NAME)); returns run(NAME)'s exit status
+      SCRIPT --list                 one line per name (describe(name) when given)
+      SCRIPT --check-table NAME...  exit 1 unless meson.build registers exactly these names
+    """
+    names = list(names)
+    if argv and argv[0] == "--check-table":
+        registered = set(argv[1:])
+        missing, unknown = sorted(set(names) - registered), sorted(registered - set(names))
+        if missing or unknown:
+            print(f"{script}: not registered in meson.build: {missing}; registered but unknown: {unknown}")
+            return 1
+        return 0
+    if argv and argv[0] == "--list":
+        print("\n".join(describe(n) if describe else n for n in names))
+        return 0
+    if len(argv) != 1 or argv[0] not in names:
+        print(f"usage: {script} NAME | --list | --check-table NAME...; unknown {argv}; names: {', '.join(names)}",
+              file=sys.stderr)
+        return 2
+    if needs_netns(argv[0]):
+        enter()
+    return run(argv[0])

@@ -585,27 +585,18 @@ def case_cli_proc_strict_conflict():
 CASES = {name[len("case_"):].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("case_")}
 
 
-def main():
-    if len(sys.argv) >= 2 and sys.argv[1] == "--check-table":
-        registered = set(sys.argv[2:])
-        missing = sorted(set(CASES) - registered)
-        unknown = sorted(registered - set(CASES))
-        if missing or unknown:
-            print(f"meson.build and cases.py disagree: missing {missing}, unknown {unknown}", file=sys.stderr)
-            return 1
-        return 0
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print(f"usage: cases.py NAME | --check-table NAME...; cases: {', '.join(sorted(CASES))}", file=sys.stderr)
-        return 2
-    netns.enter()
+def run_one(name):
     try:
-        CASES[sys.argv[1]]()
+        CASES[name]()
     except Failed as e:
-        print(f"FAIL: {sys.argv[1]}: {e}", file=sys.stderr)
+        print(f"FAIL: {name}: {e}", file=sys.stderr)
         return 1
-    print(f"PASS: {sys.argv[1]}")
+    print(f"PASS: {name}")
     return 0
 
+
+def main():
+    return netns.table_main(sys.argv[1:], "cases.py", CASES, run_one)
 
 if __name__ == "__main__":
     sys.exit(main())
