@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """hermetic-gate overhead benchmark (tests/bench).
 
-Runs each workload of this folder bare, under `hermetic-gate exec --quiet --out DIR --`
-and under `strace -f -qq --seccomp-bpf -e trace=network -o /dev/null` (when strace is
-installed), interleaved: one round runs bare, gate, strace and the next round the reverse
+Runs each workload of this folder bare, under `hermetic-gate exec --quiet --out DIR --`,
+under floor_sup (the design's floor: one stop per trapped call and nothing else, see
+floor_sup.c) and under `strace -f -qq --seccomp-bpf -e trace=network -o /dev/null` (when
+strace is installed), interleaved: one round runs bare, gate, strace and the next round the reverse
 order, so slow drifts of the machine's load hit every variant alike. A ratio is
 supervised / bare wall time of the SAME round; the table gives the median over rounds and
 the min-max range.
@@ -13,7 +14,7 @@ Memory: the supervisor's own peak RSS is the VmHWM of its process read at its ex
 waited-for tree and also inherits the runner's RSS through fork/exec.
 
 Modes:
-  hg_bench.py --gate G --bindir D --srcdir S            the benchmark (meson benchmark 'overhead')
+  hg_bench.py --gate G --bindir D --srcdir S [--floor F]  the benchmark (meson benchmark 'overhead')
   hg_bench.py --gate G --bindir D --srcdir S --smoke    every workload once, tiny, must exit 0
 
 Environment: HG_BENCH_ROUNDS (5), HG_BENCH_QUICK=1 (scale 0.1, 2 rounds, 200 processes), HG_BENCH_SCALE
@@ -199,9 +200,11 @@ def peak_rss_at_exit(argv, stderr_path):
 
 # --- the benchmark --------------------------------------------------------------------
 
-def variants(gate, out_dir, strace):
+def variants(gate, out_dir, strace, floor):
     v = [("bare", [])]
     v.append(("gate", [gate, "exec", "--quiet", "--out", out_dir, "--"]))
+    if floor:
+        v.append(("floor", [floor]))
     if strace:
         v.append(("strace", [strace] + STRACE_ARGS))
     return v
@@ -252,7 +255,7 @@ def summarize(name, unit, size, kind, target, res):
     bare = res["runs"]["bare"]
     row = {"workload": name, "size": size, "unit": unit, "bare_s": statistics.median(r.wall for r in bare),
            "target_kind": kind, "target": target, "hwm": res["hwm"]}
-    for v in ("gate", "strace"):
+    for v in ("gate", "floor", "strace"):
         runs = res["runs"].get(v)
         if not runs:
             continue
@@ -293,30 +296,33 @@ def fmt_mib(b):
 
 def table(rows, rss, rounds, strace):
     out = []
-    hdr = ("| workload | size | bare s | gate x [min-max] | strace-seccomp x [min-max] | gate cpu x "
-           "| gate cost/unit | target | met |")
+    hdr = ("| workload | size | bare s | gate x [min-max] | floor x [min-max] | strace-seccomp x [min-max] "
+           "| gate cpu x | gate cost/unit | target | met |")
     out.append(hdr)
-    out.append("|" + "---|" * 9)
+    out.append("|" + "---|" * 10)
     for r in rows:
         if r.get("failed"):
-            out.append(f"| {r['workload']} | {r['size']} {plural(r['unit'])} | | FAILED | | | | | ERROR |")
+            out.append(f"| {r['workload']} | {r['size']} {plural(r['unit'])} | | FAILED | | | | | | ERROR |")
             continue
         g, s = r.get("gate"), r.get("strace")
-        gx = f"{g['ratio']:.2f}x [{g['min']:.2f}-{g['max']:.2f}]" if g else "n/a"
-        sx = f"{s['ratio']:.2f}x [{s['min']:.2f}-{s['max']:.2f}]" if s else "n/a"
+
+        def cell(v):
+            return f"{v['ratio']:.2f}x [{v['min']:.2f}-{v['max']:.2f}]" if v else "n/a"
+        gx, fx, sx = cell(g), cell(r.get("floor")), cell(s)
         unit = f"{fmt_unit(g['per_unit_s'])}/{r['unit']}" if g else ""
         met = {True: "yes", False: "NO", None: "n/a"}[r["met"]]
         cpu = f"{g['cpu_ratio']:.2f}x" if g and g["cpu_ratio"] else "n/a"
-        out.append(f"| {r['workload']} | {r['size']} {plural(r['unit'])} | {r['bare_s']:.2f} | {gx} | {sx} | {cpu} | {unit} "
+        out.append(f"| {r['workload']} | {r['size']} {plural(r['unit'])} | {r['bare_s']:.2f} | {gx} | {fx} | {sx} | {cpu} | {unit} "
                    f"| {r.get('target_text', '')} | {met} |")
     out.append("")
     out.append(f"Ratios: median over {rounds} interleaved rounds of supervised/bare wall time of the same round; "
-               "cpu x: the same for user+sys time of the whole tree (wait4).")
+               "cpu x: the same for user+sys time of the whole tree (wait4). floor: floor_sup, the design's "
+               "floor (one stop per trapped call, no decoding or evidence), in the same rounds.")
     out.append("")
     out.append("| supervisor peak RSS (VmHWM at exit) | " + " | ".join(r["workload"] for r in rows) + " | "
                + f"{rss['n']} processes alive |")
     out.append("|---|" + "---|" * (len(rows) + 1))
-    for v in ["gate"] + (["strace"] if strace else []):
+    for v in ["gate"] + (["floor"] if any("floor" in r["hwm"] for r in rows) else []) + (["strace"] if strace else []):
         cells = [fmt_mib(r["hwm"].get(v)) for r in rows]
         out.append(f"| {v} | " + " | ".join(cells) + f" | {fmt_mib(rss['hwm'].get(v))} |")
     met = rss["hwm"].get("gate") is not None and rss["hwm"]["gate"] < RSS_TARGET
@@ -362,6 +368,7 @@ def main():
     ap.add_argument("--gate", required=True, help="the hermetic-gate binary")
     ap.add_argument("--bindir", required=True, help="folder with the built wl_* workloads")
     ap.add_argument("--srcdir", required=True, help="tests/bench (for wl_build.sh)")
+    ap.add_argument("--floor", default=None, help="floor_sup, run beside the gate (optional)")
     ap.add_argument("--smoke", action="store_true", help="run every workload once, tiny, under the gate")
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--scale", type=float, default=None)
@@ -381,8 +388,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="hg-bench-") as tmp:
         out_dir = os.path.join(tmp, "evidence")
         if a.smoke:
-            return smoke(gate, bindir, srcdir, tmp, out_dir)
-        vs = variants(gate, out_dir, strace)
+            return smoke(gate, bindir, srcdir, tmp, out_dir, a.floor and os.path.abspath(a.floor))
+        vs = variants(gate, out_dir, strace, a.floor and os.path.abspath(a.floor))
         info = machine()
         log(f"hermetic-gate overhead benchmark: {rounds} rounds, scale {scale:g}, "
             f"supervisors: {', '.join(v for v, _ in vs[1:])}; load {info['load'][0]:.2f}")
@@ -423,15 +430,18 @@ def main():
         return 1 if failed else 0
 
 
-def smoke(gate, bindir, srcdir, tmp, out_dir):
-    """Every workload once at a tiny size, bare and under the gate; all must exit 0.
+def smoke(gate, bindir, srcdir, tmp, out_dir, floor):
+    """Every workload once at a tiny size, bare, under the gate and under floor_sup; all must exit 0.
     testrun's loopback listen/connect are allowed by exception so the gate exits 0 too."""
     bad = 0
     cases = [(name, mk(bindir, srcdir, SMOKE_SIZES[name])) for name, _, _, mk, _, _ in WORKLOADS]
     cases.append(("procs", [f"{bindir}/wl_procs", str(SMOKE_SIZES["procs"]), "10"]))
     for name, argv in cases:
         extra = ["--allow-listen", "127.0.0.1", "--allow-host", "127.0.0.1"] if name == "testrun" else []
-        for vname, prefix in (("bare", []), ("gate", [gate, "exec", "--quiet", "--out", out_dir] + extra + ["--"])):
+        runs = [("bare", []), ("gate", [gate, "exec", "--quiet", "--out", out_dir] + extra + ["--"])]
+        if floor:
+            runs.append(("floor", [floor]))
+        for vname, prefix in runs:
             errp = os.path.join(tmp, f"{name}.{vname}.stderr")
             r = timed_run(prefix + argv, errp)
             ok = r.status == 0
