@@ -18,29 +18,12 @@ bool isLocal(int family)
 	return family == AF_UNIX || family == AF_NETLINK;
 }
 
-bool isSend(NetCall call)
-{
-	return call == NetCall::Sendto || call == NetCall::Sendmsg || call == NetCall::Sendmmsg;
-}
-
-// "203.0.113.1:443", "[2001:db8::1]:443", "AF_UNIX /run/x.sock", "AF_VSOCK family 40".
-std::string target(const Endpoint &ep)
-{
-	if (ep.status == AddrStatus::Decoded && ep.isIp) {
-		std::string port = ":" + std::to_string(ep.port);
-		return ep.isV4 ? ep.address() + port : "[" + ep.address() + "]" + port;
-	}
-	if (ep.status == AddrStatus::Decoded)
-		return familyName(ep.family) + " " + ep.address();
-	return ep.address();
-}
-
 // "connect to X", "send to X (sendmsg)", "bind to X", "connect" when there is no address.
 std::string action(NetCall call, const Endpoint &ep)
 {
 	std::string what = isSend(call) ? "send" : netCallName(call);
 	if (ep.status != AddrStatus::Absent)
-		what += " to " + target(ep);
+		what += " to " + endpointTarget(ep);
 	else if (isSend(call))
 		what += " without an address";
 	if (isSend(call))
@@ -106,6 +89,22 @@ Classification classifyInet(NetCall call, const SocketInfo &sock, const Endpoint
 }
 
 } // namespace
+
+bool isSend(NetCall call)
+{
+	return call == NetCall::Sendto || call == NetCall::Sendmsg || call == NetCall::Sendmmsg;
+}
+
+std::string endpointTarget(const Endpoint &ep)
+{
+	if (ep.status == AddrStatus::Decoded && ep.isIp) {
+		std::string port = ":" + std::to_string(ep.port);
+		return ep.isV4 ? ep.address() + port : "[" + ep.address() + "]" + port;
+	}
+	if (ep.status == AddrStatus::Decoded)
+		return familyName(ep.family) + " " + ep.address();
+	return ep.address();
+}
 
 const char *netCallName(NetCall call)
 {

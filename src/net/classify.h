@@ -21,6 +21,13 @@ enum class NetCall {
 // "connect", "bind", ...
 const char *netCallName(NetCall call);
 
+// sendto, sendmsg or sendmmsg.
+bool isSend(NetCall call);
+
+// An address as reports name it: "203.0.113.1:443", "[2001:db8::1]:443",
+// "AF_UNIX /run/x.sock", "AF_VSOCK family 40", "undecodable: <reason>".
+std::string endpointTarget(const Endpoint &ep);
+
 enum class Direction {
 	None,     // nothing leaves or enters the machine (datagram connect to loopback, send on a connected socket)
 	Local,    // AF_UNIX / AF_NETLINK: local IPC, logged, never a violation

@@ -389,4 +389,32 @@ std::string escapeBytes(std::string_view bytes)
 	return out;
 }
 
+socklen_t toSockaddr(const Endpoint &ep, int domain, sockaddr_storage &ss)
+{
+	ss = {};
+	if (domain == AF_INET && ep.isV4) {
+		auto *sin = reinterpret_cast<sockaddr_in *>(&ss);
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(ep.port);
+		std::memcpy(&sin->sin_addr, ep.ip.data(), 4);
+		return sizeof(sockaddr_in);
+	}
+	if (domain == AF_INET6) {
+		auto *sin6 = reinterpret_cast<sockaddr_in6 *>(&ss);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(ep.port);
+		sin6->sin6_flowinfo = htonl(ep.flowinfo);
+		sin6->sin6_scope_id = ep.scopeId;
+		if (ep.isV4) {
+			sin6->sin6_addr.s6_addr[10] = 0xff;
+			sin6->sin6_addr.s6_addr[11] = 0xff;
+			std::memcpy(&sin6->sin6_addr.s6_addr[12], ep.ip.data(), 4);
+		} else {
+			std::memcpy(&sin6->sin6_addr, ep.ip.data(), 16);
+		}
+		return sizeof(sockaddr_in6);
+	}
+	return 0;
+}
+
 } // namespace hg

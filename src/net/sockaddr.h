@@ -3,6 +3,8 @@
 // Modelled on strace's decode_sockaddr(): clamp to sockaddr_storage, zero-pad,
 // dispatch on family with a minimum length per family.
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -21,6 +23,12 @@ Endpoint decodeSockaddr(std::span<const uint8_t> bytes, uint32_t addrlen);
 
 // An Endpoint for a call that gave a pointer which could not be read at all.
 Endpoint undecodableEndpoint(uint32_t addrlen, std::string reason);
+
+// The sockaddr the kernel expects for an inet endpoint on a socket of `domain` (an IPv4
+// endpoint on an AF_INET6 socket becomes ::ffff:a.b.c.d): what the gate passes when it makes
+// a call itself with the address it judged. Returns its length, 0 when it cannot be built
+// (not an inet endpoint, or IPv6 on an AF_INET socket).
+socklen_t toSockaddr(const Endpoint &ep, int domain, sockaddr_storage &ss);
 
 // strace's rendering of an address argument, e.g.
 //   {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("203.0.113.1")}

@@ -65,6 +65,16 @@ ssize_t TraceeMemory::read(uint64_t addr, void *buf, size_t len)
 	return n;
 }
 
+ssize_t TraceeMemory::write(uint64_t addr, const void *buf, size_t len)
+{
+	iovec local{const_cast<void *>(buf), len};
+	iovec remote{reinterpret_cast<void *>(addr), len};
+	ssize_t n = process_vm_writev(tid_, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return -errno;
+	return n;
+}
+
 TraceeSocket inspectSocket(pid_t tgid, int fd)
 {
 	TraceeSocket s;

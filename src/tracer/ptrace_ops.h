@@ -31,11 +31,14 @@ Expected<unsigned long> eventMsg(pid_t tid);
 // (e.g. -EPERM), like sandbox2's Regs::SkipSyscallReturnValue.
 Expected<void> skipSyscall(pid_t tid, long ret);
 
-// Reads tracee memory with process_vm_readv.
+// Reads tracee memory with process_vm_readv (and writes it with process_vm_writev).
 class TraceeMemory final : public MemoryReader {
 public:
 	explicit TraceeMemory(pid_t tid) : tid_(tid) {}
 	ssize_t read(uint64_t addr, void *buf, size_t len) override;
+	// Copies len bytes from buf to the tracee address addr. Returns the number of bytes
+	// written (possibly short at the end of a mapping) or -errno.
+	ssize_t write(uint64_t addr, const void *buf, size_t len);
 
 private:
 	pid_t tid_;

@@ -24,8 +24,10 @@
 #include <spdlog/spdlog.h>
 
 #include "base/unique_fd.h"
+#include "net/sockaddr.h"
 
 #include "tracer/ptrace_ops.h"
+#include "tracer/send_on_copy.h"
 #include "tracer/syscall_decoder.h"
 
 namespace hg {
@@ -104,6 +106,22 @@ void readStatusIds(pid_t tid, pid_t &tgid, pid_t &ppid)
 bool isLocalOnly(const Endpoint &ep)
 {
 	return ep.status == AddrStatus::Decoded && (ep.family == AF_UNIX || ep.family == AF_NETLINK);
+}
+
+bool hasInetDestination(const std::vector<Endpoint> &addrs)
+{
+	return std::any_of(addrs.begin(), addrs.end(), [](const Endpoint &ep) { return ep.isIp; });
+}
+
+// TCP Fast Open: a send on an unconnected stream socket connects it to msg_name.
+bool isFastOpen(const NetRecord &r)
+{
+	return isSend(r.call) && (r.flags & MSG_FASTOPEN) && r.sock.known && r.sock.type == SOCK_STREAM;
+}
+
+bool isInetDatagram(const SocketInfo &sock)
+{
+	return sock.known && (sock.domain == AF_INET || sock.domain == AF_INET6) && sock.type == SOCK_DGRAM;
 }
 
 // Drains every ready status before the loop acts on any: waitpid() favours newer
@@ -495,14 +513,22 @@ void Supervisor::onSeccomp(pid_t tid)
 	}
 	if (r.decision == Decision::Audited)
 		sink_.onViolation(r);
-	if (connectOnCopy(tid, t, r, sock))
+	if (connectOnCopy(tid, t, r, sock) || sendOnCopy(tid, t, r, d, sock))
 		return;
 	t.inCall = true;
 	t.pending = std::move(r);
-	// Another thread can rewrite the address between this read and the kernel's copy:
-	// in a multi-threaded process the destination is checked again after the call.
-	t.checkPeer = t.pending.call == NetCall::Connect && t.pending.addr.isIp && threads_[t.tgid] > 1;
-	if (t.pending.call == NetCall::Bind || t.pending.call == NetCall::Listen || t.checkPeer)
+	// Another thread can rewrite the address between this read and the kernel's copy: in a
+	// multi-threaded process the destination is checked again after the call, on the
+	// socket's peer where it has one (connect, TCP Fast Open), else in memory.
+	NetCall call = t.pending.call;
+	bool raceable = (call == NetCall::Connect || isSend(call)) && hasInetDestination(d.addrs) && threads_[t.tgid] > 1;
+	t.checkPeer = raceable && (call == NetCall::Connect || isFastOpen(t.pending));
+	t.checkSendAddr = raceable && !t.checkPeer;
+	if (t.checkSendAddr) {
+		t.raw = sc;
+		t.judgedAddrs = d.addrs;
+	}
+	if (call == NetCall::Bind || call == NetCall::Listen || t.checkPeer)
 		t.sock = std::move(sock.fd);
 	restart(tid, PTRACE_SYSCALL);
 }
@@ -602,7 +628,11 @@ void Supervisor::onSyscallExit(pid_t tid)
 	}
 	if (t.checkPeer)
 		checkRacedConnect(t);
+	else if (t.checkSendAddr)
+		checkRacedSend(tid, t);
 	t.checkPeer = false;
+	t.checkSendAddr = false;
+	t.judgedAddrs.clear();
 	if (t.sock) {
 		NetRecord &p = t.pending;
 		p.boundAddr = localAddress(t.sock.get());
@@ -626,6 +656,15 @@ bool sameInet(const Endpoint &a, const Endpoint &b)
 	return std::memcmp(a.ip.data(), b.ip.data(), a.isV4 ? 4 : 16) == 0;
 }
 
+// Whether two reads of a destination name the same one (undecodable reads never do).
+bool sameDestination(const Endpoint &a, const Endpoint &b)
+{
+	if (a.isIp || b.isIp)
+		return sameInet(a, b);
+	return a.status == b.status && a.status != AddrStatus::Undecodable && a.family == b.family &&
+	       a.address() == b.address();
+}
+
 // The remote address of a socket that getpeername() will not tell yet (a non-blocking
 // connect still in SYN-SENT): its row in /proc/PID/net/tcp[6], found by inode.
 Endpoint pendingPeer(pid_t tgid, int sockFd)
@@ -638,36 +677,6 @@ Endpoint pendingPeer(pid_t tgid, int sockFd)
 			return s.remote;
 	}
 	return Endpoint{};
-}
-
-// The sockaddr for an inet endpoint, in the socket's own family (IPv4 on an AF_INET6
-// socket becomes ::ffff:a.b.c.d). Returns its length, 0 when it cannot be built.
-socklen_t toSockaddr(const Endpoint &ep, int domain, sockaddr_storage &ss)
-{
-	ss = {};
-	if (domain == AF_INET && ep.isV4) {
-		auto *sin = reinterpret_cast<sockaddr_in *>(&ss);
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(ep.port);
-		std::memcpy(&sin->sin_addr, ep.ip.data(), 4);
-		return sizeof(sockaddr_in);
-	}
-	if (domain == AF_INET6) {
-		auto *sin6 = reinterpret_cast<sockaddr_in6 *>(&ss);
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(ep.port);
-		sin6->sin6_flowinfo = htonl(ep.flowinfo);
-		sin6->sin6_scope_id = ep.scopeId;
-		if (ep.isV4) {
-			sin6->sin6_addr.s6_addr[10] = 0xff;
-			sin6->sin6_addr.s6_addr[11] = 0xff;
-			std::memcpy(&sin6->sin6_addr.s6_addr[12], ep.ip.data(), 4);
-		} else {
-			std::memcpy(&sin6->sin6_addr, ep.ip.data(), 16);
-		}
-		return sizeof(sockaddr_in6);
-	}
-	return 0;
 }
 
 } // namespace
@@ -690,22 +699,50 @@ bool Supervisor::connectOnCopy(pid_t tid, Tracee &t, NetRecord &r, const TraceeS
 	if (len == 0)
 		return false;
 	long ret = ::connect(sock.fd.get(), reinterpret_cast<sockaddr *>(&ss), len) == 0 ? 0 : -errno;
+	completeOnCopy(tid, r, ret);
+	return true;
+}
+
+bool Supervisor::sendOnCopy(pid_t tid, Tracee &t, NetRecord &r, const DecodedCall &d, const TraceeSocket &sock)
+{
+	// The same for datagrams, in either mode: the gate sends its own copy of the payload on
+	// the socket it holds, to the destinations it judged, and skips the tracee's call. What
+	// it cannot send so (send_on_copy.h) runs as the tracee's call, checked after it.
+	if (!isSend(r.call) || !isInetDatagram(sock.info) || !sock.fd || !hasInetDestination(d.addrs) ||
+	    threads_[t.tgid] < 2)
+		return false;
+	TraceeMemory mem(tid);
+	CopiedSend copy = copySend(d, mem);
+	SendOutcome sent;
+	sent.problem = copy.problem;
+	if (copy.problem.empty())
+		sent = sendCopy(sock.fd.get(), sock.info.domain, d, copy, mem);
+	if (!sent.done) {
+		spdlog::debug("{} of pid {} not sent on a copy ({}): checked after the call", r.callName, tid, sent.problem);
+		return false;
+	}
+	completeOnCopy(tid, r, sent.ret);
+	return true;
+}
+
+void Supervisor::completeOnCopy(pid_t tid, NetRecord &r, long ret)
+{
 	auto skipped = skipSyscall(tid, ret);
 	if (!skipped) {
-		spdlog::error("cannot complete connect of pid {}: {}; killing it", tid, skipped.error().message);
+		spdlog::error("cannot complete {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
 		kill(tid, SIGKILL);
 	}
 	r.resultKnown = true;
 	r.result = ret;
 	completeRecord(r);
 	restart(tid, PTRACE_CONT);
-	return true;
 }
 
 void Supervisor::checkRacedConnect(Tracee &t)
 {
 	NetRecord &p = t.pending;
-	if (!t.sock || !p.resultKnown || (p.result != 0 && p.result != -EINPROGRESS))
+	// connect returns 0 or -errno, a Fast Open send the bytes it queued.
+	if (!t.sock || !p.resultKnown || (p.result < 0 && p.result != -EINPROGRESS))
 		return;
 	Endpoint actual = peerAddress(t.sock.get());
 	if (!actual.isIp)
@@ -714,19 +751,46 @@ void Supervisor::checkRacedConnect(Tracee &t)
 		return;
 
 	// The record must name the destination the kernel used, not the one first read.
-	std::string read = p.addr.address() + ":" + std::to_string(p.addr.port);
+	rejudgeRaced(t, {actual}, "destination rewritten by another thread during the call: the gate read " +
+					  endpointTarget(p.addr) + ", the kernel used " + endpointTarget(actual));
+}
+
+void Supervisor::checkRacedSend(pid_t tid, Tracee &t)
+{
+	// A datagram leaves no peer behind: what the tracee's memory holds now is the other
+	// destination the kernel may have copied. Both are judged; the record says which.
+	TraceeMemory mem(tid);
+	DecodedCall after = decodeCall(t.raw, mem);
+	std::vector<Endpoint> dests = t.judgedAddrs;
+	std::string read, held;
+	for (size_t i = 0; i < after.addrs.size() && i < t.judgedAddrs.size(); i++) {
+		if (sameDestination(after.addrs[i], t.judgedAddrs[i]))
+			continue;
+		dests.push_back(after.addrs[i]);
+		read += (read.empty() ? "" : ", ") + endpointTarget(t.judgedAddrs[i]);
+		held += (held.empty() ? "" : ", ") + endpointTarget(after.addrs[i]);
+	}
+	if (dests.size() == t.judgedAddrs.size())
+		return;
+	rejudgeRaced(t, dests, "destination may have been rewritten by another thread during the call: the gate read " +
+				       read + ", memory held " + held + " after the call");
+}
+
+void Supervisor::rejudgeRaced(Tracee &t, const std::vector<Endpoint> &dests, std::string why)
+{
+	NetRecord &p = t.pending;
 	TraceeSocket sock;
 	sock.info = p.sock;
-	judge(p, sock, {actual});
-	p.cls.why = "destination rewritten by another thread during the call: the gate read " + read +
-		    ", the kernel used " + actual.address() + ":" + std::to_string(actual.port);
+	judge(p, sock, dests);
+	p.cls.why = std::move(why);
 	if (p.decision == Decision::Denied) {
-		// The connect has already happened: stop the process before it can use it.
-		shutdown(t.sock.get(), SHUT_RDWR);
+		// The call has already happened: stop the process before it can go on.
+		if (t.sock)
+			shutdown(t.sock.get(), SHUT_RDWR);
 		kill(t.tgid, SIGKILL);
-		p.cls.why += "; the socket was shut down and the process killed";
+		p.cls.why += t.sock ? "; the socket was shut down and the process killed" : "; the process was killed";
 	}
-	// Live output names the real destination too, even when the address first read was
+	// Live output names the other destination too, even when the one first read was
 	// already a violation.
 	if (p.decision == Decision::Audited || p.decision == Decision::Denied)
 		sink_.onViolation(p);

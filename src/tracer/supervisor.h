@@ -20,6 +20,7 @@
 #include "tracer/proc_sockets.h"
 #include "tracer/ptrace_ops.h"
 #include "tracer/spawn.h"
+#include "tracer/syscall_decoder.h"
 #include "tracer/trace_event.h"
 #include "tracer/trace_record.h"
 
@@ -80,7 +81,12 @@ private:
 		bool inCall = false; // stopped at seccomp, restarted to its syscall-exit-stop
 		NetRecord pending;
 		UniqueFd sock;       // the call's socket, duplicated, for after-call checks
-		bool checkPeer = false; // connect in a multi-threaded process: verify the real destination
+		bool checkPeer = false; // connect or TCP Fast Open in a multi-threaded process: verify the real destination
+		// A send with an inet destination in a multi-threaded process that was not made on a
+		// copy: its arguments and the destinations judged, to read the memory again after the call.
+		bool checkSendAddr = false;
+		RawSyscall raw;
+		std::vector<Endpoint> judgedAddrs;
 	};
 
 	bool dispatch(const TraceEvent &ev);
@@ -101,7 +107,11 @@ private:
 	void killTree();
 	Endpoint reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const;
 	void checkRacedConnect(Tracee &t);
+	void checkRacedSend(pid_t tid, Tracee &t);
+	void rejudgeRaced(Tracee &t, const std::vector<Endpoint> &dests, std::string why);
 	bool connectOnCopy(pid_t tid, Tracee &t, NetRecord &r, const TraceeSocket &sock);
+	bool sendOnCopy(pid_t tid, Tracee &t, NetRecord &r, const DecodedCall &d, const TraceeSocket &sock);
+	void completeOnCopy(pid_t tid, NetRecord &r, long ret);
 
 	SupervisorOptions opts_;
 	RecordSink &sink_;

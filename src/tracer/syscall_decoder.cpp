@@ -146,6 +146,7 @@ DecodedCall decodeCall(const RawSyscall &sc, MemoryReader &mem)
 		for (int i = 0; i < 6; i++)
 			a[i] = i * 4 < n ? packed[i] : 0;
 	}
+	d.compat = abi.compat;
 	if (abi.compat) {
 		for (uint64_t &v : a)
 			v &= 0xffffffffu;
@@ -164,6 +165,7 @@ DecodedCall decodeCall(const RawSyscall &sc, MemoryReader &mem)
 		d.addrs.push_back(Endpoint{});
 		break;
 	case NetCall::Sendto:
+		d.bufPtr = a[1];
 		d.len = a[2];
 		d.flags = a[3];
 		d.addrPtr = a[4];

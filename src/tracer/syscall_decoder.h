@@ -36,8 +36,10 @@ struct DecodedCall {
 	std::string arch;         // "x86_64", "x32", "i386", "audit-arch 0x..."
 	bool viaSocketcall = false;
 	bool abiKnown = true;     // false: a syscall of an ABI the filter does not model
+	bool compat = false;      // 32-bit pointers and ILP32 struct layouts (i386, x32)
 	int fd = -1;
-	uint64_t addrPtr = 0;
+	uint64_t addrPtr = 0;     // the address argument; sendmsg/sendmmsg: the msghdr / mmsghdr vector
+	uint64_t bufPtr = 0;      // sendto: the payload
 	uint64_t len = 0;         // strace's third argument: addrlen, buffer length, backlog's fd... see straceLine
 	uint64_t flags = 0;       // send flags, or the listen backlog
 	// Destinations: one for connect/bind/sendto/sendmsg (status Absent when none),

@@ -26,6 +26,13 @@
 //                                       port BASEPORT+i (the port names the iteration); after each
 //                                       call prints peer=ADDR:PORT|none (getpeername, else
 //                                       /proc/net/tcp by socket inode: SYN_SENT has no peername)
+//   race-udp CALL ITERATIONS BASEPORT   UDP receivers on 127.0.0.1:BASEPORT and BASEPORT+1; the
+//                                       flipper flips the same shared sockaddr (port BASEPORT) while
+//                                       the main thread sends one datagram per iteration to it, non-
+//                                       blocking, with CALL (sendto | sendmsg | sendmmsg: two messages,
+//                                       the second to the fixed 127.0.0.1:BASEPORT+1); prints each
+//                                       call's result and at the end received=N received_fixed=N
+//                                       bad_msg_len=N (sendmmsg msg_len values that are not the length)
 //   daemon ADDR PORT                    child: setsid, fork, exit (grandchild re-parented to
 //                                       the gate); grandchild: ignores SIGTERM/SIGHUP, forks a
 //                                       great-grandchild in a new process group that connects,
@@ -484,6 +491,94 @@ static void race(const char *iterations, const char *basePort)
 	report("race-done", 0, 0, "");
 }
 
+static int udpReceiver(int port)
+{
+	char text[16];
+	snprintf(text, sizeof(text), "%d", port);
+	struct sockaddr_in local = parseV4("127.0.0.1", text);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) != 0)
+		die("race-udp-receiver");
+	return fd;
+}
+
+// Counts the datagrams waiting on fd; waits up to waitMs for the first of them.
+static int drain(int fd, int waitMs)
+{
+	int n = 0;
+	char buf[64];
+	for (;;) {
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0) {
+			n++;
+			continue;
+		}
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (waitMs <= 0 || poll(&p, 1, waitMs) <= 0)
+			return n;
+	}
+}
+
+// The datagram twin of race(): one sender thread, the flipper rewriting the destination's
+// sin_addr between 127.0.0.1 and 203.0.113.1. sendmmsg sends two messages, the first to the
+// flipped address, the second to the fixed 127.0.0.1:BASEPORT+1.
+static void raceUdp(const char *call, const char *iterations, const char *basePort)
+{
+	int iters = atoi(iterations);
+	int base = atoi(basePort);
+	int kind = !strcmp(call, "sendto") ? 0 : !strcmp(call, "sendmsg") ? 1 : !strcmp(call, "sendmmsg") ? 2 : -1;
+	if (kind < 0 || iters <= 0 || iters > 5000 || base < 1024 || base + 1 > 65535)
+		usage();
+	int rx = udpReceiver(base);
+	int rxFixed = udpReceiver(base + 1);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	char port[16];
+	snprintf(port, sizeof(port), "%d", base);
+	gShared = parseV4("127.0.0.1", port);
+	snprintf(port, sizeof(port), "%d", base + 1);
+	struct sockaddr_in fixed = parseV4("127.0.0.1", port);
+	__atomic_store_n(&gStop, 0, __ATOMIC_SEQ_CST);
+	pthread_t t;
+	if (pthread_create(&t, NULL, flipper, NULL) != 0)
+		die("pthread_create");
+	int received = 0, receivedFixed = 0, badLen = 0;
+	for (int i = 0; i < iters; i++) {
+		char payload[32];
+		int len = snprintf(payload, sizeof(payload), "race-udp %d", i);
+		struct iovec iov = {.iov_base = payload, .iov_len = (size_t)len};
+		long r;
+		if (kind == 0) {
+			r = sendto(fd, payload, (size_t)len, MSG_DONTWAIT, (struct sockaddr *)&gShared, sizeof(gShared));
+		} else if (kind == 1) {
+			struct msghdr mh = {.msg_name = &gShared, .msg_namelen = sizeof(gShared), .msg_iov = &iov, .msg_iovlen = 1};
+			r = sendmsg(fd, &mh, MSG_DONTWAIT);
+		} else {
+			struct mmsghdr mm[2];
+			memset(mm, 0, sizeof(mm));
+			mm[0].msg_hdr = (struct msghdr){.msg_name = &gShared, .msg_namelen = sizeof(gShared), .msg_iov = &iov, .msg_iovlen = 1};
+			mm[1].msg_hdr = (struct msghdr){.msg_name = &fixed, .msg_namelen = sizeof(fixed), .msg_iov = &iov, .msg_iovlen = 1};
+			mm[0].msg_len = mm[1].msg_len = 0xdead;
+			r = sendmmsg(fd, mm, 2, MSG_DONTWAIT);
+			for (long j = 0; j < r; j++)
+				badLen += mm[j].msg_len != (unsigned)len;
+		}
+		int err = errno;
+		char extra[32];
+		snprintf(extra, sizeof(extra), "i=%d", i);
+		report(call, r, err, extra);
+		received += drain(rx, 0);
+		receivedFixed += drain(rxFixed, 0);
+	}
+	__atomic_store_n(&gStop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(t, NULL);
+	received += drain(rx, 200);
+	receivedFixed += drain(rxFixed, 200);
+	char extra[96];
+	snprintf(extra, sizeof(extra), "received=%d received_fixed=%d bad_msg_len=%d", received, receivedFixed, badLen);
+	report("race-udp-done", 0, 0, extra);
+}
+
 // ---- 6. processes that outlive the step -----------------------------------------------------
 
 static void daemonScenario(const char *addr, const char *port)
@@ -786,6 +881,8 @@ int main(int argc, char **argv)
 		seccompPlain(a[0], a[1]);
 	else if (!strcmp(s, "race") && n == 2)
 		race(a[0], a[1]);
+	else if (!strcmp(s, "race-udp") && n == 3)
+		raceUdp(a[0], a[1], a[2]);
 	else if (!strcmp(s, "daemon") && n == 2)
 		daemonScenario(a[0], a[1]);
 	else if (!strcmp(s, "late-connect") && n == 2)

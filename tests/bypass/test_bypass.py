@@ -343,6 +343,127 @@ def race(gate_args, loopback_allowed, enforce=False):
     return case
 
 
+RACE_UDP_N = 300
+RACE_UDP_PORT = 21000
+_STRACE_INET = re.compile(r'sin_port=htons\((\d+)\), sin_addr=inet_addr\("([\d.]+)"\)')
+
+
+class RemoteCapture:
+    """Counts the UDP datagrams that really reach V4:port. A permanent neighbour entry makes the
+    kernel transmit them on hgv0 (instead of dropping them when ARP goes unanswered) to the
+    namespace's own hgv1, which has no address and drops them; a packet socket on hgv1 sees them
+    first. Nothing leaves the test's namespace."""
+
+    def __init__(self, port):
+        self.port = port
+        self.count = 0
+        self.error = None
+
+    def __enter__(self):
+        import socket
+        import threading
+        ip = netns._ip_tool()
+        link = subprocess.run([ip, "-o", "link", "show", "hgv1"], check=True, capture_output=True, text=True).stdout
+        mac = re.search(r"link/ether ([0-9a-f:]{17})", link).group(1)
+        subprocess.run([ip, "neigh", "replace", V4, "lladdr", mac, "dev", "hgv0", "nud", "permanent"], check=True,
+                       capture_output=True)
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+        self.sock.bind(("hgv1", 0x0800))
+        try:  # room for every datagram of a run even if this thread falls behind
+            self.sock.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)  # SO_RCVBUFFORCE
+        except OSError:
+            pass
+        self.sock.settimeout(0.1)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        return self
+
+    def _read(self):
+        want = bytes(int(x) for x in V4.split("."))
+        while True:
+            try:
+                pkt = self.sock.recv(2048)
+            except TimeoutError:
+                if self.stop.is_set():
+                    return
+                continue
+            except OSError as e:
+                self.error = str(e)
+                return
+            ihl = (pkt[0] & 0x0f) * 4
+            if len(pkt) >= ihl + 4 and pkt[9] == 17 and pkt[16:20] == want and \
+                    int.from_bytes(pkt[ihl + 2:ihl + 4], "big") == self.port:
+                self.count += 1
+
+    def __exit__(self, *exc):
+        time.sleep(0.2)  # the last datagrams cross the veth
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()
+        subprocess.run([netns._ip_tool(), "neigh", "del", V4, "dev", "hgv0"], capture_output=True)
+        return False
+
+
+def race_udp(call, enforce):
+    """A datagram's destination leaves no trace to check after the call, so the records must be
+    right by construction (the gate sends on its own copy of what it judged). Per call: a record
+    naming 127.0.0.1 with a successful result is a datagram that reached the loopback receiver,
+    and one naming V4 is a violation (audited, or denied with EPERM) whose datagram reached V4
+    only in audit mode. Both counts are measured, not inferred: the receiver counts loopback, a
+    packet socket on the veth counts what reached V4."""
+    def case(res):
+        args = (["--enforce"] if enforce else []) + ["--allow-host", "127.0.0.1", "--allow-listen", "127.0.0.1"]
+        with RemoteCapture(RACE_UDP_PORT) as cap:
+            r = gate(res, args, ["race-udp", call, str(RACE_UDP_N), str(RACE_UDP_PORT)], timeout=90)
+        res.expect(cap.error is None, f"the capture on hgv1 failed: {cap.error}")
+        done = expect_op(res, r, "race-udp-done")
+        calls = r.op(call)
+        res.expect(len(calls) == RACE_UDP_N, f"the helper reported {len(calls)} {call} calls, expected {RACE_UDP_N}")
+        loop = remote = remote_sent = fixed = 0
+        for _, name, cargs, result in r.run.strace_calls():
+            if name != call:
+                continue
+            m = _STRACE_INET.search(cargs)
+            if not m or int(m.group(1)) != RACE_UDP_PORT or m.group(2) not in ("127.0.0.1", V4):
+                res.fail(f"a {call} record names neither candidate: {cargs}")
+                continue
+            ok = re.match(r"^\d+", result)
+            sent = int(ok.group(0)) if ok else 0
+            fixed += 1 if sent == 2 else 0
+            if m.group(2) == V4:
+                remote += 1
+                remote_sent += 1 if sent else 0
+                if enforce:
+                    res.expect(result.startswith("-1 EPERM"), f"--enforce: a {call} to {V4} returned {result}")
+            elif sent:
+                loop += 1
+        res.notes.append(f"{remote} of the {call} records name {V4}; {cap.count} datagram(s) reached it")
+        res.expect(loop + remote == RACE_UDP_N, f"{loop + remote} {call} records, expected {RACE_UDP_N}")
+        res.expect(loop > 0 and remote > 0,
+                   f"the race did not happen ({loop} records to 127.0.0.1, {remote} to {V4}): nothing was tested")
+        if done:
+            got = int(done["received"])
+            res.expect(got == loop, f"the loopback receiver got {got} datagram(s), the records say {loop} "
+                       "went to 127.0.0.1: the kernel used destinations the gate did not record")
+            if call == "sendmmsg":
+                res.expect(int(done["received_fixed"]) == fixed,
+                           f"the second receiver got {done['received_fixed']} datagram(s), the records say {fixed}")
+                res.expect(done["bad_msg_len"] == "0", f"{done['bad_msg_len']} msg_len value(s) not written back")
+        res.expect(cap.count == remote_sent,
+                   f"{cap.count} datagram(s) reached {V4}, the records say {remote_sent} were sent there")
+        decision = "denied" if enforce else "audited"
+        viols = r.viol(syscall=call, addr=f"{V4}:{RACE_UDP_PORT}")
+        res.expect(all(v.get("decision") == decision for v in viols),
+                   f"violation lines for {V4} with another decision than {decision}: "
+                   f"{[v for v in viols if v.get('decision') != decision][:3]}")
+        res.expect(len(viols) >= remote, f"{remote} records name {V4} but only {len(viols)} violation line(s)")
+        if enforce:
+            res.expect(remote_sent == 0 and cap.count == 0, f"--enforce: {cap.count} datagram(s) reached {V4}")
+        expect_rc(res, r, 3)
+    return case
+
+
 # --- 6. processes that outlive the step --------------------------------------------------------
 
 def outlive_daemon(res):
@@ -621,6 +742,12 @@ CLASSES = {
         ("race-loopback-allowed", race(["--allow-host", "127.0.0.1", "--allow-listen", "127.0.0.1"], True)),
         ("race-enforce-loopback-allowed",
          race(["--enforce", "--allow-host", "127.0.0.1", "--allow-listen", "127.0.0.1"], True, enforce=True)),
+        ("race-udp-sendto-audit", race_udp("sendto", False)),
+        ("race-udp-sendto-enforce", race_udp("sendto", True)),
+        ("race-udp-sendmsg-audit", race_udp("sendmsg", False)),
+        ("race-udp-sendmsg-enforce", race_udp("sendmsg", True)),
+        ("race-udp-sendmmsg-audit", race_udp("sendmmsg", False)),
+        ("race-udp-sendmmsg-enforce", race_udp("sendmmsg", True)),
     ],
     "outlive": [
         ("daemon-setsid-pgrp-reparent", outlive_daemon),

@@ -305,3 +305,29 @@ TEST_CASE("escapeBytes quotes as strace does", "[sockaddr]")
 	CHECK(escapeBytes(std::string("\0" "1", 2)) == "\\0001");
 	CHECK(escapeBytes("\x7f\x80") == "\\177\\200");
 }
+
+TEST_CASE("toSockaddr builds what decodeSockaddr reads, in the socket's family", "[sockaddr]")
+{
+	auto roundTrip = [](const Endpoint &ep, int domain) {
+		sockaddr_storage ss;
+		socklen_t len = toSockaddr(ep, domain, ss);
+		REQUIRE(len > 0);
+		return decodeSockaddr({reinterpret_cast<const uint8_t *>(&ss), len}, len);
+	};
+	sockaddr_storage ss;
+	Endpoint v4 = roundTrip(v4Endpoint("203.0.113.1", 53), AF_INET);
+	CHECK(v4.family == AF_INET);
+	CHECK(v4.address() == "203.0.113.1");
+	CHECK(v4.port == 53);
+
+	Endpoint mapped = roundTrip(v4, AF_INET6);
+	CHECK(mapped.family == AF_INET6);
+	CHECK(mapped.v4Mapped);
+	CHECK(mapped.address() == "203.0.113.1");
+	CHECK(mapped.port == 53);
+
+	Endpoint v6 = v6Endpoint("2001:db8::1", 443);
+	CHECK(roundTrip(v6, AF_INET6).address() == "2001:db8::1");
+	CHECK(toSockaddr(v6, AF_INET, ss) == 0); // an AF_INET socket cannot take it
+	CHECK(toSockaddr(Endpoint{}, AF_INET, ss) == 0);
+}

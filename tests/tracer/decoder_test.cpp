@@ -68,8 +68,10 @@ TEST_CASE("a NULL destination is absent", "[decoder]")
 	FakeMemory mem;
 	DecodedCall d = decodeCall(x86_64Call(kTagSendto, {4, 0x2000, 12, 0x4000, 0, 0}), mem);
 	CHECK(d.call == NetCall::Sendto);
+	CHECK(d.bufPtr == 0x2000);
 	CHECK(d.len == 12);
 	CHECK(d.flags == 0x4000);
+	CHECK_FALSE(d.compat);
 	REQUIRE(d.addrs.size() == 1);
 	CHECK(d.addrs[0].status == AddrStatus::Absent);
 }
@@ -185,6 +187,7 @@ TEST_CASE("x32 sendmsg uses the compat msghdr layout", "[decoder]")
 	sc.args[1] = 0xb000;
 	DecodedCall d = decodeCall(sc, mem);
 	CHECK(d.arch == "x32");
+	CHECK(d.compat);
 	CHECK(d.addrs[0].address() == "203.0.113.3");
 	CHECK(d.addrs[0].port == 123);
 }
