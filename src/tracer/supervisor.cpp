@@ -208,7 +208,6 @@ void Supervisor::onUnknownTracee(pid_t tid)
 	readStatusIds(tid, tgid, ppid);
 	Tracee &t = tracees_[tid];
 	t.tgid = tgid;
-	threads_[tgid]++;
 	if (tgid == tid)
 		process(tid, ppid);
 }
@@ -236,7 +235,6 @@ Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 	result_.rootPid = root_;
 	gRootPid = root_;
 	tracees_[root_].tgid = root_;
-	threads_[root_] = 1;
 	ProcessRecord &rootProc = process(root_, 0);
 	rootProc.argv = spec.argv;
 	rootProc.exe = child->path;
@@ -324,8 +322,6 @@ void Supervisor::onExited(pid_t tid, int code, int sig)
 				pr.killedByGate = true;
 		}
 	}
-	if (auto n = threads_.find(t.tgid); n != threads_.end() && --n->second <= 0)
-		threads_.erase(n);
 	tracees_.erase(it);
 	if (tid == root_) {
 		rootGone_ = true;
@@ -381,11 +377,8 @@ void Supervisor::onNewChild(pid_t tid, int event)
 		pid_t child = static_cast<pid_t>(*msg);
 		// A clone() without CLONE_THREAD is a process; tgkill(sig 0) tells which.
 		bool thread = event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, parentTgid, child, 0) == 0;
-		bool known = tracees_.count(child) != 0;
 		Tracee &c = tracees_[child];
 		c.tgid = thread ? parentTgid : child;
-		if (!known)
-			threads_[c.tgid]++;
 		if (!thread) {
 			ProcessRecord &pr = process(child, parentTgid);
 			pr.ppid = parentTgid;
@@ -486,8 +479,12 @@ void Supervisor::onSeccomp(pid_t tid)
 	bool localOnly = r.call != NetCall::Listen && r.call != NetCall::Other;
 	for (const Endpoint &ep : d.addrs)
 		localOnly = localOnly && isLocalOnly(ep);
+	// Every call's socket is looked at, even for a local address (AF_UNIX, AF_NETLINK):
+	// another task sharing this memory (a thread, a CLONE_VM process, a MAP_SHARED page)
+	// could swap in an inet address after this read, and an inet socket would take it
+	// (see refuseForeignFamily).
 	TraceeSocket sock;
-	if (!localOnly && r.call != NetCall::Other)
+	if (r.call != NetCall::Other)
 		sock = inspectSocket(t.tgid, r.fd);
 	r.sock = sock.info;
 	if (r.call == NetCall::Listen) {
@@ -496,6 +493,8 @@ void Supervisor::onSeccomp(pid_t tid)
 	}
 
 	judge(r, sock, d.addrs);
+	if (localOnly && refuseForeignFamily(tid, r, sock))
+		return;
 
 	if (r.decision == Decision::Denied) {
 		auto skipped = skipSyscall(tid, -EPERM);
@@ -513,15 +512,16 @@ void Supervisor::onSeccomp(pid_t tid)
 	}
 	if (r.decision == Decision::Audited)
 		sink_.onViolation(r);
-	if (connectOnCopy(tid, t, r, sock) || sendOnCopy(tid, t, r, d, sock))
+	if (connectOnCopy(tid, r, sock) || sendOnCopy(tid, r, d, sock))
 		return;
 	t.inCall = true;
 	t.pending = std::move(r);
-	// Another thread can rewrite the address between this read and the kernel's copy: in a
-	// multi-threaded process the destination is checked again after the call, on the
-	// socket's peer where it has one (connect, TCP Fast Open), else in memory.
+	// Another task sharing this memory can rewrite the address between this read and the
+	// kernel's copy: the destination is checked again after the call, on the socket's peer
+	// where it has one (connect, TCP Fast Open), else in memory. Not only in multi-threaded
+	// processes: a CLONE_VM child or a MAP_SHARED page races as well as a thread does.
 	NetCall call = t.pending.call;
-	bool raceable = (call == NetCall::Connect || isSend(call)) && hasInetDestination(d.addrs) && threads_[t.tgid] > 1;
+	bool raceable = (call == NetCall::Connect || isSend(call)) && hasInetDestination(d.addrs);
 	t.checkPeer = raceable && (call == NetCall::Connect || isFastOpen(t.pending));
 	t.checkSendAddr = raceable && !t.checkPeer;
 	if (t.checkSendAddr) {
@@ -681,15 +681,15 @@ Endpoint pendingPeer(pid_t tgid, int sockFd)
 
 } // namespace
 
-bool Supervisor::connectOnCopy(pid_t tid, Tracee &t, NetRecord &r, const TraceeSocket &sock)
+bool Supervisor::connectOnCopy(pid_t tid, NetRecord &r, const TraceeSocket &sock)
 {
-	// Another thread could rewrite the address after the gate read it. For a
+	// Another task could rewrite the address after the gate read it. For a
 	// non-blocking socket the gate makes the connect itself, on the socket it holds,
 	// with the address it judged, and skips the tracee's call: the kernel can only use
 	// that copy. (A blocking connect would stall the gate; those are checked after the
 	// call instead, see checkRacedConnect.)
 	if (!opts_.enforce || r.call != NetCall::Connect || r.addr.status != AddrStatus::Decoded || !r.addr.isIp ||
-	    !sock.fd || threads_[t.tgid] < 2)
+	    !sock.fd)
 		return false;
 	int flags = fcntl(sock.fd.get(), F_GETFL);
 	if (flags < 0 || !(flags & O_NONBLOCK))
@@ -703,13 +703,12 @@ bool Supervisor::connectOnCopy(pid_t tid, Tracee &t, NetRecord &r, const TraceeS
 	return true;
 }
 
-bool Supervisor::sendOnCopy(pid_t tid, Tracee &t, NetRecord &r, const DecodedCall &d, const TraceeSocket &sock)
+bool Supervisor::sendOnCopy(pid_t tid, NetRecord &r, const DecodedCall &d, const TraceeSocket &sock)
 {
 	// The same for datagrams, in either mode: the gate sends its own copy of the payload on
 	// the socket it holds, to the destinations it judged, and skips the tracee's call. What
 	// it cannot send so (send_on_copy.h) runs as the tracee's call, checked after it.
-	if (!isSend(r.call) || !isInetDatagram(sock.info) || !sock.fd || !hasInetDestination(d.addrs) ||
-	    threads_[t.tgid] < 2)
+	if (!isSend(r.call) || !isInetDatagram(sock.info) || !sock.fd || !hasInetDestination(d.addrs))
 		return false;
 	TraceeMemory mem(tid);
 	CopiedSend copy = copySend(d, mem);
@@ -722,6 +721,21 @@ bool Supervisor::sendOnCopy(pid_t tid, Tracee &t, NetRecord &r, const DecodedCal
 		return false;
 	}
 	completeOnCopy(tid, r, sent.ret);
+	return true;
+}
+
+bool Supervisor::refuseForeignFamily(pid_t tid, NetRecord &r, const TraceeSocket &sock)
+{
+	// A local address on an inet socket: the kernel would refuse it (EAFNOSUPPORT), but
+	// only after copying the address again, and by then another thread may have made it an
+	// inet one that the gate never judged. The gate refuses it itself, as the kernel would.
+	if (!sock.info.known || (sock.info.domain != AF_INET && sock.info.domain != AF_INET6))
+		return false;
+	r.decision = Decision::Logged;
+	r.cls.why = "a " + familyName(r.addr.family) + " address on an " + familyName(sock.info.domain) +
+		    " socket: refused by the gate with EAFNOSUPPORT, as the kernel would, so that no other thread "
+		    "can swap in an inet address during the call";
+	completeOnCopy(tid, r, -EAFNOSUPPORT);
 	return true;
 }
 

@@ -109,9 +109,10 @@ private:
 	void checkRacedConnect(Tracee &t);
 	void checkRacedSend(pid_t tid, Tracee &t);
 	void rejudgeRaced(Tracee &t, const std::vector<Endpoint> &dests, std::string why);
-	bool connectOnCopy(pid_t tid, Tracee &t, NetRecord &r, const TraceeSocket &sock);
-	bool sendOnCopy(pid_t tid, Tracee &t, NetRecord &r, const DecodedCall &d, const TraceeSocket &sock);
+	bool connectOnCopy(pid_t tid, NetRecord &r, const TraceeSocket &sock);
+	bool sendOnCopy(pid_t tid, NetRecord &r, const DecodedCall &d, const TraceeSocket &sock);
 	void completeOnCopy(pid_t tid, NetRecord &r, long ret);
+	bool refuseForeignFamily(pid_t tid, NetRecord &r, const TraceeSocket &sock);
 
 	SupervisorOptions opts_;
 	RecordSink &sink_;
@@ -121,8 +122,7 @@ private:
 	uint64_t seq_ = 0;
 	std::unordered_map<pid_t, Tracee> tracees_;
 	std::unordered_map<pid_t, size_t> procIndex_; // tgid -> index in result_.processes
-	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_;
-	std::unordered_map<pid_t, int> threads_; // tgid -> live traced threads (a race needs two) // (tgid, fd) -> port an explicit bind() asked for
+	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_; // (tgid, fd) -> port an explicit bind() asked for
 	TraceResult result_;
 };
 

@@ -33,6 +33,12 @@
 //                                       the second to the fixed 127.0.0.1:BASEPORT+1); prints each
 //                                       call's result and at the end received=N received_fixed=N
 //                                       bad_msg_len=N (sendmmsg msg_len values that are not the length)
+//   race-family ITERATIONS PORT WHO     WHO (thread | process) flips the first 8 bytes of a shared
+//                                       16-byte sockaddr between an AF_UNIX abstract name and AF_INET
+//                                       203.0.113.1:PORT while the main thread connects a non-blocking
+//                                       TCP socket from it; prints each result with peer=ADDR:PORT|none.
+//                                       process: a forked child flips it in a MAP_SHARED page, so the
+//                                       connecting process has one thread
 //   daemon ADDR PORT                    child: setsid, fork, exit (grandchild re-parented to
 //                                       the gate); grandchild: ignores SIGTERM/SIGHUP, forks a
 //                                       great-grandchild in a new process group that connects,
@@ -87,6 +93,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -491,6 +498,86 @@ static void race(const char *iterations, const char *basePort)
 	report("race-done", 0, 0, "");
 }
 
+// The family race: the address the gate reads may be AF_UNIX (no socket look needed, were it
+// not for this) while the kernel copies AF_INET a moment later. Only the first 8 bytes differ
+// (family, port, address vs family and the start of an abstract name; the rest is zero in
+// both), so one 8-byte store flips the whole address and no read is torn.
+struct FamilyRace {
+	uint64_t addr[2]; // the sockaddr the connects use
+	uint64_t images[2];
+	int stop;
+};
+
+static void *familyFlipper(void *arg)
+{
+	struct FamilyRace *fr = arg;
+	for (unsigned long n = 0; !__atomic_load_n(&fr->stop, __ATOMIC_RELAXED); n++) {
+		__atomic_store_n(&fr->addr[0], fr->images[n & 1], __ATOMIC_SEQ_CST);
+		for (volatile int spin = 0; spin < 50; spin++)
+			;
+	}
+	return NULL;
+}
+
+static void raceFamily(const char *iterations, const char *portText, const char *who)
+{
+	int iters = atoi(iterations);
+	int byProcess = !strcmp(who, "process");
+	if (iters <= 0 || iters > 5000 || atoi(portText) < 1024 || (!byProcess && strcmp(who, "thread")))
+		usage();
+	struct FamilyRace *fr = mmap(NULL, sizeof(*fr), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fr == MAP_FAILED)
+		die("mmap");
+	struct sockaddr_in in = parseV4("203.0.113.1", portText);
+	struct sockaddr_un un;
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	memcpy(un.sun_path, "\0hgfam", 6); // abstract: a leading NUL
+	memcpy(&fr->images[0], &un, 8);
+	memcpy(&fr->images[1], &in, 8);
+	fr->addr[0] = fr->images[0];
+	fr->addr[1] = 0;
+	fr->stop = 0;
+	pthread_t t;
+	pid_t flipper = -1;
+	if (byProcess) {
+		flipper = fork();
+		if (flipper < 0)
+			die("fork");
+		if (flipper == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			familyFlipper(fr);
+			_exit(0);
+		}
+	} else if (pthread_create(&t, NULL, familyFlipper, fr) != 0) {
+		die("pthread_create");
+	}
+	for (int i = 0; i < iters; i++) {
+		int fd = tcpSocket();
+		int r = connect(fd, (struct sockaddr *)fr->addr, sizeof(fr->addr));
+		int err = errno;
+		char peer[64] = "none";
+		struct sockaddr_in got;
+		socklen_t len = sizeof(got);
+		struct stat sb;
+		if (getpeername(fd, (struct sockaddr *)&got, &len) == 0)
+			addrText(&got, peer, sizeof(peer));
+		else if (fstat(fd, &sb) == 0)
+			procPeer(sb.st_ino, peer, sizeof(peer));
+		char extra[96];
+		snprintf(extra, sizeof(extra), "i=%d peer=%s", i, peer);
+		report("connect", r, err, extra);
+		close(fd);
+	}
+	__atomic_store_n(&fr->stop, 1, __ATOMIC_SEQ_CST);
+	if (byProcess)
+		waitpid(flipper, NULL, 0);
+	else
+		pthread_join(t, NULL);
+	munmap(fr, sizeof(*fr));
+	report("race-family-done", 0, 0, "");
+}
+
 static int udpReceiver(int port)
 {
 	char text[16];
@@ -883,6 +970,8 @@ int main(int argc, char **argv)
 		race(a[0], a[1]);
 	else if (!strcmp(s, "race-udp") && n == 3)
 		raceUdp(a[0], a[1], a[2]);
+	else if (!strcmp(s, "race-family") && n == 3)
+		raceFamily(a[0], a[1], a[2]);
 	else if (!strcmp(s, "daemon") && n == 2)
 		daemonScenario(a[0], a[1]);
 	else if (!strcmp(s, "late-connect") && n == 2)

@@ -464,6 +464,55 @@ def race_udp(call, enforce):
     return case
 
 
+RACE_FAMILY_N = 300
+RACE_FAMILY_PORT = 22000
+
+
+def race_family(who, enforce):
+    """The address another thread or process flips between an AF_UNIX name and V4:PORT while the helper
+    connects an inet socket from it. A connect that succeeded (0 or EINPROGRESS) used V4: its
+    record must name V4 with that result (audit) or it must not exist (enforce, where every
+    record naming V4 is a refusal). The gate may read the AF_UNIX name: then it refuses the
+    call (EAFNOSUPPORT, as the kernel would) before the kernel can copy the inet address. With
+    who="process" the flipper is a forked child writing a MAP_SHARED page: the connecting
+    process has a single thread, so no "multi-threaded only" shortcut may skip the checks."""
+    def case(res):
+        r = gate(res, ["--enforce"] if enforce else [], ["race-family", str(RACE_FAMILY_N), str(RACE_FAMILY_PORT), who],
+                 timeout=90)
+        expect_op(res, r, "race-family-done")
+        conns = r.op("connect")
+        res.expect(len(conns) == RACE_FAMILY_N, f"the helper reported {len(conns)} connects, expected {RACE_FAMILY_N}")
+        used_v4 = [c for c in conns if c["ret"] == "0" or c["errno"] == "EINPROGRESS"]
+        refused_unix = sum(1 for c in conns if c["errno"] == "EAFNOSUPPORT")
+        recorded_v4 = recorded_v4_ok = 0
+        for _, name, cargs, result in r.run.strace_calls():
+            if name != "connect":
+                continue
+            if f'inet_addr("{V4}")' in cargs:
+                recorded_v4 += 1
+                if result.startswith("0") or result.startswith("-1 EINPROGRESS"):
+                    recorded_v4_ok += 1
+                if enforce:
+                    res.expect(result.startswith("-1 EPERM"), f"--enforce: a connect to {V4} returned {result}")
+            elif "AF_UNIX" not in cargs:
+                res.fail(f"a connect record names neither candidate: {cargs}")
+        res.notes.append(f"{len(used_v4)} connects used {V4}, {refused_unix} were refused as AF_UNIX on an "
+                         f"inet socket; {recorded_v4} records name {V4}")
+        res.expect(recorded_v4 > 0 and refused_unix > 0,
+                   f"the race did not happen ({recorded_v4} records name {V4}, {refused_unix} refusals of the "
+                   "AF_UNIX name): nothing was tested")
+        if enforce:
+            res.expect(not used_v4, f"--enforce: {len(used_v4)} connect(s) reached {V4}, e.g. {used_v4[:3]}")
+        else:
+            res.expect(recorded_v4_ok == len(used_v4),
+                       f"{len(used_v4)} connect(s) really used {V4} but {recorded_v4_ok} record(s) say so: the "
+                       "kernel used a destination the gate did not record")
+            viols = r.viol(syscall="connect", addr=f"{V4}:{RACE_FAMILY_PORT}")
+            res.expect(len(viols) >= len(used_v4), f"{len(used_v4)} connects used {V4}, {len(viols)} violation lines")
+        expect_rc(res, r, 3)
+    return case
+
+
 # --- 6. processes that outlive the step --------------------------------------------------------
 
 def outlive_daemon(res):
@@ -748,6 +797,10 @@ CLASSES = {
         ("race-udp-sendmsg-enforce", race_udp("sendmsg", True)),
         ("race-udp-sendmmsg-audit", race_udp("sendmmsg", False)),
         ("race-udp-sendmmsg-enforce", race_udp("sendmmsg", True)),
+        ("race-family-audit", race_family("thread", False)),
+        ("race-family-enforce", race_family("thread", True)),
+        ("race-family-shared-page-audit", race_family("process", False)),
+        ("race-family-shared-page-enforce", race_family("process", True)),
     ],
     "outlive": [
         ("daemon-setsid-pgrp-reparent", outlive_daemon),
