@@ -871,22 +871,8 @@ def run_class(name):
 
 
 def main(argv):
-    if argv and argv[0] == "--check-table":
-        registered = set(argv[1:])
-        missing, unknown = sorted(set(CLASSES) - registered), sorted(registered - set(CLASSES))
-        if missing or unknown:
-            print(f"classes not registered in meson.build: {missing}; registered but unknown: {unknown}")
-            return 1
-        return 0
-    if argv and argv[0] == "--list":
-        for c, subs in CLASSES.items():
-            print(c + ": " + " ".join(s for s, _ in subs))
-        return 0
-    if len(argv) != 1 or argv[0] not in CLASSES:
-        print(f"usage: test_bypass.py CLASS | --list | --check-table NAME...; unknown {argv}", file=sys.stderr)
-        return 2
-    netns.enter()
-    return run_class(argv[0])
+    return netns.table_main(argv, "test_bypass.py", CLASSES, run_class,
+                            describe=lambda c: c + ": " + " ".join(sub for sub, _ in CLASSES[c]))
 
 
 if __name__ == "__main__":
