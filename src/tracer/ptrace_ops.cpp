@@ -75,15 +75,12 @@ ssize_t TraceeMemory::write(uint64_t addr, const void *buf, size_t len)
 	return n;
 }
 
-TraceeSocket inspectSocket(pid_t tgid, int fd)
+TraceeSocket inspectSocket(int pidfd, int fd)
 {
 	TraceeSocket s;
-	if (fd < 0)
+	if (fd < 0 || pidfd < 0)
 		return s;
-	UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, tgid, 0)));
-	if (!pidfd)
-		return s;
-	s.fd.reset(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
+	s.fd.reset(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0)));
 	if (!s.fd)
 		return s;
 	int v = 0;
@@ -95,7 +92,8 @@ TraceeSocket inspectSocket(pid_t tgid, int fd)
 	if (getsockopt(s.fd.get(), SOL_SOCKET, SO_TYPE, &v, &l) == 0)
 		s.info.type = v;
 	l = sizeof(v);
-	if (getsockopt(s.fd.get(), SOL_SOCKET, SO_PROTOCOL, &v, &l) == 0)
+	// AF_UNIX has one protocol, 0: one call less on the busiest local path.
+	if (s.info.domain != AF_UNIX && getsockopt(s.fd.get(), SOL_SOCKET, SO_PROTOCOL, &v, &l) == 0)
 		s.info.protocol = v;
 	s.info.known = true;
 	return s;

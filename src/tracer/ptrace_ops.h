@@ -49,7 +49,8 @@ struct TraceeSocket {
 	UniqueFd fd;     // invalid when the fd could not be duplicated
 	SocketInfo info; // info.known false when fd is invalid or not a socket
 };
-TraceeSocket inspectSocket(pid_t tgid, int fd);
+// pidfd: a pidfd_open() of the tracee's process (the supervisor keeps one per process).
+TraceeSocket inspectSocket(int pidfd, int fd);
 
 // getsockname / getpeername on a socket the supervisor holds, decoded.
 Endpoint localAddress(int sockFd);

@@ -101,18 +101,20 @@ private:
 
 	Tracee &tracee(pid_t tid);
 	ProcessRecord &process(pid_t tgid, pid_t ppid);
+	int pidfdOf(pid_t tgid); // -1 when pidfd_open failed
 	void judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs);
 	void completeRecord(NetRecord &r);
 	void scanLeftovers();
 	void killTree();
 	Endpoint reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const;
 	void checkRacedConnect(Tracee &t);
+	bool exitStopDue_ = false; // a tracee was just resumed to its syscall-exit stop
 	void checkRacedSend(pid_t tid, Tracee &t);
 	void rejudgeRaced(Tracee &t, const std::vector<Endpoint> &dests, std::string why);
-	bool connectOnCopy(pid_t tid, NetRecord &r, const TraceeSocket &sock);
-	bool sendOnCopy(pid_t tid, NetRecord &r, const DecodedCall &d, const TraceeSocket &sock);
-	void completeOnCopy(pid_t tid, NetRecord &r, long ret);
-	bool refuseForeignFamily(pid_t tid, NetRecord &r, const TraceeSocket &sock);
+	bool connectOnCopy(pid_t tid, NetRecord &r, TraceeSocket &sock);
+	bool sendOnCopy(pid_t tid, NetRecord &r, const DecodedCall &d, TraceeSocket &sock);
+	void completeOnCopy(pid_t tid, NetRecord &r, long ret, TraceeSocket &sock);
+	bool refuseForeignFamily(pid_t tid, NetRecord &r, TraceeSocket &sock);
 
 	SupervisorOptions opts_;
 	RecordSink &sink_;
@@ -122,6 +124,7 @@ private:
 	uint64_t seq_ = 0;
 	std::unordered_map<pid_t, Tracee> tracees_;
 	std::unordered_map<pid_t, size_t> procIndex_; // tgid -> index in result_.processes
+	std::unordered_map<pid_t, UniqueFd> pidfds_; // tgid -> pidfd, for pidfd_getfd
 	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_; // (tgid, fd) -> port an explicit bind() asked for
 	TraceResult result_;
 };
