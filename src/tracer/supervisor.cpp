@@ -132,16 +132,27 @@ bool isInetDatagram(const SocketInfo &sock)
 // cost per connect by about a fifth; a call that takes longer costs at most this much CPU.
 constexpr std::chrono::nanoseconds kExitStopSpin = std::chrono::microseconds(60);
 
+// The same when events stream in: if the last one came within this long of the gate
+// starting to wait (a connect storm, thread churn), the gate polls this long for the next
+// before it sleeps. Measured on tests/bench: connect storm 5.8x -> 4.5x, thread churn
+// 2.2x -> 1.8x-2.1x; fork-exec, build and test run unchanged within noise. A stream
+// that stops costs one poll of this length.
+constexpr std::chrono::nanoseconds kStreamSpin = std::chrono::microseconds(30);
+
 // Drains every ready status before the loop acts on any: waitpid() favours newer
 // tasks, so taking one at a time can starve old ones (sandbox2's PidWaiter).
 class PidWaiter {
 public:
 	// Returns false when no traced task is left (ECHILD).
 	// spin: how long to poll before sleeping, for a stop that is due at once (see
-	// kExitStopSpin). Sleeping in waitpid() lets this vCPU halt, and waking it again costs
-	// more than the poll.
+	// kExitStopSpin; kStreamSpin is added here). Sleeping in waitpid() lets this vCPU halt,
+	// and waking it again costs more than the poll.
 	bool next(TraceEvent &ev, std::chrono::nanoseconds spin)
 	{
+		const auto waitStart = std::chrono::steady_clock::now();
+		const bool waited = queue_.empty();
+		if (waited && lastWait_ < kStreamSpin)
+			spin = std::max(spin, kStreamSpin);
 		if (queue_.empty() && spin.count() > 0) {
 			const auto until = std::chrono::steady_clock::now() + spin;
 			do {
@@ -167,6 +178,8 @@ public:
 			while ((pid = waitpid(-1, &st, __WALL | WNOHANG)) > 0)
 				queue_.push_back(classifyStatus(pid, st));
 		}
+		if (waited)
+			lastWait_ = std::chrono::steady_clock::now() - waitStart;
 		ev = queue_.front();
 		queue_.pop_front();
 		return true;
@@ -174,6 +187,7 @@ public:
 
 private:
 	std::deque<TraceEvent> queue_;
+	std::chrono::nanoseconds lastWait_{std::chrono::seconds(1)};
 };
 
 } // namespace
