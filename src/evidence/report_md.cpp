@@ -97,10 +97,7 @@ std::string exceptionSnippet(const ViolationGroup &g)
 
 Expected<std::string> renderReportMd(const RunEvidence &run)
 {
-	auto valid = validateRun(run);
-	if (!valid)
-		return valid.error();
-	auto stale = staleExceptions(run);
+	auto stale = staleExceptions(run); // validates the run first
 	if (!stale)
 		return stale.error();
 

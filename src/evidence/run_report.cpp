@@ -153,6 +153,9 @@ Expected<ExceptionUsage> exceptionUsage(const StepEvidence &step)
 
 Expected<std::vector<ExceptionHit>> staleExceptions(const RunEvidence &run)
 {
+	auto valid = validateRun(run);
+	if (!valid)
+		return valid.error();
 	std::vector<std::pair<std::string, std::string>> order;
 	std::map<std::pair<std::string, std::string>, uint64_t> hits;
 	for (const StepEvidence &step : run.steps) {

@@ -142,7 +142,8 @@ struct ExceptionUsage {
 Expected<ExceptionUsage> exceptionUsage(const StepEvidence &step);
 
 // Exceptions (identified by spec and source) in force in at least one step and used in
-// none: candidates for removal. In order of first appearance.
+// none: candidates for removal. In order of first appearance. Fails when validateRun()
+// does, so a renderer that needs the list has the run checked with it.
 Expected<std::vector<ExceptionHit>> staleExceptions(const RunEvidence &run);
 
 // Checks what the renderers rely on: mode is audit|enforce, step ids are unique and
