@@ -552,18 +552,10 @@ void Supervisor::onSeccomp(pid_t tid)
 		return;
 
 	if (r.decision == Decision::Denied) {
-		auto skipped = skipSyscall(tid, -EPERM);
-		if (!skipped) {
-			// Cannot refuse it: kill the caller rather than let it through unseen.
-			spdlog::error("cannot deny {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
-			kill(tid, SIGKILL);
-		}
 		r.resultKnown = true;
 		r.result = -EPERM;
 		sink_.onViolation(r);
-		completeRecord(r);
-		sock.fd.reset(); // before the tracee goes on (see onSyscallExit)
-		restart(tid, PTRACE_CONT);
+		completeWithoutCall(tid, r, -EPERM, sock);
 		return;
 	}
 	if (r.decision == Decision::Audited)
@@ -759,7 +751,7 @@ bool Supervisor::connectOnCopy(pid_t tid, NetRecord &r, TraceeSocket &sock)
 	if (len == 0)
 		return false;
 	long ret = ::connect(sock.fd.get(), reinterpret_cast<sockaddr *>(&ss), len) == 0 ? 0 : -errno;
-	completeOnCopy(tid, r, ret, sock);
+	completeWithoutCall(tid, r, ret, sock);
 	return true;
 }
 
@@ -780,7 +772,7 @@ bool Supervisor::sendOnCopy(pid_t tid, NetRecord &r, const DecodedCall &d, Trace
 		spdlog::debug("{} of pid {} not sent on a copy ({}): checked after the call", r.callName, tid, sent.problem);
 		return false;
 	}
-	completeOnCopy(tid, r, sent.ret, sock);
+	completeWithoutCall(tid, r, sent.ret, sock);
 	return true;
 }
 
@@ -795,15 +787,18 @@ bool Supervisor::refuseForeignFamily(pid_t tid, NetRecord &r, TraceeSocket &sock
 	r.cls.why = "a " + familyName(r.addr.family) + " address on an " + familyName(sock.info.domain) +
 		    " socket: refused by the gate with EAFNOSUPPORT, as the kernel would, so that no other thread "
 		    "can swap in an inet address during the call";
-	completeOnCopy(tid, r, -EAFNOSUPPORT, sock);
+	completeWithoutCall(tid, r, -EAFNOSUPPORT, sock);
 	return true;
 }
 
-void Supervisor::completeOnCopy(pid_t tid, NetRecord &r, long ret, TraceeSocket &sock)
+void Supervisor::completeWithoutCall(pid_t tid, NetRecord &r, long ret, TraceeSocket &sock)
 {
+	// The gate answers for the kernel (a refusal, or the result of its own call on a copy):
+	// the tracee's call is skipped with ret. One that cannot be skipped would run unjudged,
+	// so its caller is killed instead.
 	auto skipped = skipSyscall(tid, ret);
 	if (!skipped) {
-		spdlog::error("cannot complete {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
+		spdlog::error("cannot skip {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
 		kill(tid, SIGKILL);
 	}
 	r.resultKnown = true;

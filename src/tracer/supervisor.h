@@ -113,7 +113,7 @@ private:
 	void rejudgeRaced(Tracee &t, const std::vector<Endpoint> &dests, std::string why);
 	bool connectOnCopy(pid_t tid, NetRecord &r, TraceeSocket &sock);
 	bool sendOnCopy(pid_t tid, NetRecord &r, const DecodedCall &d, TraceeSocket &sock);
-	void completeOnCopy(pid_t tid, NetRecord &r, long ret, TraceeSocket &sock);
+	void completeWithoutCall(pid_t tid, NetRecord &r, long ret, TraceeSocket &sock);
 	bool refuseForeignFamily(pid_t tid, NetRecord &r, TraceeSocket &sock);
 
 	SupervisorOptions opts_;
