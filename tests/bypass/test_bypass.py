@@ -30,11 +30,7 @@ _KV = re.compile(r"(\w+)=(\S*)")
 
 
 def helper():
-    path = os.environ.get("HG_BYPASS")
-    if not path:
-        print("FATAL: HG_BYPASS is not set (run through meson test)", file=sys.stderr)
-        sys.exit(99)
-    return path
+    return netns.env_path("HG_BYPASS")
 
 
 class Skip(Exception):
@@ -142,26 +138,10 @@ def strace_has(res, r, call, result_prefix):
         res.fail(f"strace.txt {call} line result is {[c[3] for c in hits]}, expected '= {result_prefix}...'")
 
 
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
 def expect_dead(res, pids, within, what):
-    deadline = time.monotonic() + within
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    left = [p for p in pids if alive(p)]
+    left = netns.wait_dead(pids, within)
     if left:
         res.fail(f"{what}: pid(s) {left} still running {within}s later")
-        for p in left:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
 
 
 # --- 1. other ABIs ----------------------------------------------------------------------------

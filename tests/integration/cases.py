@@ -21,7 +21,6 @@ A case is a dict:
 import os
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netns  # noqa: E402
@@ -111,13 +110,6 @@ def check_fast(seconds):
     return check
 
 
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
 
 def check_orphan(run, failures):
     """The call of the leftover grandchild is recorded; the gate neither waits for the
@@ -127,12 +119,8 @@ def check_orphan(run, failures):
     if not pids:
         failures.append("netprobe did not report the orphan")
         return
-    deadline = time.monotonic() + 2
-    while _alive(pids[0]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if _alive(pids[0]):
+    if netns.wait_dead(pids[:1], 2):
         failures.append(f"the leftover grandchild {pids[0]} is still running after the gate exited")
-        os.kill(pids[0], 9)
 
 
 def make_file(directory, name, mode):

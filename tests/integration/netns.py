@@ -9,6 +9,7 @@ has no default route, and enter() refuses to run a test if it finds one.
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -74,12 +75,41 @@ def enter():
             sys.exit(99)
 
 
-def gate_bin():
-    path = os.environ.get("HG_BIN")
-    if not path:
-        print("FATAL: HG_BIN is not set (run through meson test)", file=sys.stderr)
+def env_path(name):
+    """A path meson passes in the environment; exit 99 (a harness error) when it is missing."""
+    value = os.environ.get(name)
+    if not value:
+        print(f"FATAL: {name} is not set (run through meson test)", file=sys.stderr)
         sys.exit(99)
-    return path
+    return value
+
+
+def gate_bin():
+    return env_path("HG_BIN")
+
+
+def alive(pid):
+    """True while pid runs (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def wait_dead(pids, seconds=3.0):
+    """The pids of pids still alive after seconds (each is then SIGKILLed: a test never
+    leaves a process behind, even when the gate did)."""
+    deadline = time.monotonic() + seconds
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in pids if alive(p)]
+    for p in left:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+    return left
 
 
 def netprobe_bin():

@@ -33,35 +33,9 @@ class Failed(Exception):
     pass
 
 
-def env_path(name):
-    value = os.environ.get(name)
-    if not value:
-        print(f"FATAL: {name} is not set (run through meson test)", file=sys.stderr)
-        sys.exit(99)
-    return value
 
-
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
-def wait_dead(pids, seconds=3.0):
-    """The pids of pids still alive after seconds (each is then SIGKILLed: a test never
-    leaves a process behind, even when the gate did)."""
-    deadline = time.monotonic() + seconds
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    left = [p for p in pids if _alive(p)]
-    for p in left:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except OSError:
-            pass
-    return left
+env_path = netns.env_path
+wait_dead = netns.wait_dead
 
 
 class Result:
