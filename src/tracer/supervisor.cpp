@@ -821,7 +821,7 @@ void Supervisor::checkRacedConnect(Tracee &t)
 		return;
 
 	// The record must name the destination the kernel used, not the one first read.
-	rejudgeRaced(t, {actual}, "destination rewritten by another thread during the call: the gate read " +
+	rejudgeRaced(t, {actual}, "destination rewritten by another thread or process during the call: the gate read " +
 					  endpointTarget(p.addr) + ", the kernel used " + endpointTarget(actual));
 }
 
@@ -842,7 +842,7 @@ void Supervisor::checkRacedSend(pid_t tid, Tracee &t)
 	}
 	if (dests.size() == t.judgedAddrs.size())
 		return;
-	rejudgeRaced(t, dests, "destination may have been rewritten by another thread during the call: the gate read " +
+	rejudgeRaced(t, dests, "destination may have been rewritten by another thread or process during the call: the gate read " +
 				       read + ", memory held " + held + " after the call");
 }
 
