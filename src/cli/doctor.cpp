@@ -17,6 +17,7 @@
 #include <fstream>
 #include <string>
 
+#include "base/proc.h"
 #include "base/unique_fd.h"
 #include "cli/verdict.h"
 #include "seccomp/filter.h"
@@ -39,14 +40,6 @@ HealthCheck missing(const char *check, std::string detail)
 std::string errnoText(int e)
 {
 	return std::string(strerrorname_np(e) ? strerrorname_np(e) : "E?") + " (" + std::strerror(e) + ")";
-}
-
-std::string readFirstLine(const char *path)
-{
-	std::ifstream in(path);
-	std::string line;
-	std::getline(in, line);
-	return line;
 }
 
 // Runs fn in a child and returns its exit status (as waitpid gives it).

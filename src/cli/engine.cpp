@@ -2,11 +2,11 @@
 
 #include <cstdio>
 
+#include "cli/detector_choice.h"
 #include "cli/live_printer.h"
 #include "cli/verdict.h"
-#include "procpoll/detector_choice.h"
+#include "evidence/step_log.h"
 #include "procpoll/limits.h"
-#include "procpoll/ss_text.h"
 
 namespace hg {
 
@@ -69,7 +69,7 @@ Expected<TraceResult> runStepEngine(const DetectorSetup &setup, const Supervisor
 	auto r = poller.run(spec);
 	if (!r)
 		return r.error();
-	extras.ssEstablished = renderSsEstablished(r->established);
+	extras.ssEstablished = renderSsEstablished(std::vector<OwnedSocket>(r->established.begin(), r->established.end()));
 	for (const SeenSocket &s : r->listening)
 		extras.pollListeners.push_back({s.pid, s.exe, s.sock.proto, endpointText(s.sock.local), ssStateName(s.sock.proto, s.sock.state)});
 	return std::move(r->trace);

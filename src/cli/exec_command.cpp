@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/stop_request.h"
 #include "cli/engine.h"
 #include "cli/step_sink.h"
 #include "cli/verdict.h"
@@ -108,7 +109,7 @@ int runExec(const ExecOptions &opts)
 	so.outbound = &outbound;
 	so.inbound = &inbound;
 	so.timeoutSeconds = opts.timeoutSeconds;
-	Supervisor::installSignalHandlers();
+	installStopHandlers();
 	EngineExtras extras;
 	auto result = runStepEngine(*chosen.setup, so, "exec", sink, spec, extras);
 	if (isatty(0)) {
@@ -136,7 +137,7 @@ int runExec(const ExecOptions &opts)
 			static_cast<unsigned long long>(sink.audited), static_cast<unsigned long long>(sink.denied),
 			static_cast<unsigned long long>(sink.allowed), how.c_str(), where.c_str());
 	}
-	if (int sig = Supervisor::stopRequested())
+	if (int sig = stopRequested())
 		return 128 + sig;
 	if (!published)
 		return kExitInternal;

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "tracer/trace_record.h"
+#include "record/record.h"
 
 namespace hg {
 

@@ -13,6 +13,8 @@
 #include <map>
 #include <set>
 
+#include "base/stop_request.h"
+#include "base/proc.h"
 #include "base/unique_fd.h"
 #include "cli/doctor.h"
 #include "cli/engine.h"
@@ -249,9 +251,9 @@ int runRun(const RunOptions &opts)
 		return kExitUsage;
 	}
 
-	Supervisor::installSignalHandlers();
+	installStopHandlers();
 	bool writeFailed = false;
-	for (size_t i = 0; i < steps.size() && !Supervisor::stopRequested(); i++) {
+	for (size_t i = 0; i < steps.size() && !stopRequested(); i++) {
 		const Step &step = steps[i];
 		StepEvidence ev;
 		ev.id = step.id;
@@ -348,7 +350,7 @@ int runRun(const RunOptions &opts)
 		}
 	}
 
-	int stopSig = Supervisor::stopRequested();
+	int stopSig = stopRequested();
 	run.complete = true;
 	run.incompleteReason.clear();
 	if (stopSig) {

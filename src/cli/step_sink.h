@@ -9,7 +9,7 @@
 
 #include "base/error.h"
 #include "evidence/atomic_file.h"
-#include "tracer/supervisor.h"
+#include "record/record.h"
 
 namespace hg {
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "base/proc.h"
 #include "evidence/text.h"
 
 namespace hg {

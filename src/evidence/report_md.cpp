@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "base/proc.h"
 #include "base/shell_quote.h"
 #include "evidence/text.h"
 

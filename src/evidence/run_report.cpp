@@ -1,5 +1,7 @@
 #include "evidence/run_report.h"
 
+#include "base/proc.h"
+
 #include <string.h>
 
 #include <algorithm>
@@ -218,14 +220,6 @@ Expected<void> validateRun(const RunEvidence &run)
 			return usage.error();
 	}
 	return {};
-}
-
-std::string signalName(int sig)
-{
-	const char *abbrev = sigabbrev_np(sig);
-	if (abbrev)
-		return std::string("SIG") + abbrev;
-	return "SIG" + std::to_string(sig);
 }
 
 } // namespace hg

@@ -21,7 +21,7 @@
 #include "config.h"
 #include "net/classify.h"
 #include "policy/allowlist.h"
-#include "tracer/trace_record.h"
+#include "record/record.h"
 
 namespace hg {
 
@@ -153,8 +153,5 @@ Expected<void> validateRun(const RunEvidence &run);
 // Error when id cannot name logs/<id>/ (empty, ".", "..", a character outside
 // [A-Za-z0-9._-], longer than 128).
 Expected<void> validateStepId(const std::string &id);
-
-// "SIGKILL" for 9, "SIG64" when the C library has no name.
-std::string signalName(int sig);
 
 } // namespace hg

@@ -1,5 +1,5 @@
 #pragma once
-// Text logs of one step (logs/<id>/): strace.txt and ss_listen.txt. Logs may carry
+// Text logs of one step (logs/<id>/): strace.txt, ss_listen.txt and ss_established.txt. Logs may carry
 // pids; they are not part of the deterministic report.
 
 #include <array>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "evidence/run_report.h"
-#include "tracer/trace_record.h"
+#include "record/record.h"
 
 namespace hg {
 
@@ -28,5 +28,13 @@ std::string renderSsTable(const std::vector<SsRow> &rows);
 // sorted by (proto, local, pid, exe), columns padded with spaces to the widest cell.
 // Only the header line when there are no listeners.
 std::string renderSsListen(const std::vector<Listener> &listeners);
+
+// ss_established.txt of the /proc poller: the outbound connections it saw, in the columns
+// of `ss -tunp`:
+//     Netid  State     Local Address:Port  Peer Address:Port  Process
+//     tcp    ESTAB     10.0.0.2:41234      203.0.113.1:443    users:(("curl",pid=42))
+// State is the last state seen (ssStateName), rows sorted by (proto, peer, local, pid),
+// columns padded with spaces to the widest cell. Only the header when there are none.
+std::string renderSsEstablished(const std::vector<OwnedSocket> &sockets);
 
 } // namespace hg

@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <string>
 
-#include "tracer/trace_record.h"
+#include "record/record.h"
 
 namespace hg {
 

@@ -18,6 +18,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/stop_request.h"
+#include "base/proc.h"
 #include "base/unique_fd.h"
 #include "procpoll/limits.h"
 #include "procpoll/proc_tables.h"
@@ -30,7 +32,6 @@ namespace {
 
 constexpr int kTeardownTimeoutMs = 10000;
 constexpr uint64_t kRecheckEveryPolls = 5;
-constexpr size_t kMaxProcFile = 64 << 20; // a /proc/net table of a very busy namespace
 
 int64_t nowNs()
 {
@@ -39,56 +40,9 @@ int64_t nowNs()
 	return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-// Reads a whole /proc file (they report size 0, so read until EOF). Empty when unreadable.
-std::string readProcFile(const char *path)
-{
-	std::string out;
-	UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
-	if (!fd)
-		return out;
-	char buf[16384];
-	for (;;) {
-		ssize_t n = read(fd.get(), buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || out.size() > kMaxProcFile)
-			break;
-		out.append(buf, static_cast<size_t>(n));
-	}
-	return out;
-}
-
-std::string procPath(pid_t pid, const char *rest)
-{
-	return "/proc/" + std::to_string(pid) + rest;
-}
-
 std::optional<ProcStat> readStat(pid_t pid)
 {
 	return parseProcStat(readProcFile(procPath(pid, "/stat").c_str()));
-}
-
-std::string readLink(const std::string &path)
-{
-	char buf[4096];
-	ssize_t n = readlink(path.c_str(), buf, sizeof(buf) - 1);
-	return n < 0 ? std::string() : std::string(buf, static_cast<size_t>(n));
-}
-
-std::vector<std::string> readCmdline(pid_t pid)
-{
-	std::vector<std::string> argv;
-	std::string text = readProcFile(procPath(pid, "/cmdline").c_str());
-	size_t start = 0;
-	for (size_t i = 0; i < text.size(); i++) {
-		if (text[i] == '\0') {
-			argv.push_back(text.substr(start, i - start));
-			start = i + 1;
-		}
-	}
-	if (start < text.size())
-		argv.push_back(text.substr(start));
-	return argv;
 }
 
 // Children of every thread of pid (a thread's fork lands in that thread's list).
@@ -232,7 +186,7 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 	int64_t next = nowNs();
 	for (;;) {
 		if (!stopSent) {
-			if (int sig = Supervisor::stopRequested()) {
+			if (int sig = stopRequested()) {
 				result_.trace.interruptedBy = sig;
 				kill(root_, SIGKILL);
 				stopSent = true;
@@ -272,7 +226,7 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 	killTree();
 	killAndReapAll();
 
-	result_.trace.interruptedBy = result_.trace.interruptedBy ? result_.trace.interruptedBy : Supervisor::stopRequested();
+	result_.trace.interruptedBy = result_.trace.interruptedBy ? result_.trace.interruptedBy : stopRequested();
 	result_.cpuMicros = threadCpuMicros() - cpu0;
 	result_.wallMillis = elapsedMs();
 	return std::move(result_);
@@ -516,7 +470,7 @@ void ProcPoller::onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSock
 
 	auto proc = procs_.find(pid);
 	std::string exe = proc != procs_.end() ? result_.trace.processes[proc->second.index].exe : "";
-	SeenSocket seen{pid, exe, s, role, now, now};
+	SeenSocket seen{{pid, exe, s}, role, now, now};
 	if (role == SocketRole::Connect) {
 		st.established = static_cast<long>(result_.established.size());
 		result_.established.push_back(seen);

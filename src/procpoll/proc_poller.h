@@ -24,12 +24,11 @@
 #include <vector>
 
 #include "base/error.h"
+#include "launch/exec_plan.h"
+#include "net/proc_sockets.h"
 #include "policy/allowlist.h"
 #include "procpoll/sighting.h"
-#include "tracer/proc_sockets.h"
-#include "tracer/spawn.h"
-#include "tracer/supervisor.h"
-#include "tracer/trace_record.h"
+#include "record/record.h"
 
 namespace hg {
 
@@ -44,10 +43,9 @@ struct ProcPollOptions {
 };
 
 // A socket the poller reported, for ss_established.txt / ss_listen.txt.
-struct SeenSocket {
-	pid_t pid = 0;          // the first process of the tree seen holding it
-	std::string exe;        // that process's executable
-	ProcSocket sock;        // the table entry at the last sighting (state follows SYN-SENT -> ESTAB)
+// pid and exe: the first process of the tree seen holding it; sock: the table entry at the
+// last sighting (its state follows SYN-SENT -> ESTAB).
+struct SeenSocket : OwnedSocket {
 	SocketRole role = SocketRole::Ignore;
 	uint64_t firstSeenMs = 0; // since the step started
 	uint64_t lastSeenMs = 0;
@@ -74,7 +72,7 @@ public:
 	// Spawns spec (plain fork/exec: no tracer, no seccomp filter) and polls until the root
 	// exits, then polls once more, lists the sockets of the processes left alive, kills them
 	// (killedByGate) and reaps them. Stops the tree on timeout or when
-	// Supervisor::stopRequested() (call Supervisor::installSignalHandlers() once first, as
+	// stopRequested() (call installStopHandlers() once first, as
 	// the CLI does). Reaps any child of the gate while it runs, as the Supervisor does.
 	// Errors: the command could not be started (nothing ran).
 	Expected<ProcPollResult> run(const SpawnSpec &spec);

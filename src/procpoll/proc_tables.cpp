@@ -135,13 +135,4 @@ std::optional<ProcStat> parseProcStat(std::string_view text)
 	return st;
 }
 
-std::string ssEndpoint(const Endpoint &ep)
-{
-	if (ep.status == AddrStatus::Decoded && ep.isIp) {
-		std::string port = ":" + std::to_string(ep.port);
-		return ep.isV4 ? ep.address() + port : "[" + ep.address() + "]" + port;
-	}
-	return ep.address();
-}
-
 } // namespace hg

@@ -1,6 +1,6 @@
 #pragma once
 // Pure parsers for the /proc files the poller reads besides the inet tables (which
-// tracer/proc_sockets.h parses): /proc/net/packet, the inode column of /proc/net/unix
+// net/proc_sockets.h parses): /proc/net/packet, the inode column of /proc/net/unix
 // and /proc/net/netlink, /proc/PID/task/TID/children and /proc/PID/stat. No I/O here.
 
 #include <sys/types.h>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tracer/proc_sockets.h"
+#include "net/proc_sockets.h"
 
 namespace hg {
 
@@ -42,9 +42,5 @@ struct ProcStat {
 
 // Parses one /proc/PID/stat line; nullopt when it is not one.
 std::optional<ProcStat> parseProcStat(std::string_view text);
-
-// "203.0.113.1:443", "[2001:db8::1]:443", "[::]:80"; an IPv4-mapped address prints as
-// IPv4; other families print Endpoint::address(). As ss prints the columns.
-std::string ssEndpoint(const Endpoint &ep);
 
 } // namespace hg

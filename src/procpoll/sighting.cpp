@@ -181,17 +181,10 @@ NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *
 	}
 	if (r.call != NetCall::Other)
 		r.callName = netCallName(r.call);
-	if (r.cls.violation && r.call != NetCall::Other) {
-		const Allowlist *allow = r.cls.direction == Direction::Inbound ? inbound : outbound;
-		if (allow)
-			r.exception = allow->match(r.addr);
-	}
-	if (!r.cls.violation)
-		r.decision = Decision::Logged;
-	else if (r.exception >= 0)
-		r.decision = Decision::Allowed;
-	else
-		r.decision = Decision::Audited;
+	// A poller sees sockets after the calls: it can refuse nothing.
+	Judgement j = decide(r.call, r.cls, r.addr, DecisionRules{outbound, inbound, false, false});
+	r.exception = j.exception;
+	r.decision = j.decision;
 	return r;
 }
 

@@ -6,9 +6,9 @@
 
 #include <vector>
 
+#include "net/proc_sockets.h"
 #include "policy/allowlist.h"
-#include "tracer/proc_sockets.h"
-#include "tracer/trace_record.h"
+#include "record/record.h"
 
 namespace hg {
 

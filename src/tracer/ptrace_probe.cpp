@@ -19,6 +19,7 @@
 #include <fstream>
 #include <string>
 
+#include "base/proc.h"
 #include "base/unique_fd.h"
 #include "seccomp/filter.h"
 
@@ -250,26 +251,10 @@ bool waitExitWithin(pid_t child, int timeoutMs, int &st)
 	_exit(0);
 }
 
-std::string readFirstLine(const std::string &path)
-{
-	std::ifstream in(path);
-	std::string line;
-	std::getline(in, line);
-	return line;
-}
-
-// "Key:\tvalue" of /proc/self/status.
+// "Key:	value" of /proc/self/status.
 std::string statusField(const std::string &key)
 {
-	std::ifstream in("/proc/self/status");
-	std::string line;
-	while (std::getline(in, line)) {
-		if (line.rfind(key + ":", 0) == 0) {
-			size_t v = line.find_first_not_of(" \t", key.size() + 1);
-			return v == std::string::npos ? "" : line.substr(v);
-		}
-	}
-	return {};
+	return procFileField("/proc/self/status", key);
 }
 
 void readGateFacts(PtraceProbeFacts &f)
@@ -304,12 +289,6 @@ const char *stageCall(int stage)
 	default:
 		return "the ptrace probe";
 	}
-}
-
-std::string signalName(int sig)
-{
-	const char *abbrev = sigabbrev_np(sig);
-	return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
 }
 
 std::string seccompFact(const PtraceProbeFacts &f)
@@ -366,12 +345,6 @@ std::string seccompCause(const PtraceProbeFacts &f)
 }
 
 } // namespace
-
-std::string errnoName(int errnum)
-{
-	const char *name = strerrorname_np(errnum);
-	return name ? name : std::to_string(errnum);
-}
 
 std::string explainPtraceFailure(const PtraceProbeFacts &f)
 {

@@ -47,7 +47,4 @@ struct PtraceProbeFacts {
 // One line, no trailing newline: "<call> failed with <ERRNO>: <likely cause>".
 std::string explainPtraceFailure(const PtraceProbeFacts &facts);
 
-// "EPERM", "ENOSYS", ...; the number for an errno glibc does not name.
-std::string errnoName(int errnum);
-
 } // namespace hg

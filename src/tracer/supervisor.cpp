@@ -24,6 +24,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/proc.h"
+#include "base/stop_request.h"
 #include "base/unique_fd.h"
 #include "net/sockaddr.h"
 
@@ -35,73 +37,13 @@ namespace hg {
 
 namespace {
 
-volatile sig_atomic_t gStopSignal = 0;
-volatile sig_atomic_t gTimedOut = 0;
-volatile sig_atomic_t gRootPid = 0;
-
-void onStopSignal(int sig)
-{
-	gStopSignal = sig;
-	// Killing the root wakes the loop (its exit is an event); the loop then kills the rest.
-	if (gRootPid > 0)
-		kill(static_cast<pid_t>(gRootPid), SIGKILL);
-}
-
-void onAlarm(int)
-{
-	gTimedOut = 1;
-	if (gRootPid > 0)
-		kill(static_cast<pid_t>(gRootPid), SIGKILL);
-}
-
-std::string readLink(const std::string &path)
-{
-	char buf[4096];
-	ssize_t n = readlink(path.c_str(), buf, sizeof(buf) - 1);
-	if (n < 0)
-		return {};
-	return std::string(buf, static_cast<size_t>(n));
-}
-
-// argv of a process after exec, from /proc/PID/cmdline: one open and read into a
-// stack buffer (this runs once per exec; a longer cmdline is cut at the buffer).
-std::vector<std::string> readCmdline(pid_t pid)
-{
-	std::vector<std::string> argv;
-	char path[32];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
-	if (!fd)
-		return argv;
-	char buf[8192];
-	ssize_t n = read(fd.get(), buf, sizeof(buf));
-	if (n <= 0)
-		return argv;
-	size_t start = 0;
-	for (size_t i = 0; i < static_cast<size_t>(n); i++) {
-		if (buf[i] == '\0') {
-			argv.emplace_back(buf + start, i - start);
-			start = i + 1;
-		}
-	}
-	if (start < static_cast<size_t>(n))
-		argv.emplace_back(buf + start, static_cast<size_t>(n) - start);
-	return argv;
-}
-
-// Tgid and PPid of a task we have not seen created (it stopped before its creator's event).
+// Tgid and PPid of a task we have not seen created (it stopped before its creator's
+// event). A task that is already gone reads as its own process with no parent.
 void readStatusIds(pid_t tid, pid_t &tgid, pid_t &ppid)
 {
-	std::ifstream in("/proc/" + std::to_string(tid) + "/status");
-	std::string line;
-	tgid = tid;
-	ppid = 0;
-	while (std::getline(in, line)) {
-		if (line.rfind("Tgid:", 0) == 0)
-			tgid = std::stoi(line.substr(5));
-		else if (line.rfind("PPid:", 0) == 0)
-			ppid = std::stoi(line.substr(5));
-	}
+	std::string status = procPath(tid, "/status");
+	tgid = static_cast<pid_t>(parseInteger(procFileField(status, "Tgid")).value_or(tid));
+	ppid = static_cast<pid_t>(parseInteger(procFileField(status, "PPid")).value_or(0));
 }
 
 bool isLocalOnly(const Endpoint &ep)
@@ -194,23 +136,6 @@ private:
 
 Supervisor::Supervisor(SupervisorOptions opts, RecordSink &sink) : opts_(opts), sink_(sink) {}
 
-void Supervisor::installSignalHandlers()
-{
-	struct sigaction sa{};
-	sa.sa_handler = onStopSignal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; // no SA_RESTART: waitpid() returns EINTR
-	sigaction(SIGINT, &sa, nullptr);
-	sigaction(SIGTERM, &sa, nullptr);
-	sa.sa_handler = onAlarm;
-	sigaction(SIGALRM, &sa, nullptr);
-}
-
-int Supervisor::stopRequested()
-{
-	return gStopSignal;
-}
-
 Supervisor::Tracee &Supervisor::tracee(pid_t tid)
 {
 	auto it = tracees_.find(tid);
@@ -284,16 +209,15 @@ Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 		return child.error();
 	root_ = child->pid;
 	result_.rootPid = root_;
-	gRootPid = root_;
+	setStopTarget(root_);
 	tracees_[root_].tgid = root_;
 	ProcessRecord &rootProc = process(root_, 0);
 	rootProc.argv = spec.argv;
 	rootProc.exe = child->path;
 
-	if (gStopSignal)
+	if (stopRequested())
 		kill(root_, SIGKILL);
-	if (opts_.timeoutSeconds > 0)
-		alarm(static_cast<unsigned>(opts_.timeoutSeconds));
+	armStepTimeout(opts_.timeoutSeconds);
 
 	PidWaiter waiter;
 	TraceEvent ev;
@@ -302,11 +226,8 @@ Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 		dispatch(ev);
 	}
 
-	alarm(0);
-	gRootPid = 0;
-	result_.timedOut = gTimedOut != 0;
-	result_.interruptedBy = gStopSignal;
-	gTimedOut = 0;
+	result_.timedOut = disarmStepTimeout();
+	result_.interruptedBy = stopRequested();
 
 	int err = 0;
 	if (read(child->execErrors.get(), &err, sizeof(err)) == sizeof(err) && err != 0)
@@ -371,7 +292,7 @@ void Supervisor::onExited(pid_t tid, int code, int sig)
 			pr.exitCode = code;
 			pr.termSignal = sig;
 			// The timeout and SIGINT/SIGTERM handlers kill the root themselves.
-			if (tid == root_ && sig == SIGKILL && (gTimedOut || gStopSignal))
+			if (tid == root_ && sig == SIGKILL && (stepTimedOut() || stopRequested()))
 				pr.killedByGate = true;
 		}
 	}
@@ -382,7 +303,7 @@ void Supervisor::onExited(pid_t tid, int code, int sig)
 		rootGone_ = true;
 		result_.exitCode = code;
 		result_.termSignal = sig;
-		gRootPid = 0;
+		setStopTarget(0);
 		scanLeftovers();
 		killTree();
 	}
@@ -452,7 +373,7 @@ void Supervisor::onExec(pid_t tid)
 	Tracee &t = tracee(tid);
 	t.tgid = tid;
 	ProcessRecord &pr = process(tid, 0);
-	pr.exe = readLink("/proc/" + std::to_string(tid) + "/exe");
+	pr.exe = readLink(procPath(tid, "/exe"));
 	auto argv = readCmdline(tid);
 	if (!argv.empty())
 		pr.argv = std::move(argv);
@@ -461,34 +382,23 @@ void Supervisor::onExec(pid_t tid)
 
 void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs)
 {
+	DecisionRules rules{opts_.outbound, opts_.inbound, opts_.enforce, true};
 	// Several destinations (sendmmsg): the record shows the worst one.
 	int bestRank = -1;
 	for (const Endpoint &ep : addrs) {
-		const Endpoint &local = r.call == NetCall::Listen ? r.boundAddr : ep;
-		Classification c = classify(r.call, sock.info, r.call == NetCall::Listen ? Endpoint{} : ep);
-		int exception = -1;
-		if (c.violation) {
-			const Allowlist *allow = c.direction == Direction::Inbound ? opts_.inbound : opts_.outbound;
-			if (allow && r.call != NetCall::Other)
-				exception = allow->match(local);
-		}
-		int rank = !c.violation ? 0 : exception >= 0 ? 1 : 2;
+		bool listen = r.call == NetCall::Listen;
+		Classification c = classify(r.call, sock.info, listen ? Endpoint{} : ep);
+		Judgement j = decide(r.call, c, listen ? r.boundAddr : ep, rules);
+		int rank = decisionRank(j.decision);
 		if (rank > bestRank) {
 			bestRank = rank;
-			r.cls = c;
-			r.exception = exception;
-			if (r.call != NetCall::Listen)
+			r.cls = std::move(c);
+			r.exception = j.exception;
+			r.decision = j.decision;
+			if (!listen)
 				r.addr = ep;
 		}
 	}
-	if (!r.cls.violation)
-		r.decision = Decision::Logged;
-	else if (r.exception >= 0)
-		r.decision = Decision::Allowed;
-	else if (opts_.enforce || r.call == NetCall::Other)
-		r.decision = Decision::Denied; // a call that cannot be judged is refused in any mode
-	else
-		r.decision = Decision::Audited;
 }
 
 void Supervisor::onSeccomp(pid_t tid)
@@ -518,7 +428,7 @@ void Supervisor::onSeccomp(pid_t tid)
 	r.tid = tid;
 	ProcessRecord &pr = process(t.tgid, 0);
 	if (pr.exe.empty())
-		pr.exe = readLink("/proc/" + std::to_string(t.tgid) + "/exe");
+		pr.exe = readLink(procPath(t.tgid, "/exe"));
 	r.exe = pr.exe;
 	r.arch = d.arch;
 	r.nr = static_cast<long>(sc.nr);
@@ -593,17 +503,11 @@ std::string Supervisor::syscallName(uint32_t arch, uint64_t nr)
 // The pid a pidfd (or a /proc/PID directory fd) of the tracee refers to, or 0.
 static pid_t pidfdTarget(pid_t tid, int fd)
 {
-	std::string base = "/proc/" + std::to_string(tid) + "/fd";
-	std::string link = readLink(base + "/" + std::to_string(fd));
+	std::string fdPath = procPath(tid, "/fd/" + std::to_string(fd));
+	std::string link = readLink(fdPath);
 	if (link.rfind("/proc/", 0) == 0)
-		return static_cast<pid_t>(std::atoi(link.c_str() + 6));
-	std::ifstream in("/proc/" + std::to_string(tid) + "/fdinfo/" + std::to_string(fd));
-	std::string line;
-	while (std::getline(in, line)) {
-		if (line.rfind("Pid:", 0) == 0)
-			return static_cast<pid_t>(std::atoi(line.c_str() + 4));
-	}
-	return 0;
+		return static_cast<pid_t>(parseInteger(link.substr(6, link.find('/', 6) - 6)).value_or(0));
+	return static_cast<pid_t>(parseInteger(procFileField(procPath(tid, "/fdinfo/" + std::to_string(fd)), "Pid")).value_or(0));
 }
 
 void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
@@ -646,7 +550,7 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 	r.seq = seq_++;
 	ProcessRecord &pr = process(t.tgid, 0);
 	if (pr.exe.empty())
-		pr.exe = readLink("/proc/" + std::to_string(t.tgid) + "/exe");
+		pr.exe = readLink(procPath(t.tgid, "/exe"));
 	r.exe = pr.exe;
 	r.decision = r.cls.violation ? Decision::Denied : Decision::Logged;
 	result_.calls++;

@@ -16,49 +16,20 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "policy/allowlist.h"
+#include "record/record.h"
 #include "seccomp/filter.h"
-#include "tracer/proc_sockets.h"
 #include "tracer/ptrace_ops.h"
 #include "tracer/spawn.h"
 #include "tracer/syscall_decoder.h"
 #include "tracer/trace_event.h"
-#include "tracer/trace_record.h"
 
 namespace hg {
-
-// Receives what the supervisor sees, synchronously, on the supervisor's thread.
-class RecordSink {
-public:
-	virtual ~RecordSink() = default;
-	// A violation was judged (Audited or Denied), before the call returns: for live output.
-	virtual void onViolation(const NetRecord &) {}
-	// A record is complete (result known, or the tracee vanished mid-call).
-	virtual void onRecord(const NetRecord &r) = 0;
-};
 
 struct SupervisorOptions {
 	bool enforce = false;
 	const Allowlist *outbound = nullptr; // exceptions for outbound calls
 	const Allowlist *inbound = nullptr;  // exceptions for listen/bind (matched on the local address)
 	int timeoutSeconds = 0;              // 0: none
-};
-
-struct TraceResult {
-	pid_t rootPid = 0;
-	int exitCode = -1;      // root's exit code when it exited
-	int termSignal = 0;     // root's terminating signal
-	bool timedOut = false;
-	int interruptedBy = 0;  // SIGINT/SIGTERM received by the gate
-	uint64_t calls = 0;     // trapped calls seen
-	std::vector<ProcessRecord> processes; // in spawn order
-	// Inet sockets still open in processes left alive when the root exited (scanned
-	// just before the gate killed them), with the owner's pid and executable.
-	struct LeftSocket {
-		pid_t pid = 0;
-		std::string exe;
-		ProcSocket sock;
-	};
-	std::vector<LeftSocket> leftSockets;
 };
 
 class Supervisor {
@@ -69,11 +40,6 @@ public:
 	// the root exits, every descendant still alive is marked killedByGate and killed.
 	// Errors: the command could not be started (nothing ran), or ptrace failed.
 	Expected<TraceResult> run(const SpawnSpec &spec);
-
-	// Installs SIGINT/SIGTERM/SIGALRM handlers that make run() stop the tree. Call once.
-	static void installSignalHandlers();
-	// The signal (SIGINT/SIGTERM) that asked the gate to stop, or 0.
-	static int stopRequested();
 
 private:
 	struct Tracee {

@@ -14,7 +14,7 @@
 
 #include "evidence/run_report.h"
 #include "policy/allowlist.h"
-#include "tracer/trace_record.h"
+#include "record/record.h"
 
 namespace hg::test {
 

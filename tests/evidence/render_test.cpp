@@ -439,3 +439,19 @@ TEST_CASE("strace.txt has one line per record in call order", "[evidence]")
 	CHECK(lines[4].find("10.9.9.9") != std::string::npos);
 	CHECK(renderStraceLog({}).empty());
 }
+
+TEST_CASE("renders ss_established.txt", "[evidence][ss]")
+{
+	CHECK(renderSsEstablished({}) == "Netid  State  Local Address:Port  Peer Address:Port  Process\n");
+	auto table = parseProcNetTable(
+		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+		"   0: 027100CB:9C40 017100CB:01BB 02 00000000:00000000 00:00000000 00000000     0        0 5 1\n"
+		"   1: 0100007F:AFC8 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 6 1\n",
+		"tcp");
+	REQUIRE(table.size() == 2);
+	std::vector<OwnedSocket> seen = {{42, "/usr/bin/curl", table[0]}, {7, "/usr/bin/python3", table[1]}};
+	CHECK(renderSsEstablished(seen) ==
+	      "Netid  State     Local Address:Port  Peer Address:Port  Process\n"
+	      "tcp    ESTAB     127.0.0.1:45000     127.0.0.1:8080     users:((\"python3\",pid=7))\n"
+	      "tcp    SYN-SENT  203.0.113.2:40000   203.0.113.1:443    users:((\"curl\",pid=42))\n");
+}

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include "base/proc.h"
 #include "evidence/run_report.h"
 #include "evidence_fixtures.h"
 

@@ -645,7 +645,7 @@ def case_demo_policy(tmp, c):
 
 
 def case_timeout_root_killed_by_gate(tmp, c):
-    """process_tree.json: a root killed on timeout was killed by the gate (trace_record.h:
+    """process_tree.json: a root killed on timeout was killed by the gate (record/record.h:
     killedByGate = 'left alive when the step ended (or timed out) and killed by the gate')."""
     policy = write_policy(tmp, """version: 1
 hermetic_steps:

@@ -27,13 +27,13 @@
 #include <string>
 #include <vector>
 
+#include "base/stop_request.h"
+#include "cli/detector_choice.h"
+#include "evidence/step_log.h"
 #include "policy/allowlist.h"
-#include "procpoll/detector_choice.h"
 #include "procpoll/proc_poller.h"
 #include "procpoll/proc_tables.h"
-#include "procpoll/ss_text.h"
 #include "tracer/ptrace_probe.h"
-#include "tracer/supervisor.h"
 
 using namespace hg;
 
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	opts.outbound = &outbound;
 	opts.inbound = &inbound;
 	opts.step = "driver";
-	Supervisor::installSignalHandlers();
+	installStopHandlers();
 	PrintSink sink;
 	ProcPoller poller(opts, sink);
 	auto result = poller.run(spec);
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 		       ssStateName(l.sock.proto, l.sock.state).c_str(), ssEndpoint(l.sock.local).c_str());
 	for (const std::string &l : result->limits)
 		printf("limit %s\n", l.c_str());
-	std::string ss = renderSsEstablished(result->established);
+	std::string ss = renderSsEstablished(std::vector<OwnedSocket>(result->established.begin(), result->established.end()));
 	size_t start = 0;
 	while (start < ss.size()) {
 		size_t nl = ss.find('\n', start);

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "base/proc.h"
 #include "tracer/ptrace_probe.h"
 
 int main()

@@ -2,7 +2,7 @@
 
 #include "net/sockaddr.h"
 #include "policy/allowlist.h"
-#include "sockaddr_bytes.h"
+#include "../net/sockaddr_bytes.h"
 
 using namespace hg;
 using namespace hg::test;

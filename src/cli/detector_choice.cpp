@@ -1,4 +1,4 @@
-#include "procpoll/detector_choice.h"
+#include "cli/detector_choice.h"
 
 namespace hg {
 

@@ -1,6 +1,6 @@
 // SHA-256 against the FIPS 180-4 examples and lengths around the padding boundaries
 // (55 bytes: length fits in the last block; 56 and 64: padding needs another block).
-// It lives here because the policy fingerprint is its only user.
+// The policy fingerprint is its only user.
 
 #include <catch2/catch.hpp>
 

@@ -31,6 +31,10 @@ std::vector<ProcSocket> parseProcNetTable(const std::string &text, const std::st
 // "LISTEN", "ESTAB", "UNCONN", ... as ss prints the state for that protocol.
 std::string ssStateName(const std::string &proto, int state);
 
+// "203.0.113.1:443", "[2001:db8::1]:443", "[::]:80"; an IPv4-mapped address prints as
+// IPv4; other families print Endpoint::address(). As ss prints the columns.
+std::string ssEndpoint(const Endpoint &ep);
+
 // Socket inodes open in a process (/proc/PID/fd/* -> "socket:[N]").
 std::vector<uint64_t> socketInodes(pid_t pid);
 

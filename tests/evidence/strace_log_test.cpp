@@ -5,7 +5,7 @@
 
 #include "evidence/strace_log.h"
 #include "net/sockaddr.h"
-#include "sockaddr_bytes.h"
+#include "../net/sockaddr_bytes.h"
 
 using namespace hg;
 using namespace hg::test;

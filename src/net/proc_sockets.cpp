@@ -1,4 +1,4 @@
-#include "tracer/proc_sockets.h"
+#include "net/proc_sockets.h"
 
 #include <dirent.h>
 #include <netinet/in.h>
@@ -156,6 +156,15 @@ std::vector<ProcSocket> readProcNet(pid_t pid)
 		all.insert(all.end(), part.begin(), part.end());
 	}
 	return all;
+}
+
+std::string ssEndpoint(const Endpoint &ep)
+{
+	if (ep.status == AddrStatus::Decoded && ep.isIp) {
+		std::string port = ":" + std::to_string(ep.port);
+		return ep.isV4 ? ep.address() + port : "[" + ep.address() + "]" + port;
+	}
+	return ep.address();
 }
 
 } // namespace hg

@@ -1,7 +1,9 @@
 #pragma once
-// What the supervisor records: one NetRecord per trapped network call and one
-// ProcessRecord per process of the traced tree. Pure data shared by the tracer,
-// the live printer and the evidence writers.
+// The record model both detectors share: one NetRecord per network call seen (trapped by
+// the tracer, or a socket sighted by the /proc poller), one ProcessRecord per process of
+// the step's tree, the TraceResult of a step, and the RecordSink that receives records as
+// they complete. Pure data: the tracer and the poller produce it, the CLI, the live
+// printer and the evidence writers consume it, and none of them depends on another.
 
 #include <sys/types.h>
 
@@ -11,17 +13,10 @@
 
 #include "net/classify.h"
 #include "net/endpoint.h"
+#include "net/proc_sockets.h"
+#include "policy/decide.h"
 
 namespace hg {
-
-enum class Decision {
-	Logged,  // not a violation (local IPC, datagram connect to loopback, ...)
-	Allowed, // would be a violation, but a governed exception matched
-	Audited, // violation, let through (audit mode)
-	Denied,  // violation, refused with EPERM before it ran (enforce mode)
-};
-
-const char *decisionName(Decision d); // "logged", "allowed", "audited", "denied"
 
 struct NetRecord {
 	uint64_t seq = 0;     // order of the call within the run (0, 1, 2, ...)
@@ -60,6 +55,37 @@ struct ProcessRecord {
 	int exitCode = -1;         // when it exited normally
 	int termSignal = 0;        // when killed by a signal
 	bool killedByGate = false; // left alive when the step ended (or timed out) and killed by the gate
+};
+
+// A socket of the tree found open in /proc, with its owner.
+struct OwnedSocket {
+	pid_t pid = 0;
+	std::string exe; // the owner's executable
+	ProcSocket sock;
+};
+
+// What a detector reports about one step once its tree is gone.
+struct TraceResult {
+	pid_t rootPid = 0;
+	int exitCode = -1;      // root's exit code when it exited
+	int termSignal = 0;     // root's terminating signal
+	bool timedOut = false;
+	int interruptedBy = 0;  // SIGINT/SIGTERM received by the gate
+	uint64_t calls = 0;     // network calls seen
+	std::vector<ProcessRecord> processes; // in spawn order
+	// Inet sockets still open in processes left alive when the root exited (scanned
+	// just before the gate killed them).
+	std::vector<OwnedSocket> leftSockets;
+};
+
+// Receives what a detector sees, synchronously, on the detector's thread.
+class RecordSink {
+public:
+	virtual ~RecordSink() = default;
+	// A violation was judged (Audited or Denied), before the call returns: for live output.
+	virtual void onViolation(const NetRecord &) {}
+	// A record is complete (result known, or the tracee vanished mid-call).
+	virtual void onRecord(const NetRecord &r) = 0;
 };
 
 } // namespace hg

@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tracer/proc_sockets.h"
+#include "net/proc_sockets.h"
 
 using namespace hg;
 

@@ -1,0 +1,44 @@
+#pragma once
+// The verdict on one network call, as both detectors reach it: classify() says whether
+// the call would be a violation, the allowlists say whether a governed exception covers
+// it, the mode says what happens to it. Pure: no ptrace, no /proc.
+
+#include "net/classify.h"
+#include "net/endpoint.h"
+#include "policy/allowlist.h"
+
+namespace hg {
+
+enum class Decision {
+	Logged,  // not a violation (local IPC, datagram connect to loopback, ...)
+	Allowed, // would be a violation, but a governed exception matched
+	Audited, // violation, let through (audit mode, or a detector that cannot refuse)
+	Denied,  // violation, refused with EPERM before it ran (enforce mode)
+};
+
+const char *decisionName(Decision d); // "logged", "allowed", "audited", "denied"
+
+// How bad a decision is, for picking the worst of several destinations: Logged 0,
+// Allowed 1, Audited and Denied 2.
+int decisionRank(Decision d);
+
+struct DecisionRules {
+	const Allowlist *outbound = nullptr; // exceptions for outbound calls
+	const Allowlist *inbound = nullptr;  // exceptions for listen/bind (matched on the local address)
+	bool enforce = false;                // refuse violations (Denied) instead of auditing them
+	bool canRefuse = true;               // false for a detector that sees calls after the fact
+};
+
+struct Judgement {
+	int exception = -1; // index into the matching allowlist when Allowed
+	Decision decision = Decision::Logged;
+};
+
+// The decision for a call of kind `call` classified as cls. `matched` is the address the
+// exceptions are matched against: the destination, or for listen/bind the local address.
+// A violation no exception covers is Denied in enforce mode; a call the decoder does not
+// model (NetCall::Other) can match no exception and is Denied in any mode. A detector
+// that cannot refuse records both as Audited.
+Judgement decide(NetCall call, const Classification &cls, const Endpoint &matched, const DecisionRules &rules);
+
+} // namespace hg
