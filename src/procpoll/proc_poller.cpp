@@ -16,8 +16,7 @@
 #include <cstring>
 #include <deque>
 
-#include <spdlog/spdlog.h>
-
+#include "base/log.h"
 #include "base/unique_fd.h"
 #include "procpoll/limits.h"
 #include "procpoll/proc_tables.h"
@@ -589,8 +588,8 @@ void ProcPoller::killAndReapAll()
 		if (!left)
 			return;
 		if (nowNs() > deadline) {
-			spdlog::error("step {}: processes still alive {} s after SIGKILL; giving up on them",
-				      opts_.step, kTeardownTimeoutMs / 1000);
+			log::procpoll().error("step {}: processes still alive {} s after SIGKILL; giving up on them",
+					      opts_.step, kTeardownTimeoutMs / 1000);
 			return;
 		}
 		timespec ts{0, 1000000};

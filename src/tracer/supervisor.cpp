@@ -22,7 +22,7 @@
 #include <linux/audit.h>
 #include <seccomp.h>
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include "base/unique_fd.h"
 #include "net/sockaddr.h"
@@ -652,7 +652,7 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 	result_.calls++;
 	auto skipped = skipSyscall(tid, ret);
 	if (!skipped) {
-		spdlog::error("cannot refuse {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
+		log::tracer().error("cannot refuse {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
 		kill(tid, SIGKILL);
 	}
 	r.resultKnown = true;
@@ -769,7 +769,7 @@ bool Supervisor::sendOnCopy(pid_t tid, NetRecord &r, const DecodedCall &d, Trace
 	if (copy.problem.empty())
 		sent = sendCopy(sock.fd.get(), sock.info.domain, d, copy, mem);
 	if (!sent.done) {
-		spdlog::debug("{} of pid {} not sent on a copy ({}): checked after the call", r.callName, tid, sent.problem);
+		log::tracer().debug("{} of pid {} not sent on a copy ({}): checked after the call", r.callName, tid, sent.problem);
 		return false;
 	}
 	completeWithoutCall(tid, r, sent.ret, sock);
@@ -798,7 +798,7 @@ void Supervisor::completeWithoutCall(pid_t tid, NetRecord &r, long ret, TraceeSo
 	// so its caller is killed instead.
 	auto skipped = skipSyscall(tid, ret);
 	if (!skipped) {
-		spdlog::error("cannot skip {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
+		log::tracer().error("cannot skip {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
 		kill(tid, SIGKILL);
 	}
 	r.resultKnown = true;
