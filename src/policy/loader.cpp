@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -939,15 +940,16 @@ bool isValidDate(std::string_view d)
 	for (size_t i : { 0, 1, 2, 3, 5, 6, 8, 9 })
 		if (!isDigit(d[i]))
 			return false;
-	int year = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-	int month = (d[5] - '0') * 10 + (d[6] - '0');
-	int day = (d[8] - '0') * 10 + (d[9] - '0');
-	if (year < 1 || month < 1 || month > 12 || day < 1)
-		return false;
-	static const int kDays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-	int maxDay = kDays[month - 1] + (month == 2 && leap ? 1 : 0);
-	return day <= maxDay;
+	auto number = [d](size_t at, size_t len) {
+		unsigned v = 0;
+		std::from_chars(d.data() + at, d.data() + at + len, v);
+		return v;
+	};
+	unsigned year = number(0, 4);
+	std::chrono::year_month_day date{ std::chrono::year(int(year)), std::chrono::month(number(5, 2)),
+					  std::chrono::day(number(8, 2)) };
+	/* year_month_day also takes year 0 (1 BC); a policy date never means that. */
+	return year >= 1 && date.ok();
 }
 
 Expected<Policy> loadPolicyFromString(std::string_view text, const std::string &displayName,
