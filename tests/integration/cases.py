@@ -123,6 +123,19 @@ def check_orphan(run, failures):
         failures.append(f"the leftover grandchild {pids[0]} is still running after the gate exited")
 
 
+def check_usage_error(*words):
+    """Exactly one stderr line, a 'hermetic-gate: error:' naming every word."""
+    def check(run, failures):
+        lines = [l for l in run.stderr.splitlines() if l.strip()]
+        if len(lines) != 1:
+            failures.append(f"expected exactly one error line on stderr, got {len(lines)}")
+        elif not lines[0].startswith("hermetic-gate: error: "):
+            failures.append("the error line does not start with 'hermetic-gate: error: '")
+        else:
+            failures.extend(f"the error line does not name {w!r}" for w in words if w not in lines[0])
+    return check
+
+
 def make_file(directory, name, mode):
     path = os.path.join(directory, name)
     with open(path, "w") as f:
@@ -317,6 +330,15 @@ CASES = {
                                  rc=2),
     "usage-bad-port": dict(argv_touch=lambda m: ["--allow-port", "notaport", "--", netns.netprobe_bin(), "touch", m],
                            rc=2),
+    # Option values CLI11 checks (IsMember, Range): exit 2, one line naming the option.
+    "usage-bad-detector": dict(argv_touch=lambda m: ["--detector", "strace", "--", netns.netprobe_bin(), "touch", m],
+                               rc=2, check=check_usage_error("--detector", "strace")),
+    "usage-poll-interval-zero": dict(
+        argv_touch=lambda m: ["--poll-interval", "0", "--", netns.netprobe_bin(), "touch", m],
+        rc=2, check=check_usage_error("--poll-interval")),
+    "usage-poll-interval-too-long": dict(
+        argv_touch=lambda m: ["--poll-interval", "10001", "--", netns.netprobe_bin(), "touch", m],
+        rc=2, check=check_usage_error("--poll-interval")),
     # A command that cannot be executed is refused before anything runs: exit 2 (verdict.h:
     # "usage, policy or command error: nothing ran"), not 1 (it never ran, so it did not fail)
     # and not 4 (the gate itself is fine).

@@ -700,6 +700,38 @@ hermetic_steps:
     return res
 
 
+def one_error_line(c, res, what, *words):
+    lines = [l for l in res.stderr.splitlines() if l.strip()]
+    c.expect(res.rc == 2, f"{what}: exit {res.rc}, expected 2\n{res.diagnostics()}")
+    c.expect(len(lines) == 1 and lines[0].startswith("hermetic-gate: error: "),
+             f"{what}: expected one 'hermetic-gate: error:' line on stderr, got {lines}")
+    for w in words:
+        c.expect(w in res.stderr, f"{what}: the error does not name {w!r}: {res.stderr!r}")
+
+
+def case_bad_option_values(tmp, c):
+    """Values CLI11 checks (--detector, --poll-interval) on every subcommand that takes
+    them: exit 2 with one line, and nothing runs."""
+    marker = os.path.join(tmp, "ran")
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: touch
+    run: ["@NETPROBE@", "touch", "@TMP@/ran"]
+""")
+    out = os.path.join(tmp, "out")
+    run = ["run", "--policy", policy, "--sha", "x"]
+    res = None
+    for args, words in (
+            (run + ["--detector", "strace"], ("--detector", "strace")),
+            (run + ["--poll-interval", "0"], ("--poll-interval",)),
+            (run + ["--poll-interval", "10001"], ("--poll-interval",))):
+        res = gate(args, tmp, out)
+        one_error_line(c, res, " ".join(args[:1] + args[-2:]), *words)
+    nothing_ran(c, marker)
+    c.expect(not os.path.exists(os.path.join(out, "report.json")), "a refused run wrote a report")
+    return res
+
+
 CASES = {
     "evidence-layout-schema": (case_evidence_layout_schema, True),
     "env-sanitized": (case_env_sanitized, True),
@@ -713,6 +745,7 @@ CASES = {
     "step-allow-used-unused": (case_step_allow_used_unused, True),
     "timeout-root-killed-by-gate": (case_timeout_root_killed_by_gate, True),
     "step-selection-order": (case_step_selection_order, True),
+    "bad-option-values": (case_bad_option_values, True),
     "demo-policy": (case_demo_policy, False),  # enforce mode: safe outside the namespace
 }
 
