@@ -50,9 +50,9 @@ DetectorChoiceResult chooseDetector(DetectorChoice choice, bool strict, bool enf
 Expected<TraceResult> runStepEngine(const DetectorSetup &setup, const SupervisorOptions &so, const std::string &step,
 				    RecordSink &sink, const SpawnSpec &spec, EngineExtras &extras)
 {
-	log::cli().debug("step {}: running {}{} under the {} detector{}", step, shellJoin(spec.argv),
-			 spec.cwd.empty() ? "" : " in " + spec.cwd, setup.detector,
-			 so.timeoutSeconds > 0 ? ", timeout " + std::to_string(so.timeoutSeconds) + " s" : "");
+	log::cli().debug("step {}: running {} under the {} detector{}{}", step, shellJoin(spec.argv), setup.detector,
+			 spec.cwd.empty() ? "" : "; cwd " + spec.cwd,
+			 so.timeoutSeconds > 0 ? "; timeout " + std::to_string(so.timeoutSeconds) + " s" : "");
 	if (!setup.useProc) {
 		Supervisor sup(so, sink);
 		return sup.run(spec);

@@ -1,12 +1,14 @@
 // hermetic-gate: proves a CI step is hermetic (no outbound network call, no listening socket).
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "base/log.h"
 #include "cli/doctor.h"
 #include "cli/exec_command.h"
 #include "cli/run_command.h"
@@ -17,7 +19,7 @@
 namespace {
 
 // What argv sets beyond each subcommand's own options struct. Only one subcommand is
-// parsed, so the option they share (--detector) shares one variable.
+// parsed, so the options they share (--detector, --log-level, -v) share one variable.
 struct Invocation {
 	hg::ExecOptions exec;
 	hg::RunOptions run;
@@ -25,7 +27,18 @@ struct Invocation {
 	std::string validatePolicy;
 	bool validateQuiet = false;
 	std::string detector = "auto";
+	std::string logLevel; // empty: HG_LOG_LEVEL, else the default
+	bool verbose = false;
 };
+
+void addLogOptions(CLI::App *cmd, Invocation &inv)
+{
+	const std::vector<std::string> levels(std::begin(hg::log::kLevelNames), std::end(hg::log::kLevelNames));
+	auto *level = cmd->add_option("--log-level", inv.logLevel, "Diagnostics to show on stderr (default warn; overrides HG_LOG_LEVEL)")
+			      ->type_name("LEVEL")
+			      ->check(CLI::IsMember(levels));
+	cmd->add_flag("--verbose,-v", inv.verbose, "Show debug diagnostics (--log-level debug)")->excludes(level);
+}
 
 void addDetectorOption(CLI::App *cmd, Invocation &inv, const char *help)
 {
@@ -57,6 +70,7 @@ CLI::App *addExecCommand(CLI::App &app, Invocation &inv)
 	addDetectorOption(exec, inv, "auto (ptrace, else /proc polling unless --strict), ptrace, or proc");
 	exec->add_flag("--strict", ex.strict, "Refuse to run (exit 4) when the native tracer cannot run");
 	addPollIntervalOption(exec, ex.pollIntervalMs);
+	addLogOptions(exec, inv);
 	exec->add_option("command", ex.command, "The command to run, after --")->required()->expected(-1);
 	exec->positionals_at_end();
 	return exec;
@@ -76,6 +90,7 @@ CLI::App *addRunCommand(CLI::App &app, Invocation &inv)
 	run->add_flag("--quiet,-q", rn.quiet, "Print nothing but errors");
 	addDetectorOption(run, inv, "auto (ptrace, else /proc polling unless strict), ptrace, or proc");
 	addPollIntervalOption(run, rn.pollIntervalMs);
+	addLogOptions(run, inv);
 	return run;
 }
 
@@ -84,12 +99,35 @@ CLI::App *addValidateCommand(CLI::App &app, Invocation &inv)
 	CLI::App *validate = app.add_subcommand("validate", "Check a policy file and exit (0 valid, 2 invalid)");
 	validate->add_option("--policy", inv.validatePolicy, "Policy file (default docs/ci/HERMETIC_CI_POLICY.yml)")->type_name("FILE");
 	validate->add_flag("--quiet,-q", inv.validateQuiet, "Print nothing when the policy is valid");
+	addLogOptions(validate, inv);
 	return validate;
 }
 
-CLI::App *addDoctorCommand(CLI::App &app)
+CLI::App *addDoctorCommand(CLI::App &app, Invocation &inv)
 {
-	return app.add_subcommand("doctor", "Probe what the gate can rely on here (ptrace, seccomp, ABIs, io_uring, namespaces)");
+	CLI::App *doctor = app.add_subcommand("doctor", "Probe what the gate can rely on here (ptrace, seccomp, ABIs, io_uring, namespaces)");
+	addLogOptions(doctor, inv);
+	return doctor;
+}
+
+// --log-level or -v, else HG_LOG_LEVEL, else the default. An invalid HG_LOG_LEVEL is a
+// usage error like an invalid flag (CLI11 has checked the flag).
+bool applyLogLevel(const Invocation &inv)
+{
+	std::string name = inv.verbose ? "debug" : inv.logLevel;
+	if (name.empty()) {
+		const char *env = std::getenv("HG_LOG_LEVEL");
+		name = env ? env : "";
+		if (name.empty())
+			return true;
+	}
+	auto level = hg::log::parseLevel(name);
+	if (!level) {
+		fmt::print(stderr, "hermetic-gate: error: HG_LOG_LEVEL={}: not a log level (use trace, debug, info, warn, error or off)\n", name);
+		return false;
+	}
+	hg::log::setLevel(*level);
+	return true;
 }
 
 // The command must follow "--", so an option meant for the gate can never be passed to
@@ -135,10 +173,12 @@ int main(int argc, char **argv)
 	CLI::App *exec = addExecCommand(app, inv);
 	CLI::App *run = addRunCommand(app, inv);
 	CLI::App *validate = addValidateCommand(app, inv);
-	CLI::App *doctor = addDoctorCommand(app);
+	CLI::App *doctor = addDoctorCommand(app, inv);
 
 	if (int code = parseArgs(app, argc, argv); code >= 0)
 		return code;
+	if (!applyLogLevel(inv))
+		return hg::kExitUsage;
 	// CLI11 has checked --detector against the names parseDetectorChoice() takes.
 	hg::DetectorChoice detector = *hg::parseDetectorChoice(inv.detector);
 
