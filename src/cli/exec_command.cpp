@@ -98,6 +98,16 @@ bool openStrace(const std::string &out, StraceStream &strace)
 	return true;
 }
 
+SupervisorOptions supervisorOptions(const ExecOptions &opts, const Allowlist &outbound, const Allowlist &inbound)
+{
+	SupervisorOptions so;
+	so.enforce = opts.enforce;
+	so.outbound = &outbound;
+	so.inbound = &inbound;
+	so.timeoutSeconds = opts.timeoutSeconds;
+	return so;
+}
+
 // The command had the terminal (SpawnSpec::takeTerminal): the gate takes it back.
 void reclaimTerminal()
 {
@@ -146,14 +156,9 @@ int runExec(const ExecOptions &opts)
 		return kExitUsage;
 
 	StepSink sink("exec", opts.quiet, strace);
-	SupervisorOptions so;
-	so.enforce = opts.enforce;
-	so.outbound = &outbound;
-	so.inbound = &inbound;
-	so.timeoutSeconds = opts.timeoutSeconds;
 	Supervisor::installSignalHandlers();
 	EngineExtras extras;
-	auto result = runStepEngine(*chosen.setup, so, "exec", sink, spec, extras);
+	auto result = runStepEngine(*chosen.setup, supervisorOptions(opts, outbound, inbound), "exec", sink, spec, extras);
 	reclaimTerminal();
 	auto published = strace.publish();
 	if (!published)
