@@ -2,6 +2,10 @@
 
 #include <cstdio>
 
+#include <fmt/core.h>
+
+#include "base/log.h"
+#include "base/shell_quote.h"
 #include "cli/detector_choice.h"
 #include "cli/live_printer.h"
 #include "cli/verdict.h"
@@ -10,31 +14,21 @@
 
 namespace hg {
 
-DetectorChoiceResult chooseDetector(const std::string &choiceText, bool strict, bool enforce, int intervalMs)
+DetectorChoiceResult chooseDetector(DetectorChoice choice, bool strict, bool enforce, int intervalMs)
 {
 	DetectorChoiceResult out;
-	auto choice = parseDetectorChoice(choiceText);
-	if (!choice) {
-		fprintf(stderr, "hermetic-gate: error: --detector %s: %s\n", choiceText.c_str(), choice.error().message.c_str());
-		out.exitCode = kExitUsage;
-		return out;
-	}
-	if (intervalMs < 1 || intervalMs > 10000) {
-		fprintf(stderr, "hermetic-gate: error: --poll-interval %d: must be 1-10000 milliseconds\n", intervalMs);
-		out.exitCode = kExitUsage;
-		return out;
-	}
 	DetectorSetup setup;
 	setup.intervalMs = intervalMs;
 	setup.probe = probePtrace();
-	DetectorDecision d = decideDetector(*choice, strict, setup.probe);
+	log::cli().debug("ptrace probe: {}", setup.probe.ok ? "usable" : "unusable: " + setup.probe.reason);
+	DetectorDecision d = decideDetector(choice, strict, setup.probe);
 	switch (d.action) {
 	case DetectorDecision::Action::Refuse:
-		fprintf(stderr, "hermetic-gate: error: %s\n", d.message.c_str());
+		fmt::print(stderr, "hermetic-gate: error: {}\n", d.message);
 		out.exitCode = kExitInternal;
 		return out;
 	case DetectorDecision::Action::Conflict:
-		fprintf(stderr, "hermetic-gate: error: %s\n", d.message.c_str());
+		fmt::print(stderr, "hermetic-gate: error: {}\n", d.message);
 		out.exitCode = kExitUsage;
 		return out;
 	case DetectorDecision::Action::UseProc:
@@ -42,12 +36,13 @@ DetectorChoiceResult chooseDetector(const std::string &choiceText, bool strict, 
 		setup.note = d.message;
 		if (enforce)
 			setup.note += ". The proc-poll detector sees sockets after the calls that made them: enforce mode can only audit (use --strict to refuse this).";
-		fprintf(stderr, "hermetic-gate: warning: %s\n", setup.note.c_str());
+		fmt::print(stderr, "hermetic-gate: warning: {}\n", setup.note);
 		break;
 	case DetectorDecision::Action::UsePtrace:
 		break;
 	}
 	setup.detector = d.detector.empty() ? "ptrace" : d.detector;
+	log::cli().debug("detector: {} ({}, poll interval {} ms)", setup.detector, detectorChoiceName(choice), intervalMs);
 	out.setup = setup;
 	return out;
 }
@@ -55,6 +50,9 @@ DetectorChoiceResult chooseDetector(const std::string &choiceText, bool strict, 
 Expected<TraceResult> runStepEngine(const DetectorSetup &setup, const SupervisorOptions &so, const std::string &step,
 				    RecordSink &sink, const SpawnSpec &spec, EngineExtras &extras)
 {
+	log::cli().debug("step {}: running {} under the {} detector{}{}", step, shellJoin(spec.argv), setup.detector,
+			 spec.cwd.empty() ? "" : "; cwd " + spec.cwd,
+			 so.timeoutSeconds > 0 ? "; timeout " + std::to_string(so.timeoutSeconds) + " s" : "");
 	if (!setup.useProc) {
 		Supervisor sup(so, sink);
 		return sup.run(spec);

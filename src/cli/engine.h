@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "evidence/run_report.h"
+#include "cli/detector_choice.h"
 #include "procpoll/proc_poller.h"
 #include "tracer/ptrace_probe.h"
 #include "tracer/supervisor.h"
@@ -22,12 +23,13 @@ struct DetectorSetup {
 };
 
 // Probes ptrace, applies --detector/--strict, prints the one-line refusal or warning.
-// Returns the setup, or the exit code to stop with (2 usage, 4 tracer required but unusable).
+// intervalMs is 1..10000 (the CLI checks it). Returns the setup, or the exit code to stop
+// with (2 usage, 4 tracer required but unusable).
 struct DetectorChoiceResult {
 	std::optional<DetectorSetup> setup;
 	int exitCode = 0;
 };
-DetectorChoiceResult chooseDetector(const std::string &choice, bool strict, bool enforce, int intervalMs);
+DetectorChoiceResult chooseDetector(DetectorChoice choice, bool strict, bool enforce, int intervalMs);
 
 // One step under the chosen detector. extras receives the poller's own findings.
 struct EngineExtras {

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fmt/core.h>
+
 #include "base/stop_request.h"
 #include "cli/engine.h"
 #include "cli/step_sink.h"
@@ -21,7 +23,7 @@ namespace {
 
 void err(const std::string &msg)
 {
-	fprintf(stderr, "hermetic-gate: error: %s\n", msg.c_str());
+	fmt::print(stderr, "hermetic-gate: error: {}\n", msg);
 }
 
 bool allDigits(const std::string &s)
@@ -29,51 +31,114 @@ bool allDigits(const std::string &s)
 	return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
+// --allow-listen takes a port or the host forms.
+Expected<Exception> parseListenException(const std::string &spec, const std::string &source)
+{
+	return allDigits(spec) ? parsePortException(spec, source) : parseHostException(spec, source);
+}
+
+using ParseException = Expected<Exception> (*)(const std::string &spec, const std::string &source);
+
+// Adds every spec of one --allow-* flag to into; prints the first that does not parse.
+bool addExceptions(const std::vector<std::string> &specs, const std::string &flag, ParseException parse,
+		   Allowlist &into)
+{
+	for (const std::string &spec : specs) {
+		auto e = parse(spec, flag);
+		if (!e) {
+			err(flag + " " + spec + ": " + e.error().message);
+			return false;
+		}
+		into.add(std::move(*e));
+	}
+	return true;
+}
+
+// The --allow-* flags as the two allowlists, hostnames resolved.
+bool buildAllowlists(const ExecOptions &opts, Allowlist &outbound, Allowlist &inbound)
+{
+	if (!addExceptions(opts.allowHosts, "--allow-host", parseHostException, outbound) ||
+	    !addExceptions(opts.allowPorts, "--allow-port", parsePortException, outbound) ||
+	    !addExceptions(opts.allowListen, "--allow-listen", parseListenException, inbound))
+		return false;
+	outbound.resolveHosts();
+	inbound.resolveHosts();
+	return true;
+}
+
+// One line per hostname exception: what it resolved to, or why it matches nothing.
+void printResolved(const Allowlist &al)
+{
+	for (const Exception &e : al.entries()) {
+		if (e.host.empty())
+			continue;
+		if (!e.resolveError.empty()) {
+			fmt::print(stderr, "hermetic-gate: warning: {} '{}' matches nothing: {}\n", e.source, e.spec, e.resolveError);
+			continue;
+		}
+		std::string addrs;
+		for (const IpNet &n : e.nets)
+			addrs += (addrs.empty() ? "" : ", ") + n.str();
+		fmt::print(stderr, "hermetic-gate: {} '{}' resolved to {}\n", e.source, e.spec, addrs);
+	}
+}
+
+// --out DIR: strace.txt is streamed into DIR and published when the command ends.
+bool openStrace(const std::string &out, StraceStream &strace)
+{
+	auto made = makeDirs(out);
+	if (!made) {
+		err("--out " + out + ": " + made.error().message + " (choose a writable folder)");
+		return false;
+	}
+	auto opened = strace.open(out + "/.strace.txt.partial", out + "/strace.txt", Durability::AtomicOnly);
+	if (!opened) {
+		err(opened.error().message + " (choose a writable folder for --out)");
+		return false;
+	}
+	return true;
+}
+
+SupervisorOptions supervisorOptions(const ExecOptions &opts, const Allowlist &outbound, const Allowlist &inbound)
+{
+	SupervisorOptions so;
+	so.enforce = opts.enforce;
+	so.outbound = &outbound;
+	so.inbound = &inbound;
+	so.timeoutSeconds = opts.timeoutSeconds;
+	return so;
+}
+
+// The command had the terminal (SpawnSpec::takeTerminal): the gate takes it back.
+void reclaimTerminal()
+{
+	if (!isatty(0))
+		return;
+	signal(SIGTTOU, SIG_IGN);
+	tcsetpgrp(0, getpgrp());
+	signal(SIGTTOU, SIG_DFL);
+}
+
+void printSummary(const ExecOptions &opts, const TraceResult &result, const StepSink &sink)
+{
+	std::string how = result.timedOut ? "timed out"
+			  : result.termSignal ? "was killed by signal " + std::to_string(result.termSignal)
+					      : "exited " + std::to_string(result.exitCode);
+	std::string where = opts.out.empty() ? "" : "; evidence in " + opts.out;
+	fmt::print(stderr, "hermetic-gate: {} network call(s) traced, {} violation(s) ({} audited, {} denied), {} allowed by exception; command {}{}\n",
+		   result.calls, sink.audited + sink.denied, sink.audited, sink.denied, sink.allowed, how, where);
+}
+
 } // namespace
 
 int runExec(const ExecOptions &opts)
 {
 	Allowlist outbound, inbound;
-	for (const std::string &h : opts.allowHosts) {
-		auto e = parseHostException(h, "--allow-host");
-		if (!e) {
-			err("--allow-host " + h + ": " + e.error().message);
-			return kExitUsage;
-		}
-		outbound.add(std::move(*e));
-	}
-	for (const std::string &p : opts.allowPorts) {
-		auto e = parsePortException(p, "--allow-port");
-		if (!e) {
-			err("--allow-port " + p + ": " + e.error().message);
-			return kExitUsage;
-		}
-		outbound.add(std::move(*e));
-	}
-	for (const std::string &l : opts.allowListen) {
-		auto e = allDigits(l) ? parsePortException(l, "--allow-listen") : parseHostException(l, "--allow-listen");
-		if (!e) {
-			err("--allow-listen " + l + ": " + e.error().message);
-			return kExitUsage;
-		}
-		inbound.add(std::move(*e));
-	}
-	outbound.resolveHosts();
-	inbound.resolveHosts();
-	for (const Allowlist *al : {&outbound, &inbound}) {
-		for (const Exception &e : al->entries()) {
-			if (opts.quiet || e.host.empty())
-				continue;
-			if (!e.resolveError.empty()) {
-				fprintf(stderr, "hermetic-gate: warning: %s '%s' matches nothing: %s\n", e.source.c_str(),
-					e.spec.c_str(), e.resolveError.c_str());
-				continue;
-			}
-			std::string addrs;
-			for (const IpNet &n : e.nets)
-				addrs += (addrs.empty() ? "" : ", ") + n.str();
-			fprintf(stderr, "hermetic-gate: %s '%s' resolved to %s\n", e.source.c_str(), e.spec.c_str(), addrs.c_str());
-		}
+	if (!buildAllowlists(opts, outbound, inbound))
+		return kExitUsage;
+	if (!opts.quiet) {
+		printResolved(outbound);
+		printResolved(inbound);
 	}
 
 	auto chosen = chooseDetector(opts.detector, opts.strict, opts.enforce, opts.pollIntervalMs);
@@ -87,36 +152,15 @@ int runExec(const ExecOptions &opts)
 		err(path.error().message);
 		return kExitUsage;
 	}
-
 	StraceStream strace;
-	if (!opts.out.empty()) {
-		auto made = makeDirs(opts.out);
-		if (!made) {
-			err("--out " + opts.out + ": " + made.error().message + " (choose a writable folder)");
-			return kExitUsage;
-		}
-		auto opened = strace.open(opts.out + "/.strace.txt.partial", opts.out + "/strace.txt",
-					   Durability::AtomicOnly);
-		if (!opened) {
-			err(opened.error().message + " (choose a writable folder for --out)");
-			return kExitUsage;
-		}
-	}
+	if (!opts.out.empty() && !openStrace(opts.out, strace))
+		return kExitUsage;
 
 	StepSink sink("exec", opts.quiet, strace);
-	SupervisorOptions so;
-	so.enforce = opts.enforce;
-	so.outbound = &outbound;
-	so.inbound = &inbound;
-	so.timeoutSeconds = opts.timeoutSeconds;
 	installStopHandlers();
 	EngineExtras extras;
-	auto result = runStepEngine(*chosen.setup, so, "exec", sink, spec, extras);
-	if (isatty(0)) {
-		signal(SIGTTOU, SIG_IGN);
-		tcsetpgrp(0, getpgrp());
-		signal(SIGTTOU, SIG_DFL);
-	}
+	auto result = runStepEngine(*chosen.setup, supervisorOptions(opts, outbound, inbound), "exec", sink, spec, extras);
+	reclaimTerminal();
 	auto published = strace.publish();
 	if (!published)
 		err(published.error().message);
@@ -125,23 +169,14 @@ int runExec(const ExecOptions &opts)
 		return result.error().errnum == ENOENT || result.error().errnum == EACCES ? kExitUsage : kExitInternal;
 	}
 
-	uint64_t violations = sink.audited + sink.denied;
-	bool failed = result->exitCode != 0 || result->termSignal != 0 || result->timedOut;
-	if (!opts.quiet) {
-		std::string how = result->timedOut ? "timed out"
-				  : result->termSignal ? "was killed by signal " + std::to_string(result->termSignal)
-						       : "exited " + std::to_string(result->exitCode);
-		std::string where = opts.out.empty() ? "" : "; evidence in " + opts.out;
-		fprintf(stderr, "hermetic-gate: %llu network call(s) traced, %llu violation(s) (%llu audited, %llu denied), %llu allowed by exception; command %s%s\n",
-			static_cast<unsigned long long>(result->calls), static_cast<unsigned long long>(violations),
-			static_cast<unsigned long long>(sink.audited), static_cast<unsigned long long>(sink.denied),
-			static_cast<unsigned long long>(sink.allowed), how.c_str(), where.c_str());
-	}
+	if (!opts.quiet)
+		printSummary(opts, *result, sink);
 	if (int sig = stopRequested())
 		return 128 + sig;
 	if (!published)
 		return kExitInternal;
-	return verdictExitCode(violations > 0, failed);
+	bool failed = result->exitCode != 0 || result->termSignal != 0 || result->timedOut;
+	return verdictExitCode(sink.audited + sink.denied > 0, failed);
 }
 
 } // namespace hg

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/detector_choice.h"
+
 namespace hg {
 
 struct ExecOptions {
@@ -16,7 +18,7 @@ struct ExecOptions {
 	std::string out;
 	int timeoutSeconds = 0;
 	bool strict = false;           // refuse to run without the native tracer
-	std::string detector = "auto"; // auto | ptrace | proc
+	DetectorChoice detector = DetectorChoice::Auto;
 	int pollIntervalMs = 20;
 	std::vector<std::string> command;
 };

@@ -1,24 +1,64 @@
 // hermetic-gate: proves a CI step is hermetic (no outbound network call, no listening socket).
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fmt/core.h>
 
+#include "base/log.h"
 #include "cli/doctor.h"
 #include "cli/exec_command.h"
 #include "cli/run_command.h"
 #include "cli/verdict.h"
 #include "config.h"
+#include "cli/detector_choice.h"
 
-int main(int argc, char **argv)
+namespace {
+
+// What argv sets beyond each subcommand's own options struct. Only one subcommand is
+// parsed, so the options they share (--detector, --log-level, -v) share one variable.
+struct Invocation {
+	hg::ExecOptions exec;
+	hg::RunOptions run;
+	bool runAudit = false, runEnforce = false;
+	std::string validatePolicy;
+	bool validateQuiet = false;
+	std::string detector = "auto";
+	std::string logLevel; // empty: HG_LOG_LEVEL, else the default
+	bool verbose = false;
+};
+
+void addLogOptions(CLI::App *cmd, Invocation &inv)
 {
-	CLI::App app{"hermetic-gate: proves a CI step makes no outbound network call and opens no listening socket.\n"
-		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error."};
-	app.set_version_flag("--version", std::string("hermetic-gate ") + HG_VERSION);
-	app.require_subcommand(1);
+	const std::vector<std::string> levels(std::begin(hg::log::kLevelNames), std::end(hg::log::kLevelNames));
+	auto *level = cmd->add_option("--log-level", inv.logLevel, "Diagnostics to show on stderr (default warn; overrides HG_LOG_LEVEL)")
+			      ->type_name("LEVEL")
+			      ->check(CLI::IsMember(levels));
+	cmd->add_flag("--verbose,-v", inv.verbose, "Show debug diagnostics (--log-level debug)")->excludes(level);
+}
 
-	hg::ExecOptions ex;
+void addDetectorOption(CLI::App *cmd, Invocation &inv, const char *help)
+{
+	using hg::DetectorChoice;
+	cmd->add_option("--detector", inv.detector, help)
+		->type_name("KIND")
+		->check(CLI::IsMember({hg::detectorChoiceName(DetectorChoice::Auto), hg::detectorChoiceName(DetectorChoice::Ptrace),
+				       hg::detectorChoiceName(DetectorChoice::Proc)}));
+}
+
+void addPollIntervalOption(CLI::App *cmd, int &pollIntervalMs)
+{
+	cmd->add_option("--poll-interval", pollIntervalMs, "Milliseconds between /proc polls for the proc detector (default 20)")
+		->type_name("MS")
+		->check(CLI::Range(1, 10000));
+}
+
+CLI::App *addExecCommand(CLI::App &app, Invocation &inv)
+{
+	hg::ExecOptions &ex = inv.exec;
 	CLI::App *exec = app.add_subcommand("exec", "Run one command under the tracer and report every network call live");
 	exec->add_option("--allow-host", ex.allowHosts, "Governed exception for outbound calls: IP, CIDR, hostname, host:port, [v6]:port")->type_name("SPEC");
 	exec->add_option("--allow-port", ex.allowPorts, "Governed exception: outbound calls to this port on any host")->type_name("PORT");
@@ -27,34 +67,84 @@ int main(int argc, char **argv)
 	exec->add_option("--out", ex.out, "Write the evidence (strace.txt) to this folder")->type_name("DIR");
 	exec->add_option("--timeout", ex.timeoutSeconds, "Kill the command tree after this many seconds (0: never)")->type_name("SECONDS")->check(CLI::NonNegativeNumber);
 	exec->add_flag("--quiet,-q", ex.quiet, "Print nothing but errors");
-	exec->add_option("--detector", ex.detector, "auto (ptrace, else /proc polling unless --strict), ptrace, or proc")->type_name("KIND");
+	addDetectorOption(exec, inv, "auto (ptrace, else /proc polling unless --strict), ptrace, or proc");
 	exec->add_flag("--strict", ex.strict, "Refuse to run (exit 4) when the native tracer cannot run");
-	exec->add_option("--poll-interval", ex.pollIntervalMs, "Milliseconds between /proc polls for the proc detector (default 20)")->type_name("MS");
+	addPollIntervalOption(exec, ex.pollIntervalMs);
+	addLogOptions(exec, inv);
 	exec->add_option("command", ex.command, "The command to run, after --")->required()->expected(-1);
 	exec->positionals_at_end();
+	return exec;
+}
 
-	hg::RunOptions rn;
-	bool runAudit = false, runEnforce = false;
+CLI::App *addRunCommand(CLI::App &app, Invocation &inv)
+{
+	hg::RunOptions &rn = inv.run;
 	CLI::App *run = app.add_subcommand("run", "Run the steps of a policy file under the tracer and write the evidence folder");
 	run->add_option("--policy", rn.policy, std::string("Policy file (default ") + "docs/ci/HERMETIC_CI_POLICY.yml)")->type_name("FILE");
 	run->add_option("--step", rn.steps, "Run only this step (repeatable; default: every step, in file order)")->type_name("ID");
 	run->add_option("--out", rn.out, "Evidence folder (default artifacts/governance/hermetic-ci/<sha>/)")->type_name("DIR");
 	run->add_option("--sha", rn.sha, "Commit under test (default GITHUB_SHA, CI_COMMIT_SHA, then git rev-parse HEAD)");
-	auto *auditFlag = run->add_flag("--audit", runAudit, "Record violations and let them proceed (overrides the policy's mode)");
-	run->add_flag("--enforce", runEnforce, "Refuse violations with EPERM (overrides the policy's mode)")->excludes(auditFlag);
+	auto *auditFlag = run->add_flag("--audit", inv.runAudit, "Record violations and let them proceed (overrides the policy's mode)");
+	run->add_flag("--enforce", inv.runEnforce, "Refuse violations with EPERM (overrides the policy's mode)")->excludes(auditFlag);
 	run->add_flag("--strict", rn.strict, "Refuse to run without the native tracer");
 	run->add_flag("--quiet,-q", rn.quiet, "Print nothing but errors");
-	run->add_option("--detector", rn.detector, "auto (ptrace, else /proc polling unless strict), ptrace, or proc")->type_name("KIND");
-	run->add_option("--poll-interval", rn.pollIntervalMs, "Milliseconds between /proc polls for the proc detector (default 20)")->type_name("MS");
+	addDetectorOption(run, inv, "auto (ptrace, else /proc polling unless strict), ptrace, or proc");
+	addPollIntervalOption(run, rn.pollIntervalMs);
+	addLogOptions(run, inv);
+	return run;
+}
 
-	std::string validatePolicy;
-	bool validateQuiet = false;
+CLI::App *addValidateCommand(CLI::App &app, Invocation &inv)
+{
 	CLI::App *validate = app.add_subcommand("validate", "Check a policy file and exit (0 valid, 2 invalid)");
-	validate->add_option("--policy", validatePolicy, "Policy file (default docs/ci/HERMETIC_CI_POLICY.yml)")->type_name("FILE");
-	validate->add_flag("--quiet,-q", validateQuiet, "Print nothing when the policy is valid");
+	validate->add_option("--policy", inv.validatePolicy, "Policy file (default docs/ci/HERMETIC_CI_POLICY.yml)")->type_name("FILE");
+	validate->add_flag("--quiet,-q", inv.validateQuiet, "Print nothing when the policy is valid");
+	addLogOptions(validate, inv);
+	return validate;
+}
 
+CLI::App *addDoctorCommand(CLI::App &app, Invocation &inv)
+{
 	CLI::App *doctor = app.add_subcommand("doctor", "Probe what the gate can rely on here (ptrace, seccomp, ABIs, io_uring, namespaces)");
+	addLogOptions(doctor, inv);
+	return doctor;
+}
 
+// --log-level or -v, else HG_LOG_LEVEL, else the default. An invalid HG_LOG_LEVEL is a
+// usage error like an invalid flag (CLI11 has checked the flag).
+bool applyLogLevel(const Invocation &inv)
+{
+	std::string name = inv.verbose ? "debug" : inv.logLevel;
+	if (name.empty()) {
+		const char *env = std::getenv("HG_LOG_LEVEL");
+		name = env ? env : "";
+		if (name.empty())
+			return true;
+	}
+	auto level = hg::log::parseLevel(name);
+	if (!level) {
+		fmt::print(stderr, "hermetic-gate: error: HG_LOG_LEVEL={}: not a log level (use trace, debug, info, warn, error or off)\n", name);
+		return false;
+	}
+	hg::log::setLevel(*level);
+	return true;
+}
+
+// The command must follow "--", so an option meant for the gate can never be passed to
+// the command by mistake (or the other way round).
+bool commandAfterDashDash(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (std::string(argv[i]) == "--")
+			return true;
+	fmt::print(stderr, "hermetic-gate: error: put the command after -- (hermetic-gate exec [OPTIONS] -- CMD [ARG...])\n");
+	return false;
+}
+
+// The exit code when argv does not ask to run anything (help, version, a parse error),
+// or -1 to go on.
+int parseArgs(CLI::App &app, int argc, char **argv)
+{
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::CallForHelp &e) {
@@ -64,32 +154,51 @@ int main(int argc, char **argv)
 	} catch (const CLI::CallForVersion &e) {
 		return app.exit(e);
 	} catch (const CLI::ParseError &e) {
-		std::fprintf(stderr, "hermetic-gate: error: %s (see hermetic-gate --help)\n", e.what());
+		fmt::print(stderr, "hermetic-gate: error: {} (see hermetic-gate --help)\n", e.what());
 		return hg::kExitUsage;
 	}
+	return -1;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	CLI::App app{"hermetic-gate: proves a CI step makes no outbound network call and opens no listening socket.\n"
+		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error."};
+	app.set_version_flag("--version", std::string("hermetic-gate ") + HG_VERSION);
+	app.require_subcommand(1);
+
+	Invocation inv;
+	CLI::App *exec = addExecCommand(app, inv);
+	CLI::App *run = addRunCommand(app, inv);
+	CLI::App *validate = addValidateCommand(app, inv);
+	CLI::App *doctor = addDoctorCommand(app, inv);
+
+	if (int code = parseArgs(app, argc, argv); code >= 0)
+		return code;
+	if (!applyLogLevel(inv))
+		return hg::kExitUsage;
+	// CLI11 has checked --detector against the names parseDetectorChoice() takes.
+	hg::DetectorChoice detector = *hg::parseDetectorChoice(inv.detector);
 
 	if (exec->parsed()) {
-		// The command must follow "--", so an option meant for the gate can never be
-		// passed to the command by mistake (or the other way round).
-		bool dashdash = false;
-		for (int i = 1; i < argc; i++)
-			dashdash = dashdash || std::string(argv[i]) == "--";
-		if (!dashdash) {
-			std::fprintf(stderr, "hermetic-gate: error: put the command after -- (hermetic-gate exec [OPTIONS] -- CMD [ARG...])\n");
+		if (!commandAfterDashDash(argc, argv))
 			return hg::kExitUsage;
-		}
-		return hg::runExec(ex);
+		inv.exec.detector = detector;
+		return hg::runExec(inv.exec);
 	}
 	if (run->parsed()) {
-		if (runAudit)
-			rn.enforce = false;
-		if (runEnforce)
-			rn.enforce = true;
-		return hg::runRun(rn);
+		if (inv.runAudit)
+			inv.run.enforce = false;
+		if (inv.runEnforce)
+			inv.run.enforce = true;
+		inv.run.detector = detector;
+		return hg::runRun(inv.run);
 	}
 	if (doctor->parsed())
 		return hg::runDoctor();
 	if (validate->parsed())
-		return hg::runValidate(validatePolicy, validateQuiet);
+		return hg::runValidate(inv.validatePolicy, inv.validateQuiet);
 	return hg::kExitUsage;
 }

@@ -11,10 +11,14 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
-#include "base/stop_request.h"
+#include <fmt/core.h>
+
+#include "base/log.h"
 #include "base/proc.h"
+#include "base/stop_request.h"
 #include "base/unique_fd.h"
 #include "cli/doctor.h"
 #include "cli/engine.h"
@@ -37,7 +41,7 @@ namespace {
 
 void err(const std::string &msg)
 {
-	fprintf(stderr, "hermetic-gate: error: %s\n", msg.c_str());
+	fmt::print(stderr, "hermetic-gate: error: {}\n", msg);
 }
 
 bool plainToken(const std::string &s)
@@ -108,6 +112,19 @@ std::vector<Listener> collectListeners(const TraceResult &tr, const std::vector<
 	return out;
 }
 
+// The policy at path, or nullopt once the reasons it is invalid are printed.
+std::optional<Policy> readPolicy(const std::string &path)
+{
+	auto policy = loadPolicy(path, currentDateUtc());
+	if (!policy) {
+		fmt::print(stderr, "{}\n", policy.error().message);
+		return std::nullopt;
+	}
+	log::cli().debug("policy {}: version {}, mode {}, {} step(s), {} global exception(s), sha256 {}", path,
+			 policy->version, modeName(policy->mode), policy->steps.size(), policy->allow.size(), policy->sha256);
+	return std::move(*policy);
+}
+
 std::string outcomeText(const StepEvidence &ev)
 {
 	if (!ev.started)
@@ -156,226 +173,32 @@ bool resolveSha(const std::string &explicitSha, ShaSource &out, std::string &err
 int runValidate(const std::string &policyPath, bool quiet)
 {
 	std::string path = policyPath.empty() ? kDefaultPolicyPath : policyPath;
-	auto policy = loadPolicy(path, currentDateUtc());
-	if (!policy) {
-		fprintf(stderr, "%s\n", policy.error().message.c_str());
+	std::optional<Policy> policy = readPolicy(path);
+	if (!policy)
 		return kExitUsage;
-	}
 	if (!quiet)
-		printf("%s: valid (version %d, mode %s, %zu step(s), %zu global exception(s))\n", path.c_str(),
-		       policy->version, modeName(policy->mode), policy->steps.size(), policy->allow.size());
+		fmt::print("{}: valid (version {}, mode {}, {} step(s), {} global exception(s))\n", path,
+			   policy->version, modeName(policy->mode), policy->steps.size(), policy->allow.size());
 	return kExitClean;
 }
 
-int runRun(const RunOptions &opts)
+namespace {
+
+// The steps as selectSteps() returned them, in file order whatever order --step named them in.
+std::vector<Step> inFileOrder(const Policy &policy, std::vector<Step> steps)
 {
-	std::string path = opts.policy.empty() ? kDefaultPolicyPath : opts.policy;
-	auto policy = loadPolicy(path, currentDateUtc());
-	if (!policy) {
-		fprintf(stderr, "%s\n", policy.error().message.c_str());
-		return kExitUsage;
-	}
-	auto selected = selectSteps(*policy, opts.steps);
-	if (!selected) {
-		fprintf(stderr, "%s\n", selected.error().message.c_str());
-		return kExitUsage;
-	}
-	// Steps run in file order whatever order --step named them in.
 	std::map<std::string, size_t> fileOrder;
-	for (size_t i = 0; i < policy->steps.size(); i++)
-		fileOrder[policy->steps[i].id] = i;
-	std::vector<Step> steps = std::move(*selected);
+	for (size_t i = 0; i < policy.steps.size(); i++)
+		fileOrder[policy.steps[i].id] = i;
 	std::stable_sort(steps.begin(), steps.end(),
 			 [&](const Step &a, const Step &b) { return fileOrder[a.id] < fileOrder[b.id]; });
+	return steps;
+}
 
-	bool enforce = opts.enforce ? *opts.enforce : policy->mode == Mode::Enforce;
-
-	// Every command must resolve before anything runs.
-	std::vector<std::string> gateEnv = gateEnvironment();
-	std::vector<SanitizedEnv> envs;
-	for (const Step &step : steps) {
-		SanitizedEnv env = sanitizeEnv(gateEnv, policy->env, step.env);
-		SpawnSpec probe;
-		probe.argv = step.argv;
-		probe.env = env.env;
-		probe.cwd = step.cwd;
-		if (auto resolved = resolveCommand(probe); !resolved) {
-			err(step.location + ": step '" + step.id + "': " + resolved.error().message);
-			return kExitUsage;
-		}
-		envs.push_back(std::move(env));
-	}
-
-	std::string outDir = opts.out;
-	ShaSource sha;
-	std::string shaError;
-	if (!resolveSha(opts.sha, sha, shaError)) {
-		if (outDir.empty()) {
-			err(shaError);
-			return kExitUsage;
-		}
-		sha = {"unknown", "none"};
-	}
-	if (outDir.empty())
-		outDir = "artifacts/governance/hermetic-ci/" + sha.sha;
-	auto writer = EvidenceWriter::open(outDir);
-	if (!writer) {
-		err(writer.error().message);
-		return kExitUsage;
-	}
-
-	RunEvidence run;
-	run.sha = sha.sha;
-	run.policyPath = path;
-	run.policySha256 = policy->sha256;
-	run.detector = "ptrace";
-	run.kernelRelease = kernelRelease();
-	run.mode = enforce ? "enforce" : "audit";
-	auto chosen = chooseDetector(opts.detector, opts.strict || policy->strict, enforce, opts.pollIntervalMs);
-	if (!chosen.setup)
-		return chosen.exitCode;
-	const DetectorSetup &detector = *chosen.setup;
-	run.detector = detector.detector;
-	if (detector.useProc) {
-		run.detectorNote = detector.note;
-		run.detectorLimits = procPollLimits(detector.intervalMs);
-	}
-	run.health = probeHealth(detector.probe);
-
-	// A report that says "incomplete" is on disk from the start and after every step, so
-	// a gate that is killed or crashes leaves evidence that says so.
-	run.complete = false;
-	run.incompleteReason = "the gate stopped before the run finished";
-	if (auto early = writer->writeReport(run); !early) {
-		err(early.error().message);
-		return kExitUsage;
-	}
-
-	installStopHandlers();
-	bool writeFailed = false;
-	for (size_t i = 0; i < steps.size() && !stopRequested(); i++) {
-		const Step &step = steps[i];
-		StepEvidence ev;
-		ev.id = step.id;
-		ev.command = step.argv;
-		ev.envRemoved = envs[i].removed;
-
-		auto paths = writer->beginStep(step.id);
-		if (!paths) {
-			err(paths.error().message);
-			writeFailed = true;
-			break;
-		}
-		UniqueFd out(open(paths->stdoutPartial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-		UniqueFd errf(open(paths->stderrPartial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-		UniqueFd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
-		StraceStream strace;
-		auto opened = strace.open(paths->dir + "/.strace.txt.partial", paths->dir + "/strace.txt",
-					   Durability::Flushed);
-		if (!out || !errf || !opened) {
-			err("cannot write the logs of step '" + step.id + "' in " + paths->dir + ": " + std::strerror(errno));
-			writeFailed = true;
-			break;
-		}
-
-		Allowlist allow;
-		for (Exception &e : stepExceptions(*policy, step))
-			allow.add(std::move(e));
-		allow.resolveHosts();
-
-		if (!opts.quiet)
-			fprintf(stderr, "hermetic-gate: step %s: %s\n", step.id.c_str(), step.runText.c_str());
-		StepSink sink(step.id, opts.quiet, strace);
-		SupervisorOptions so;
-		so.enforce = enforce;
-		so.outbound = &allow;
-		so.timeoutSeconds = step.timeoutSeconds;
-		SpawnSpec spec;
-		spec.argv = step.argv;
-		spec.env = envs[i].env;
-		spec.cwd = step.cwd;
-		spec.stdinFd = devnull.get();
-		spec.stdoutFd = out.get();
-		spec.stderrFd = errf.get();
-
-		auto t0 = std::chrono::steady_clock::now();
-		EngineExtras extras;
-		auto result = runStepEngine(detector, so, step.id, sink, spec, extras);
-		ev.durationMs = static_cast<uint64_t>(
-			std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
-		if (!result) {
-			ev.started = false;
-			ev.error = result.error().message;
-			err("step '" + step.id + "': " + ev.error);
-		} else {
-			ev.exitCode = result->exitCode;
-			ev.signal = result->termSignal;
-			ev.timedOut = result->timedOut;
-			ev.rootPid = result->rootPid;
-			ev.processes = std::move(result->processes);
-			ev.listeners = collectListeners(*result, sink.kept, extras.pollListeners);
-			ev.ssEstablished = extras.ssEstablished;
-			if (result->interruptedBy)
-				ev.error = "interrupted by " + signalName(result->interruptedBy);
-		}
-		ev.records = std::move(sink.kept);
-		ev.exceptions = allow.entries();
-
-		// strace.txt is the streamed log of every call (the kept records are only the
-		// non-logged ones): publish it, and writeStep fsyncs the folder with the rest.
-		auto published = strace.publish();
-		ev.straceStreamed = published.ok();
-		auto written = writer->writeStep(ev);
-		if (!written || !published) {
-			err(!published ? published.error().message : written.error().message);
-			writeFailed = true;
-		}
-		if (!opts.quiet) {
-			fprintf(stderr, "hermetic-gate: step %s: %s, %llu violation(s) (%llu audited, %llu denied), %llu allowed by exception -> %s\n",
-				step.id.c_str(), outcomeText(ev).c_str(),
-				static_cast<unsigned long long>(sink.audited + sink.denied),
-				static_cast<unsigned long long>(sink.audited), static_cast<unsigned long long>(sink.denied),
-				static_cast<unsigned long long>(sink.allowed), stepResultName(stepResult(ev)));
-			if (ev.started && !ev.timedOut && ev.exitCode == 127 && step.shell)
-				fprintf(stderr, "hermetic-gate: step %s: exit 127 from /bin/sh usually means a command was not found (see %s)\n",
-					step.id.c_str(), paths->stderrPath.c_str());
-		}
-		run.steps.push_back(std::move(ev));
-		if (writeFailed)
-			break;
-		if (auto progress = writer->writeReport(run); !progress) {
-			err(progress.error().message);
-			writeFailed = true;
-			break;
-		}
-	}
-
-	int stopSig = stopRequested();
-	run.complete = true;
-	run.incompleteReason.clear();
-	if (stopSig) {
-		run.complete = false;
-		run.incompleteReason = "interrupted by " + signalName(stopSig);
-		if (!run.steps.empty())
-			run.incompleteReason += " during step '" + run.steps.back().id + "' (" + std::to_string(run.steps.size()) +
-						" of " + std::to_string(steps.size()) + ")";
-	} else if (writeFailed) {
-		run.complete = false;
-		run.incompleteReason = "evidence could not be written";
-	}
-	auto reported = writer->writeReport(run);
-	if (!reported) {
-		err(reported.error().message);
-		return kExitInternal;
-	}
-
-	StepResult overall = overallResult(run);
-	if (!opts.quiet)
-		fprintf(stderr, "hermetic-gate: result %s; evidence in %s\n", stepResultName(overall), outDir.c_str());
-	if (stopSig)
-		return 128 + stopSig;
-	if (writeFailed)
-		return kExitInternal;
+// The exit code of a run that finished and wrote its report: a violation wins, then an
+// internal error of a step, then a failed command.
+int runExitCode(const RunEvidence &run)
+{
 	bool violation = false, failed = false, error = false;
 	for (const StepEvidence &s : run.steps) {
 		StepResult r = stepResult(s);
@@ -386,6 +209,317 @@ int runRun(const RunOptions &opts)
 	if (error && !violation)
 		return kExitInternal;
 	return verdictExitCode(violation, failed);
+}
+
+// Where one step's output goes while it runs: stdout, stderr, strace.txt, and /dev/null
+// for its stdin.
+struct StepIo {
+	StepLogPaths paths;
+	UniqueFd out, err, devnull;
+	StraceStream strace;
+};
+
+// One `hermetic-gate run`, stage by stage. Each stage before runSteps() returns the exit
+// code to stop with (an error is printed; nothing has run), or nullopt to go on.
+class RunSession {
+public:
+	explicit RunSession(const RunOptions &opts) : opts_(opts) {}
+
+	std::optional<int> load();            // the policy, the steps to run, the mode
+	std::optional<int> resolveCommands(); // every step's environment and command, before anything runs
+	std::optional<int> openEvidence();    // the commit and the evidence folder
+	std::optional<int> startReport();     // the detector, and a report saying "incomplete"
+	void runSteps();                      // until the last, a stop signal or a write failure
+	int finish();                         // the final report and the exit code
+
+private:
+	bool runStep(size_t i); // false: its evidence could not be written
+	bool openStepIo(const Step &step, StepIo &io);
+	StepEvidence traceStep(size_t i, const Allowlist &allow, const StepIo &io, StepSink &sink);
+	bool publishStep(StepEvidence &ev, StepIo &io);
+	void printStepSummary(const Step &step, const StepEvidence &ev, const StepSink &sink,
+			      const StepLogPaths &paths) const;
+	void markCompletion(int stopSig);
+
+	const RunOptions &opts_;
+	std::string policyPath_;
+	Policy policy_;
+	std::vector<Step> steps_;
+	bool enforce_ = false;
+	std::vector<SanitizedEnv> envs_; // per step
+	std::string outDir_;
+	std::optional<EvidenceWriter> writer_;
+	DetectorSetup detector_;
+	RunEvidence run_;
+	bool writeFailed_ = false;
+};
+
+std::optional<int> RunSession::load()
+{
+	policyPath_ = opts_.policy.empty() ? kDefaultPolicyPath : opts_.policy;
+	std::optional<Policy> policy = readPolicy(policyPath_);
+	if (!policy)
+		return kExitUsage;
+	policy_ = std::move(*policy);
+	auto selected = selectSteps(policy_, opts_.steps);
+	if (!selected) {
+		fmt::print(stderr, "{}\n", selected.error().message);
+		return kExitUsage;
+	}
+	steps_ = inFileOrder(policy_, std::move(*selected));
+	enforce_ = opts_.enforce ? *opts_.enforce : policy_.mode == Mode::Enforce;
+	return std::nullopt;
+}
+
+std::optional<int> RunSession::resolveCommands()
+{
+	std::vector<std::string> gateEnv = gateEnvironment();
+	for (const Step &step : steps_) {
+		SanitizedEnv env = sanitizeEnv(gateEnv, policy_.env, step.env);
+		SpawnSpec probe;
+		probe.argv = step.argv;
+		probe.env = env.env;
+		probe.cwd = step.cwd;
+		if (auto resolved = resolveCommand(probe); !resolved) {
+			err(step.location + ": step '" + step.id + "': " + resolved.error().message);
+			return kExitUsage;
+		}
+		envs_.push_back(std::move(env));
+	}
+	return std::nullopt;
+}
+
+std::optional<int> RunSession::openEvidence()
+{
+	outDir_ = opts_.out;
+	ShaSource sha;
+	std::string shaError;
+	if (!resolveSha(opts_.sha, sha, shaError)) {
+		if (outDir_.empty()) {
+			err(shaError);
+			return kExitUsage;
+		}
+		sha = {"unknown", "none"};
+	}
+	if (outDir_.empty())
+		outDir_ = "artifacts/governance/hermetic-ci/" + sha.sha;
+	auto writer = EvidenceWriter::open(outDir_);
+	if (!writer) {
+		err(writer.error().message);
+		return kExitUsage;
+	}
+	writer_ = std::move(*writer);
+	run_.sha = sha.sha;
+	return std::nullopt;
+}
+
+std::optional<int> RunSession::startReport()
+{
+	run_.policyPath = policyPath_;
+	run_.policySha256 = policy_.sha256;
+	run_.detector = "ptrace";
+	run_.kernelRelease = kernelRelease();
+	run_.mode = enforce_ ? "enforce" : "audit";
+	auto chosen = chooseDetector(opts_.detector, opts_.strict || policy_.strict, enforce_, opts_.pollIntervalMs);
+	if (!chosen.setup)
+		return chosen.exitCode;
+	detector_ = *chosen.setup;
+	run_.detector = detector_.detector;
+	if (detector_.useProc) {
+		run_.detectorNote = detector_.note;
+		run_.detectorLimits = procPollLimits(detector_.intervalMs);
+	}
+	run_.health = probeHealth(detector_.probe);
+
+	// A report that says "incomplete" is on disk from the start and after every step, so
+	// a gate that is killed or crashes leaves evidence that says so.
+	run_.complete = false;
+	run_.incompleteReason = "the gate stopped before the run finished";
+	if (auto early = writer_->writeReport(run_); !early) {
+		err(early.error().message);
+		return kExitUsage;
+	}
+	return std::nullopt;
+}
+
+void RunSession::runSteps()
+{
+	installStopHandlers();
+	for (size_t i = 0; i < steps_.size() && !stopRequested(); i++) {
+		if (!runStep(i)) {
+			writeFailed_ = true;
+			break;
+		}
+	}
+}
+
+bool RunSession::runStep(size_t i)
+{
+	const Step &step = steps_[i];
+	StepIo io;
+	if (!openStepIo(step, io))
+		return false;
+	Allowlist allow;
+	for (Exception &e : stepExceptions(policy_, step))
+		allow.add(std::move(e));
+	allow.resolveHosts();
+
+	if (!opts_.quiet)
+		fmt::print(stderr, "hermetic-gate: step {}: {}\n", step.id, step.runText);
+	StepSink sink(step.id, opts_.quiet, io.strace);
+	StepEvidence ev = traceStep(i, allow, io, sink);
+	bool written = publishStep(ev, io);
+	if (!opts_.quiet)
+		printStepSummary(step, ev, sink, io.paths);
+	run_.steps.push_back(std::move(ev));
+	if (!written)
+		return false;
+	if (auto progress = writer_->writeReport(run_); !progress) {
+		err(progress.error().message);
+		return false;
+	}
+	return true;
+}
+
+bool RunSession::openStepIo(const Step &step, StepIo &io)
+{
+	auto paths = writer_->beginStep(step.id);
+	if (!paths) {
+		err(paths.error().message);
+		return false;
+	}
+	io.paths = std::move(*paths);
+	io.out.reset(open(io.paths.stdoutPartial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+	io.err.reset(open(io.paths.stderrPartial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+	io.devnull.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+	auto opened = io.strace.open(io.paths.dir + "/.strace.txt.partial", io.paths.dir + "/strace.txt",
+				     Durability::Flushed);
+	if (!io.out || !io.err || !opened) {
+		err("cannot write the logs of step '" + step.id + "' in " + io.paths.dir + ": " + std::strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+StepEvidence RunSession::traceStep(size_t i, const Allowlist &allow, const StepIo &io, StepSink &sink)
+{
+	const Step &step = steps_[i];
+	StepEvidence ev;
+	ev.id = step.id;
+	ev.command = step.argv;
+	ev.envRemoved = envs_[i].removed;
+
+	SupervisorOptions so;
+	so.enforce = enforce_;
+	so.outbound = &allow;
+	so.timeoutSeconds = step.timeoutSeconds;
+	SpawnSpec spec;
+	spec.argv = step.argv;
+	spec.env = envs_[i].env;
+	spec.cwd = step.cwd;
+	spec.stdinFd = io.devnull.get();
+	spec.stdoutFd = io.out.get();
+	spec.stderrFd = io.err.get();
+
+	auto t0 = std::chrono::steady_clock::now();
+	EngineExtras extras;
+	auto result = runStepEngine(detector_, so, step.id, sink, spec, extras);
+	ev.durationMs = static_cast<uint64_t>(
+		std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+	if (!result) {
+		ev.started = false;
+		ev.error = result.error().message;
+		err("step '" + step.id + "': " + ev.error);
+	} else {
+		ev.exitCode = result->exitCode;
+		ev.signal = result->termSignal;
+		ev.timedOut = result->timedOut;
+		ev.rootPid = result->rootPid;
+		ev.processes = std::move(result->processes);
+		ev.listeners = collectListeners(*result, sink.kept, extras.pollListeners);
+		ev.ssEstablished = extras.ssEstablished;
+		if (result->interruptedBy)
+			ev.error = "interrupted by " + signalName(result->interruptedBy);
+	}
+	ev.records = std::move(sink.kept);
+	ev.exceptions = allow.entries();
+	return ev;
+}
+
+// strace.txt is the streamed log of every call (the kept records are only the non-logged
+// ones): publish it, and writeStep fsyncs the folder with the rest.
+bool RunSession::publishStep(StepEvidence &ev, StepIo &io)
+{
+	auto published = io.strace.publish();
+	ev.straceStreamed = published.ok();
+	auto written = writer_->writeStep(ev);
+	if (!written || !published) {
+		err(!published ? published.error().message : written.error().message);
+		return false;
+	}
+	return true;
+}
+
+void RunSession::printStepSummary(const Step &step, const StepEvidence &ev, const StepSink &sink,
+				  const StepLogPaths &paths) const
+{
+	fmt::print(stderr, "hermetic-gate: step {}: {}, {} violation(s) ({} audited, {} denied), {} allowed by exception -> {}\n",
+		   step.id, outcomeText(ev), sink.audited + sink.denied, sink.audited, sink.denied, sink.allowed,
+		   stepResultName(stepResult(ev)));
+	if (ev.started && !ev.timedOut && ev.exitCode == 127 && step.shell)
+		fmt::print(stderr, "hermetic-gate: step {}: exit 127 from /bin/sh usually means a command was not found (see {})\n",
+			   step.id, paths.stderrPath);
+}
+
+void RunSession::markCompletion(int stopSig)
+{
+	run_.complete = true;
+	run_.incompleteReason.clear();
+	if (stopSig) {
+		run_.complete = false;
+		run_.incompleteReason = "interrupted by " + signalName(stopSig);
+		if (!run_.steps.empty())
+			run_.incompleteReason += " during step '" + run_.steps.back().id + "' (" +
+						 std::to_string(run_.steps.size()) + " of " + std::to_string(steps_.size()) + ")";
+	} else if (writeFailed_) {
+		run_.complete = false;
+		run_.incompleteReason = "evidence could not be written";
+	}
+}
+
+int RunSession::finish()
+{
+	int stopSig = stopRequested();
+	markCompletion(stopSig);
+	auto reported = writer_->writeReport(run_);
+	if (!reported) {
+		err(reported.error().message);
+		return kExitInternal;
+	}
+	if (!opts_.quiet)
+		fmt::print(stderr, "hermetic-gate: result {}; evidence in {}\n", stepResultName(overallResult(run_)), outDir_);
+	if (stopSig)
+		return 128 + stopSig;
+	if (writeFailed_)
+		return kExitInternal;
+	return runExitCode(run_);
+}
+
+} // namespace
+
+int runRun(const RunOptions &opts)
+{
+	RunSession session(opts);
+	if (auto stop = session.load())
+		return *stop;
+	if (auto stop = session.resolveCommands())
+		return *stop;
+	if (auto stop = session.openEvidence())
+		return *stop;
+	if (auto stop = session.startReport())
+		return *stop;
+	session.runSteps();
+	return session.finish();
 }
 
 } // namespace hg

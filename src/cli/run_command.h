@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/detector_choice.h"
+
 namespace hg {
 
 struct RunOptions {
@@ -15,7 +17,7 @@ struct RunOptions {
 	std::string sha;                // empty: GITHUB_SHA, CI_COMMIT_SHA, git rev-parse HEAD
 	std::optional<bool> enforce;    // --audit / --enforce override the policy's mode
 	bool strict = false;            // or strict: true in the policy
-	std::string detector = "auto";  // auto | ptrace | proc
+	DetectorChoice detector = DetectorChoice::Auto;
 	int pollIntervalMs = 20;        // proc detector
 	bool quiet = false;
 };

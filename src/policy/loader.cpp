@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -197,6 +198,14 @@ public:
 	std::vector<Message> errors_;
 
 private:
+	/* YAML text -> one non-empty document, or errors. */
+	std::optional<YAML::Node> parse(std::string_view text);
+	void secondDocument(std::string_view text, const YAML::Mark &at);
+	/* The document -> policy_, or errors. */
+	void readPolicy(const YAML::Node &doc);
+	bool readVersion(const Field &f); /* false: stop reading, the rest may mean something else */
+	void readMode(const Field &f);
+
 	std::string location(const YAML::Mark &mark) const;
 	void error(const YAML::Mark &mark, const std::string &message);
 	void error(const Field &f, const std::string &message) { error(f.mark(), message); }
@@ -223,6 +232,11 @@ private:
 	void readSteps(const Field &f);
 	std::optional<Step> readStep(const Field &f, size_t index,
 				     std::map<std::string, int> &seenIds);
+	std::string stepName(const Field &f, size_t index) const;
+	void readStepId(const Field &f, std::map<std::string, int> &seenIds, Step &step);
+	void readRun(const Field &f, const std::string &what, Step &step);
+	void readCwd(const Field &f, const std::string &what, Step &step);
+	void readTimeout(const Field &f, const std::string &what, Step &step);
 
 	std::string file_;
 	std::string today_;
@@ -394,7 +408,12 @@ void Loader::load(std::string_view text)
 {
 	policy_.path = file_;
 	policy_.sha256 = sha256Hex(text);
+	if (std::optional<YAML::Node> doc = parse(text))
+		readPolicy(*doc);
+}
 
+std::optional<YAML::Node> Loader::parse(std::string_view text)
+{
 	YAML::Node doc;
 	std::optional<YAML::Mark> secondDoc;
 	try {
@@ -413,29 +432,38 @@ void Loader::load(std::string_view text)
 			secondDoc = counter.lastStart;
 	} catch (const YAML::ParserException &e) {
 		error(e.mark, "YAML syntax error: " + e.msg + " (check indentation, quoting and brackets)");
-		return;
+		return std::nullopt;
 	} catch (const YAML::Exception &e) {
 		error(e.mark, "YAML error: " + e.msg);
-		return;
+		return std::nullopt;
 	}
 
 	if (secondDoc) {
-		/* yaml-cpp 0.7 also "starts a document" at a token it cannot place, e.g. a stray ','. */
-		size_t pos = secondDoc->pos < 0 ? text.size() : size_t(secondDoc->pos);
-		if (text.substr(pos, 3) == "---")
-			error(*secondDoc, "the policy has more than one YAML document (remove the second '---' and what follows)");
-		else if (pos < text.size())
-			error(*secondDoc, std::string("YAML syntax error: unexpected '") + text[pos] +
-						  "' (check indentation, quoting and brackets)");
-		else
-			error(*secondDoc, "YAML syntax error: unexpected end of the file (check indentation, quoting and brackets)");
-		return;
+		secondDocument(text, *secondDoc);
+		return std::nullopt;
 	}
 	if (!doc.IsDefined() || doc.IsNull()) {
 		error(YAML::Mark::null_mark(), "the policy is empty (start with version: 1 and hermetic_steps:)");
-		return;
+		return std::nullopt;
 	}
+	return doc;
+}
 
+void Loader::secondDocument(std::string_view text, const YAML::Mark &at)
+{
+	/* yaml-cpp 0.7 also "starts a document" at a token it cannot place, e.g. a stray ','. */
+	size_t pos = at.pos < 0 ? text.size() : size_t(at.pos);
+	if (text.substr(pos, 3) == "---")
+		error(at, "the policy has more than one YAML document (remove the second '---' and what follows)");
+	else if (pos < text.size())
+		error(at, std::string("YAML syntax error: unexpected '") + text[pos] +
+				  "' (check indentation, quoting and brackets)");
+	else
+		error(at, "YAML syntax error: unexpected end of the file (check indentation, quoting and brackets)");
+}
+
+void Loader::readPolicy(const YAML::Node &doc)
+{
 	Field root{ YAML::Node(), doc, "the policy" };
 	static const std::vector<std::string> kRootKeys = {
 		"version", "mode", "strict", "env", "allow", "hermetic_steps",
@@ -447,42 +475,49 @@ void Loader::load(std::string_view text)
 		    { "version: 1 at the top", "hermetic_steps: with at least one step" });
 
 	/* A different version may mean different keys: report only that, nothing else. */
-	if (const Field *f = fields->find("version")) {
-		std::optional<long long> v = readInt(*f, "version: 1");
-		if (!v)
-			return;
-		if (*v != kPolicyVersion) {
-			error(*f, "unsupported policy version " + std::to_string(*v) +
-					  " (this gate reads version: " + std::to_string(kPolicyVersion) + ")");
-			return;
-		}
-		policy_.version = int(*v);
-	}
-
-	if (const Field *f = fields->find("mode")) {
-		if (std::optional<std::string> m = readString(*f, "mode: audit")) {
-			if (*m == "audit")
-				policy_.mode = Mode::Audit;
-			else if (*m == "enforce")
-				policy_.mode = Mode::Enforce;
-			else
-				error(*f, "mode must be 'audit' or 'enforce', not '" + *m + "'" +
-						  (lowerAscii(*m).starts_with("enf") ? " (did you mean 'enforce'?)"
-										      : " (audit records, enforce denies)"));
-		}
-	}
-
+	if (const Field *f = fields->find("version"); f && !readVersion(*f))
+		return;
+	if (const Field *f = fields->find("mode"))
+		readMode(*f);
 	if (const Field *f = fields->find("strict")) {
 		if (std::optional<bool> b = readBool(*f))
 			policy_.strict = *b;
 	}
-
 	if (const Field *f = fields->find("env"))
 		readEnvRules(*f);
 	if (const Field *f = fields->find("allow"))
 		readAllow(*f, "", "in allow", policy_.allow);
 	if (const Field *f = fields->find("hermetic_steps"))
 		readSteps(*f);
+}
+
+bool Loader::readVersion(const Field &f)
+{
+	std::optional<long long> v = readInt(f, "version: 1");
+	if (!v)
+		return false;
+	if (*v != kPolicyVersion) {
+		error(f, "unsupported policy version " + std::to_string(*v) +
+				 " (this gate reads version: " + std::to_string(kPolicyVersion) + ")");
+		return false;
+	}
+	policy_.version = int(*v);
+	return true;
+}
+
+void Loader::readMode(const Field &f)
+{
+	std::optional<std::string> m = readString(f, "mode: audit");
+	if (!m)
+		return;
+	if (*m == "audit")
+		policy_.mode = Mode::Audit;
+	else if (*m == "enforce")
+		policy_.mode = Mode::Enforce;
+	else
+		error(f, "mode must be 'audit' or 'enforce', not '" + *m + "'" +
+				 (lowerAscii(*m).starts_with("enf") ? " (did you mean 'enforce'?)"
+								     : " (audit records, enforce denies)"));
 }
 
 void Loader::readEnvRules(const Field &f)
@@ -721,103 +756,120 @@ std::optional<Step> Loader::readStep(const Field &f, size_t index, std::map<std:
 	size_t errorsBefore = errors_.size();
 	Step step;
 	step.location = location(f.value.Mark());
-
-	/* Name the step by its id in every message when the id is usable. */
-	std::string what = "step #" + std::to_string(index + 1);
-	if (f.value.IsMap()) {
-		const YAML::Node idNode = f.value["id"];
-		if (idNode.IsDefined() && idNode.IsScalar() && !idNode.IsNull())
-			what = "step '" + idNode.Scalar() + "'";
-	}
+	std::string what = stepName(f, index);
 
 	std::optional<MapFields> fields = readMap(f, kKeys, "in " + what);
 	if (!fields)
 		return std::nullopt;
 	requireKeys(f, *fields, { "id", "run" }, what, { "id: NAME", "run: COMMAND" });
 
-	if (const Field *idf = fields->find("id")) {
-		if (std::optional<std::string> id = readString(*idf, "id: unit")) {
-			bool badChar = std::any_of(id->begin(), id->end(), [](char c) {
-				return !(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
-			});
-			if (id->empty())
-				error(*idf, "step id is empty (ids name the step's evidence folder: use e.g. unit)");
-			else if (badChar)
-				error(*idf, "step id '" + *id +
-						    "' has characters other than A-Z a-z 0-9 . _ - (ids become folder names)");
-			else if ((*id)[0] == '.')
-				error(*idf, "step id '" + *id + "' starts with '.' (ids become folder names: start with a letter or digit)");
-			else if (id->size() > kMaxStepIdLength)
-				error(*idf, "step id is longer than " + std::to_string(kMaxStepIdLength) +
-						    " characters (ids become folder names: shorten it)");
-			else {
-				auto [it, inserted] = seenIds.emplace(*id, idf->value.Mark().line + 1);
-				if (!inserted)
-					error(*idf, "duplicate step id '" + *id + "' (first defined at line " +
-							    std::to_string(it->second) + "; step ids must be unique)");
-				step.id = *id;
-			}
-		}
-	}
-
-	if (const Field *rf = fields->find("run")) {
-		if (rf->value.IsSequence()) {
-			std::optional<std::vector<Field>> items = readList(*rf, "'run' argument in " + what);
-			for (const Field &item : *items) {
-				if (std::optional<std::string> arg = readText(item, "\"--flag\""))
-					step.argv.push_back(*arg);
-			}
-			if (items->empty())
-				error(*rf, "'run' in " + what + " is an empty list (give the program and its arguments, e.g. [make, test])");
-			else if (step.argv.size() == items->size() && step.argv[0].empty())
-				error((*items)[0], "'run' in " + what + " starts with an empty program name (e.g. [make, test])");
-			step.runText = shellJoin(step.argv);
-			step.shell = false;
-		} else if (std::optional<std::string> cmd = readString(*rf, "run: make test")) {
-			if (cmd->find_first_not_of(" \t\r\n") == std::string::npos)
-				error(*rf, "'run' in " + what + " is empty (give a command, e.g. run: make test)");
-			else if (cmd->find('\0') != std::string::npos)
-				error(*rf, "'run' in " + what + " contains a NUL character (a command cannot carry one)");
-			step.runText = *cmd;
-			step.shell = true;
-			step.argv = { "/bin/sh", "-c", *cmd };
-		}
-	}
-
-	if (const Field *cf = fields->find("cwd")) {
-		if (std::optional<std::string> cwd = readString(*cf, "cwd: packages/app")) {
-			if (cwd->empty())
-				error(*cf, "'cwd' in " + what + " is empty (omit it to run in the current directory, or write cwd: .)");
-			else if (cwd->find('\0') != std::string::npos)
-				error(*cf, "'cwd' in " + what + " contains a NUL character (a path cannot carry one)");
-			step.cwd = *cwd;
-		}
-	}
-
+	if (const Field *idf = fields->find("id"))
+		readStepId(*idf, seenIds, step);
+	if (const Field *rf = fields->find("run"))
+		readRun(*rf, what, step);
+	if (const Field *cf = fields->find("cwd"))
+		readCwd(*cf, what, step);
 	if (const Field *ef = fields->find("env")) {
 		if (std::optional<EnvPairs> pairs = readEnvMap(*ef, "in env of " + what))
 			step.env = std::move(*pairs);
 	}
-
-	if (const Field *tf = fields->find("timeout_seconds")) {
-		if (std::optional<long long> t = readInt(*tf, "timeout_seconds: 900")) {
-			if (*t <= 0)
-				error(*tf, "'timeout_seconds' in " + what + " must be positive, not " + std::to_string(*t) +
-						   " (omit it for no timeout)");
-			else if (*t > kMaxTimeoutSeconds)
-				error(*tf, "'timeout_seconds' in " + what + " is " + std::to_string(*t) +
-						   ", more than 7 days (at most " + std::to_string(kMaxTimeoutSeconds) + ")");
-			else
-				step.timeoutSeconds = int(*t);
-		}
-	}
-
+	if (const Field *tf = fields->find("timeout_seconds"))
+		readTimeout(*tf, what, step);
 	if (const Field *af = fields->find("allow"))
 		readAllow(*af, step.id.empty() ? what : step.id, "in allow of " + what, step.allow);
 
 	if (errors_.size() != errorsBefore)
 		return std::nullopt;
 	return step;
+}
+
+std::string Loader::stepName(const Field &f, size_t index) const
+{
+	/* Name the step by its id in every message when the id is usable. */
+	if (f.value.IsMap()) {
+		const YAML::Node idNode = f.value["id"];
+		if (idNode.IsDefined() && idNode.IsScalar() && !idNode.IsNull())
+			return "step '" + idNode.Scalar() + "'";
+	}
+	return "step #" + std::to_string(index + 1);
+}
+
+void Loader::readStepId(const Field &f, std::map<std::string, int> &seenIds, Step &step)
+{
+	std::optional<std::string> id = readString(f, "id: unit");
+	if (!id)
+		return;
+	bool badChar = std::any_of(id->begin(), id->end(), [](char c) {
+		return !(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+	});
+	if (id->empty()) {
+		error(f, "step id is empty (ids name the step's evidence folder: use e.g. unit)");
+	} else if (badChar) {
+		error(f, "step id '" + *id + "' has characters other than A-Z a-z 0-9 . _ - (ids become folder names)");
+	} else if ((*id)[0] == '.') {
+		error(f, "step id '" + *id + "' starts with '.' (ids become folder names: start with a letter or digit)");
+	} else if (id->size() > kMaxStepIdLength) {
+		error(f, "step id is longer than " + std::to_string(kMaxStepIdLength) +
+				 " characters (ids become folder names: shorten it)");
+	} else {
+		auto [it, inserted] = seenIds.emplace(*id, f.value.Mark().line + 1);
+		if (!inserted)
+			error(f, "duplicate step id '" + *id + "' (first defined at line " + std::to_string(it->second) +
+					 "; step ids must be unique)");
+		step.id = *id;
+	}
+}
+
+void Loader::readRun(const Field &f, const std::string &what, Step &step)
+{
+	if (f.value.IsSequence()) {
+		std::optional<std::vector<Field>> items = readList(f, "'run' argument in " + what);
+		for (const Field &item : *items) {
+			if (std::optional<std::string> arg = readText(item, "\"--flag\""))
+				step.argv.push_back(*arg);
+		}
+		if (items->empty())
+			error(f, "'run' in " + what + " is an empty list (give the program and its arguments, e.g. [make, test])");
+		else if (step.argv.size() == items->size() && step.argv[0].empty())
+			error((*items)[0], "'run' in " + what + " starts with an empty program name (e.g. [make, test])");
+		step.runText = shellJoin(step.argv);
+		step.shell = false;
+	} else if (std::optional<std::string> cmd = readString(f, "run: make test")) {
+		if (cmd->find_first_not_of(" \t\r\n") == std::string::npos)
+			error(f, "'run' in " + what + " is empty (give a command, e.g. run: make test)");
+		else if (cmd->find('\0') != std::string::npos)
+			error(f, "'run' in " + what + " contains a NUL character (a command cannot carry one)");
+		step.runText = *cmd;
+		step.shell = true;
+		step.argv = { "/bin/sh", "-c", *cmd };
+	}
+}
+
+void Loader::readCwd(const Field &f, const std::string &what, Step &step)
+{
+	std::optional<std::string> cwd = readString(f, "cwd: packages/app");
+	if (!cwd)
+		return;
+	if (cwd->empty())
+		error(f, "'cwd' in " + what + " is empty (omit it to run in the current directory, or write cwd: .)");
+	else if (cwd->find('\0') != std::string::npos)
+		error(f, "'cwd' in " + what + " contains a NUL character (a path cannot carry one)");
+	step.cwd = *cwd;
+}
+
+void Loader::readTimeout(const Field &f, const std::string &what, Step &step)
+{
+	std::optional<long long> t = readInt(f, "timeout_seconds: 900");
+	if (!t)
+		return;
+	if (*t <= 0)
+		error(f, "'timeout_seconds' in " + what + " must be positive, not " + std::to_string(*t) +
+				 " (omit it for no timeout)");
+	else if (*t > kMaxTimeoutSeconds)
+		error(f, "'timeout_seconds' in " + what + " is " + std::to_string(*t) + ", more than 7 days (at most " +
+				 std::to_string(kMaxTimeoutSeconds) + ")");
+	else
+		step.timeoutSeconds = int(*t);
 }
 
 } // namespace
@@ -888,15 +940,16 @@ bool isValidDate(std::string_view d)
 	for (size_t i : { 0, 1, 2, 3, 5, 6, 8, 9 })
 		if (!isDigit(d[i]))
 			return false;
-	int year = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-	int month = (d[5] - '0') * 10 + (d[6] - '0');
-	int day = (d[8] - '0') * 10 + (d[9] - '0');
-	if (year < 1 || month < 1 || month > 12 || day < 1)
-		return false;
-	static const int kDays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-	int maxDay = kDays[month - 1] + (month == 2 && leap ? 1 : 0);
-	return day <= maxDay;
+	auto number = [d](size_t at, size_t len) {
+		unsigned v = 0;
+		std::from_chars(d.data() + at, d.data() + at + len, v);
+		return v;
+	};
+	unsigned year = number(0, 4);
+	std::chrono::year_month_day date{ std::chrono::year(int(year)), std::chrono::month(number(5, 2)),
+					  std::chrono::day(number(8, 2)) };
+	/* year_month_day also takes year 0 (1 BC); a policy date never means that. */
+	return year >= 1 && date.ok();
 }
 
 Expected<Policy> loadPolicyFromString(std::string_view text, const std::string &displayName,

@@ -16,10 +16,9 @@
 #include <cstring>
 #include <deque>
 
-#include <spdlog/spdlog.h>
-
-#include "base/stop_request.h"
+#include "base/log.h"
 #include "base/proc.h"
+#include "base/stop_request.h"
 #include "base/unique_fd.h"
 #include "procpoll/limits.h"
 #include "procpoll/proc_tables.h"
@@ -101,6 +100,19 @@ std::vector<ProcSocket> readTable(pid_t pid, const std::string &proto)
 	return proto == "packet" ? parsePacketTable(text) : parseProcNetTable(text, proto);
 }
 
+// Sleeps waitNs, or less: wakes at once when the root exits (pidfd readable, when the
+// kernel has pidfds) and with EINTR when a signal asks the gate to stop.
+void waitForRoot(const UniqueFd &pidfd, int64_t waitNs)
+{
+	timespec ts{static_cast<time_t>(waitNs / 1000000000), static_cast<long>(waitNs % 1000000000)};
+	if (pidfd) {
+		pollfd pfd{pidfd.get(), POLLIN, 0};
+		ppoll(&pfd, 1, &ts, nullptr);
+	} else {
+		nanosleep(&ts, nullptr);
+	}
+}
+
 uint64_t threadCpuMicros()
 {
 	rusage ru{};
@@ -126,12 +138,7 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 	gate_ = getpid();
 	result_.intervalMs = opts_.intervalMs;
 	result_.limits = procPollLimits(opts_.intervalMs);
-	std::string selfChildren = "/proc/self/task/" + std::to_string(gettid()) + "/children";
-	haveChildrenFiles_ = access(selfChildren.c_str(), R_OK) == 0;
-	{
-		std::vector<pid_t> existing = haveChildrenFiles_ ? childrenOf(gate_, false) : childrenByScan()[gate_];
-		foreignChildren_.insert(existing.begin(), existing.end());
-	}
+	noteForeignChildren();
 
 	auto plan = prepareExec(spec);
 	if (!plan)
@@ -147,18 +154,46 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 	} restore{prevSubreaper};
 
 	uint64_t cpu0 = threadCpuMicros();
+	if (auto started = startRoot(spec, *plan); !started)
+		return started.error();
+	log::procpoll().debug("step {}: polling the tree of pid {} every {} ms", opts_.step, root_, opts_.intervalMs);
+	pollUntilRootExits();
+
+	pollOnce(); // the step has ended: once more for what its descendants still hold
+	scanLeftovers();
+	killTree();
+	killAndReapAll();
+
+	result_.trace.interruptedBy = result_.trace.interruptedBy ? result_.trace.interruptedBy : stopRequested();
+	result_.cpuMicros = threadCpuMicros() - cpu0;
+	result_.wallMillis = elapsedMs();
+	log::procpoll().debug("step {}: {} polls in {} ms, {} us of the gate's CPU", opts_.step, result_.polls,
+			      result_.wallMillis, result_.cpuMicros);
+	return std::move(result_);
+}
+
+void ProcPoller::noteForeignChildren()
+{
+	std::string selfChildren = "/proc/self/task/" + std::to_string(gettid()) + "/children";
+	haveChildrenFiles_ = access(selfChildren.c_str(), R_OK) == 0;
+	std::vector<pid_t> existing = haveChildrenFiles_ ? childrenOf(gate_, false) : childrenByScan()[gate_];
+	foreignChildren_.insert(existing.begin(), existing.end());
+}
+
+Expected<void> ProcPoller::startRoot(const SpawnSpec &spec, ExecPlan &plan)
+{
 	startNs_ = nowNs();
 	pid_t pid = fork();
 	if (pid < 0)
 		return Error::fromErrno("fork()");
 	if (pid == 0)
-		execChild(*plan, nullptr);
-	plan->errWrite.reset();
+		execChild(plan, nullptr);
+	plan.errWrite.reset();
 	root_ = pid;
 	result_.trace.rootPid = pid;
 
 	// The pipe closes at execve (CLOEXEC) or carries the errno of the failed setup.
-	if (int err = childSetupError(*plan); err != 0) {
+	if (int err = childSetupError(plan); err != 0) {
 		int st;
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
 		}
@@ -169,7 +204,7 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 	ProcessRecord rootRec;
 	rootRec.pid = pid;
 	rootRec.argv = spec.argv;
-	rootRec.exe = plan->path;
+	rootRec.exe = plan.path;
 	Proc &rootProc = procs_[pid];
 	rootProc.index = 0;
 	rootProc.gateChild = true;
@@ -178,27 +213,22 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 		rootProc.comm = st->comm;
 	}
 	result_.trace.processes.push_back(std::move(rootRec));
+	return {};
+}
 
-	UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+void ProcPoller::pollUntilRootExits()
+{
+	UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, root_, 0)));
 	const int64_t intervalNs = static_cast<int64_t>(opts_.intervalMs) * 1000000;
 	const int64_t deadline = opts_.timeoutSeconds > 0 ? startNs_ + static_cast<int64_t>(opts_.timeoutSeconds) * 1000000000 : 0;
 	bool stopSent = false;
 	int64_t next = nowNs();
 	for (;;) {
-		if (!stopSent) {
-			if (int sig = stopRequested()) {
-				result_.trace.interruptedBy = sig;
-				kill(root_, SIGKILL);
-				stopSent = true;
-			} else if (deadline && nowNs() >= deadline) {
-				result_.trace.timedOut = true;
-				kill(root_, SIGKILL);
-				stopSent = true;
-			}
-		}
+		if (!stopSent)
+			stopSent = stopIfAsked(deadline);
 		reapChildren();
 		if (rootGone_)
-			break;
+			return;
 		int64_t now = nowNs();
 		if (now >= next) {
 			pollOnce();
@@ -211,25 +241,20 @@ Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 		int64_t waitNs = next - now;
 		if (deadline && !stopSent)
 			waitNs = std::min(waitNs, std::max<int64_t>(deadline - now, 0));
-		timespec ts{static_cast<time_t>(waitNs / 1000000000), static_cast<long>(waitNs % 1000000000)};
-		if (pidfd) {
-			// Wakes at once when the root exits; EINTR when a signal asks the gate to stop.
-			pollfd pfd{pidfd.get(), POLLIN, 0};
-			ppoll(&pfd, 1, &ts, nullptr);
-		} else {
-			nanosleep(&ts, nullptr);
-		}
+		waitForRoot(pidfd, waitNs);
 	}
+}
 
-	pollOnce(); // the step has ended: once more for what its descendants still hold
-	scanLeftovers();
-	killTree();
-	killAndReapAll();
-
-	result_.trace.interruptedBy = result_.trace.interruptedBy ? result_.trace.interruptedBy : stopRequested();
-	result_.cpuMicros = threadCpuMicros() - cpu0;
-	result_.wallMillis = elapsedMs();
-	return std::move(result_);
+bool ProcPoller::stopIfAsked(int64_t deadline)
+{
+	if (int sig = stopRequested())
+		result_.trace.interruptedBy = sig;
+	else if (deadline && nowNs() >= deadline)
+		result_.trace.timedOut = true;
+	else
+		return false;
+	kill(root_, SIGKILL);
+	return true;
 }
 
 void ProcPoller::reapChildren()
@@ -543,8 +568,8 @@ void ProcPoller::killAndReapAll()
 		if (!left)
 			return;
 		if (nowNs() > deadline) {
-			spdlog::error("step {}: processes still alive {} s after SIGKILL; giving up on them",
-				      opts_.step, kTeardownTimeoutMs / 1000);
+			log::procpoll().error("step {}: processes still alive {} s after SIGKILL; giving up on them",
+					      opts_.step, kTeardownTimeoutMs / 1000);
 			return;
 		}
 		timespec ts{0, 1000000};

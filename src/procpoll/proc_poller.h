@@ -100,6 +100,10 @@ private:
 		bool haveLocal = false;
 	};
 
+	void noteForeignChildren();
+	Expected<void> startRoot(const SpawnSpec &spec, ExecPlan &plan); // forks; the root is processes[0]
+	void pollUntilRootExits();
+	bool stopIfAsked(int64_t deadline); // kills the root on a stop signal or at the deadline
 	void pollOnce();
 	void discoverTree(std::vector<pid_t> &order);
 	bool refreshProcess(pid_t pid, pid_t parent, std::vector<pid_t> &children);

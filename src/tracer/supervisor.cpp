@@ -22,7 +22,7 @@
 #include <linux/audit.h>
 #include <seccomp.h>
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include "base/proc.h"
 #include "base/stop_request.h"
@@ -556,7 +556,7 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 	result_.calls++;
 	auto skipped = skipSyscall(tid, ret);
 	if (!skipped) {
-		spdlog::error("cannot refuse {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
+		log::tracer().error("cannot refuse {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
 		kill(tid, SIGKILL);
 	}
 	r.resultKnown = true;
@@ -673,7 +673,7 @@ bool Supervisor::sendOnCopy(pid_t tid, NetRecord &r, const DecodedCall &d, Trace
 	if (copy.problem.empty())
 		sent = sendCopy(sock.fd.get(), sock.info.domain, d, copy, mem);
 	if (!sent.done) {
-		spdlog::debug("{} of pid {} not sent on a copy ({}): checked after the call", r.callName, tid, sent.problem);
+		log::tracer().debug("{} of pid {} not sent on a copy ({}): checked after the call", r.callName, tid, sent.problem);
 		return false;
 	}
 	completeWithoutCall(tid, r, sent.ret, sock);
@@ -702,7 +702,7 @@ void Supervisor::completeWithoutCall(pid_t tid, NetRecord &r, long ret, TraceeSo
 	// so its caller is killed instead.
 	auto skipped = skipSyscall(tid, ret);
 	if (!skipped) {
-		spdlog::error("cannot skip {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
+		log::tracer().error("cannot skip {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
 		kill(tid, SIGKILL);
 	}
 	r.resultKnown = true;

@@ -15,6 +15,7 @@ A case is a dict:
               result: 'text after "= "' or the result netprobe reported for (call, addr)}
   probe_out   substrings netprobe must have printed on stdout
   quiet_live  True: no violation line may appear on stderr (--quiet)
+  env         environment variables for the gate (HG_LOG_LEVEL)
   check       an extra function(run, failures) for one-off assertions
 """
 
@@ -121,6 +122,50 @@ def check_orphan(run, failures):
         return
     if netns.wait_dead(pids[:1], 2):
         failures.append(f"the leftover grandchild {pids[0]} is still running after the gate exited")
+
+
+def check_usage_error(*words):
+    """Exactly one stderr line, a 'hermetic-gate: error:' naming every word."""
+    def check(run, failures):
+        lines = [l for l in run.stderr.splitlines() if l.strip()]
+        if len(lines) != 1:
+            failures.append(f"expected exactly one error line on stderr, got {len(lines)}")
+        elif not lines[0].startswith("hermetic-gate: error: "):
+            failures.append("the error line does not start with 'hermetic-gate: error: '")
+        else:
+            failures.extend(f"the error line does not name {w!r}" for w in words if w not in lines[0])
+    return check
+
+
+DEBUG = "hermetic-gate: debug: "
+
+
+def debug_lines(run):
+    return [l for l in run.stderr.splitlines() if l.startswith(DEBUG)]
+
+
+def check_debug_shown(run, failures):
+    """The debug diagnostics are on: the line naming the step's command (cli logger) is there,
+    and the user-facing lines are as without them."""
+    want = f"{DEBUG}cli: step exec: running {netns.netprobe_bin()} clean under the ptrace detector"
+    if want not in debug_lines(run):
+        failures.append(f"no debug line {want!r}; debug lines: {debug_lines(run)}")
+    check_user_lines(run, failures)
+
+
+def check_no_debug(run, failures):
+    if debug_lines(run):
+        failures.append(f"debug lines at the default level: {debug_lines(run)}")
+    check_user_lines(run, failures)
+
+
+def check_user_lines(run, failures):
+    """Apart from diagnostics, a clean command leaves the one summary line, exactly."""
+    rest = [l for l in run.stderr.splitlines() if not l.startswith(DEBUG)]
+    want = ["hermetic-gate: 0 network call(s) traced, 0 violation(s) (0 audited, 0 denied), 0 allowed by exception; "
+            f"command exited 0; evidence in {run.argv[run.argv.index('--out') + 1]}"]
+    if rest != want:
+        failures.append(f"stderr besides the debug lines is {rest}, expected {want}")
 
 
 def make_file(directory, name, mode):
@@ -317,6 +362,23 @@ CASES = {
                                  rc=2),
     "usage-bad-port": dict(argv_touch=lambda m: ["--allow-port", "notaport", "--", netns.netprobe_bin(), "touch", m],
                            rc=2),
+    # Option values CLI11 checks (IsMember, Range): exit 2, one line naming the option.
+    "usage-bad-detector": dict(argv_touch=lambda m: ["--detector", "strace", "--", netns.netprobe_bin(), "touch", m],
+                               rc=2, check=check_usage_error("--detector", "strace")),
+    "usage-poll-interval-zero": dict(
+        argv_touch=lambda m: ["--poll-interval", "0", "--", netns.netprobe_bin(), "touch", m],
+        rc=2, check=check_usage_error("--poll-interval")),
+    "usage-poll-interval-too-long": dict(
+        argv_touch=lambda m: ["--poll-interval", "10001", "--", netns.netprobe_bin(), "touch", m],
+        rc=2, check=check_usage_error("--poll-interval")),
+    "usage-bad-log-level": dict(argv_touch=lambda m: ["--log-level", "loud", "--", netns.netprobe_bin(), "touch", m],
+                                rc=2, check=check_usage_error("--log-level", "loud")),
+    "usage-bad-env-log-level": dict(argv_touch=lambda m: ["--", netns.netprobe_bin(), "touch", m],
+                                    env={"HG_LOG_LEVEL": "loud"}, rc=2,
+                                    check=check_usage_error("HG_LOG_LEVEL", "loud")),
+    "usage-verbose-and-log-level": dict(
+        argv_touch=lambda m: ["-v", "--log-level", "info", "--", netns.netprobe_bin(), "touch", m],
+        rc=2, check=check_usage_error("--log-level")),
     # A command that cannot be executed is refused before anything runs: exit 2 (verdict.h:
     # "usage, policy or command error: nothing ran"), not 1 (it never ran, so it did not fail)
     # and not 4 (the gate itself is fine).
@@ -327,6 +389,21 @@ CASES = {
     "command-not-in-path": dict(command=["hg-no-such-cmd-in-path"], rc=2, violations=[],
                                 check=check_one_error_line("hg-no-such-cmd-in-path")),
     "command-from-path": dict(command=["true"], rc=0, violations=[]),
+
+    # --- diagnostics: --log-level, -v, HG_LOG_LEVEL --------------------------------------------
+    "log-default-no-debug": dict(probe=["clean"], rc=0, violations=[], check=check_no_debug),
+    "log-verbose-debug": dict(gate=["-v"], probe=["clean"], rc=0, violations=[], check=check_debug_shown),
+    "log-level-debug": dict(gate=["--log-level", "debug"], probe=["clean"], rc=0, violations=[],
+                            check=check_debug_shown),
+    "log-env-debug": dict(env={"HG_LOG_LEVEL": "debug"}, probe=["clean"], rc=0, violations=[],
+                          check=check_debug_shown),
+    "log-flag-wins-over-env": dict(gate=["--log-level", "warn"], env={"HG_LOG_LEVEL": "debug"}, probe=["clean"],
+                                   rc=0, violations=[], check=check_no_debug),
+    "log-flag-wins-over-bad-env": dict(gate=["--log-level", "debug"], env={"HG_LOG_LEVEL": "loud"}, probe=["clean"],
+                                       rc=0, violations=[], check=check_debug_shown),
+    "log-off-keeps-violations": dict(  # the log level never silences what the gate reports
+        gate=["--log-level", "off"], probe=TCP4, rc=3,
+        violations=[viol("connect", "AF_INET", "tcp", V4_443)], strace=[tcp4_connect_line()]),
 
     # --- lifetime -------------------------------------------------------------------------------
     "timeout-kills-tree": dict(gate=["--timeout", "1"], probe=["sleep", "60"], rc=1, violations=[],
@@ -417,15 +494,16 @@ def run_case(name):
     failures = []
     with tempfile.TemporaryDirectory(prefix="hg-marker-") as tmp:
         marker = os.path.join(tmp, "ran")
+        env = case.get("env")
         if "argv_touch" in case:
-            run = netns.run_gate(case["argv_touch"](marker), None, out=False)
+            run = netns.run_gate(case["argv_touch"](marker), None, out=False, env=env)
         elif "argv" in case:
-            run = netns.run_gate(case["argv"], None, out=False)
+            run = netns.run_gate(case["argv"], None, out=False, env=env)
         else:
             command = case.get("command") or [netns.netprobe_bin()] + case["probe"]
             if callable(command):
                 command = command(tmp)
-            run = netns.run_gate(case.get("gate", []), command)
+            run = netns.run_gate(case.get("gate", []), command, env=env)
         check_run(case, run, failures)
         if "argv_touch" in case:
             touched_nothing(run, failures, marker)

@@ -160,9 +160,9 @@ class Run:
                 f"--- stdout:\n{self.stdout}--- stderr:\n{self.stderr}--- strace.txt:\n{strace}\n---")
 
 
-def run_gate(gate_args, command, out=True, timeout=25):
+def run_gate(gate_args, command, out=True, timeout=25, env=None):
     """Runs `hermetic-gate exec GATE_ARGS [--out DIR] -- COMMAND` (command None: no `--`;
-    gate_args is then the whole exec argument list)."""
+    gate_args is then the whole exec argument list); env: variables set on top of ours."""
     with tempfile.TemporaryDirectory(prefix="hg-integ-") as tmp:
         argv = [gate_bin(), "exec"] + list(gate_args)
         outdir = os.path.join(tmp, "out")
@@ -173,7 +173,7 @@ def run_gate(gate_args, command, out=True, timeout=25):
         start = time.monotonic()
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL, cwd=tmp)
+                                  stdin=subprocess.DEVNULL, cwd=tmp, env=dict(os.environ, **(env or {})))
         except subprocess.TimeoutExpired as e:
             class P:  # keep what it said before it hung
                 returncode = "TIMEOUT"

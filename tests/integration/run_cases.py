@@ -700,6 +700,88 @@ hermetic_steps:
     return res
 
 
+def one_error_line(c, res, what, *words):
+    lines = [l for l in res.stderr.splitlines() if l.strip()]
+    c.expect(res.rc == 2, f"{what}: exit {res.rc}, expected 2\n{res.diagnostics()}")
+    c.expect(len(lines) == 1 and lines[0].startswith("hermetic-gate: error: "),
+             f"{what}: expected one 'hermetic-gate: error:' line on stderr, got {lines}")
+    for w in words:
+        c.expect(w in res.stderr, f"{what}: the error does not name {w!r}: {res.stderr!r}")
+
+
+def case_bad_option_values(tmp, c):
+    """Values CLI11 checks (--detector, --poll-interval, --log-level) and HG_LOG_LEVEL, on
+    every subcommand that takes them: exit 2 with one line, and nothing runs."""
+    marker = os.path.join(tmp, "ran")
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: touch
+    run: ["@NETPROBE@", "touch", "@TMP@/ran"]
+""")
+    out = os.path.join(tmp, "out")
+    run = ["run", "--policy", policy, "--sha", "x"]
+    bad_env = dict(os.environ, HG_LOG_LEVEL="loud")
+    res = None
+    for args, env, words in (
+            (run + ["--detector", "strace"], None, ("--detector", "strace")),
+            (run + ["--poll-interval", "0"], None, ("--poll-interval",)),
+            (run + ["--poll-interval", "10001"], None, ("--poll-interval",)),
+            (run + ["--log-level", "loud"], None, ("--log-level", "loud")),
+            (run, bad_env, ("HG_LOG_LEVEL", "loud")),
+            (["validate", "--policy", policy, "--log-level", "Debug"], None, ("--log-level", "Debug")),
+            (["validate", "--policy", policy], bad_env, ("HG_LOG_LEVEL", "loud")),
+            (["doctor", "--log-level", "verbose"], None, ("--log-level", "verbose")),
+            (["doctor", "-v", "--log-level", "debug"], None, ("--log-level",))):
+        res = gate(args, tmp, out if args[0] == "run" else None, env=env)
+        one_error_line(c, res, " ".join(args[:1] + args[-2:]) + (" with HG_LOG_LEVEL=loud" if env else ""), *words)
+    nothing_ran(c, marker)
+    c.expect(not os.path.exists(os.path.join(out, "report.json")), "a refused run wrote a report")
+    return res
+
+
+def case_log_levels(tmp, c):
+    """--log-level, -v and HG_LOG_LEVEL on run, validate and doctor: debug diagnostics appear
+    only when asked for, and the user-facing lines stay byte for byte what they are without."""
+    policy = write_policy(tmp, """version: 1
+hermetic_steps:
+  - id: clean
+    run: ["@NETPROBE@", "clean"]
+""")
+    out = os.path.join(tmp, "out")
+    debug = "hermetic-gate: debug: "
+    run = ["run", "--policy", policy, "--sha", "logs"]
+    plain = gate(run, tmp, out)
+    c.rc(plain, 0)
+    c.expect(debug not in plain.stderr, f"run: debug lines at the default level:\n{plain.stderr}")
+    netprobe = os.path.realpath(netns.netprobe_bin())
+    res = plain
+    for args, env in ((["-v"], None), (["--log-level", "debug"], None), ([], dict(os.environ, HG_LOG_LEVEL="debug"))):
+        res = gate(run + args, tmp, out, env=env)
+        c.rc(res, 0)
+        how = " ".join(args) or "HG_LOG_LEVEL=debug"
+        lines = res.stderr.splitlines()
+        for want in (f"{debug}cli: policy {policy}: version 1, mode audit, 1 step(s)",
+                     f"{debug}cli: step clean: running {netprobe} clean under the ptrace detector"):
+            c.expect(any(l.startswith(want) for l in lines), f"run {how}: no line starting {want!r}:\n{res.stderr}")
+        user = "".join(l + "\n" for l in lines if not l.startswith(debug))
+        c.expect(user == plain.stderr, f"run {how}: the user-facing lines changed:\n{user}--- without:\n{plain.stderr}")
+    res = gate(run + ["--log-level", "warn"], tmp, out, env=dict(os.environ, HG_LOG_LEVEL="debug"))
+    c.expect(res.rc == 0 and res.stderr == plain.stderr, f"run --log-level warn does not win over HG_LOG_LEVEL=debug:\n{res.stderr}")
+
+    res = gate(["validate", "--policy", policy], tmp)
+    c.expect(res.rc == 0 and res.stderr == "", f"validate: exit {res.rc}, stderr {res.stderr!r}")
+    valid = res.stdout
+    res = gate(["validate", "--policy", policy, "--log-level", "debug"], tmp)
+    c.expect(res.rc == 0 and res.stdout == valid, f"validate --log-level debug: exit {res.rc}, stdout {res.stdout!r}")
+    c.expect(res.stderr.startswith(f"{debug}cli: policy {policy}: "), f"validate --log-level debug: stderr {res.stderr!r}")
+
+    doc = gate(["doctor"], tmp)
+    for args in (["--log-level", "off"], ["-v"]):
+        res = gate(["doctor"] + args, tmp)
+        c.expect(res.rc == doc.rc and res.rc != 2, f"doctor {' '.join(args)}: exit {res.rc}, doctor alone {doc.rc}")
+    return res
+
+
 CASES = {
     "evidence-layout-schema": (case_evidence_layout_schema, True),
     "env-sanitized": (case_env_sanitized, True),
@@ -713,6 +795,8 @@ CASES = {
     "step-allow-used-unused": (case_step_allow_used_unused, True),
     "timeout-root-killed-by-gate": (case_timeout_root_killed_by_gate, True),
     "step-selection-order": (case_step_selection_order, True),
+    "bad-option-values": (case_bad_option_values, True),
+    "log-levels": (case_log_levels, True),
     "demo-policy": (case_demo_policy, False),  # enforce mode: safe outside the namespace
 }
 

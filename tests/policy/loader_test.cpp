@@ -328,6 +328,10 @@ TEST_CASE("isValidDate accepts real calendar dates only", "[loader]")
 	CHECK_FALSE(isValidDate("2026-13-01"));
 	CHECK_FALSE(isValidDate("2026-00-10"));
 	CHECK_FALSE(isValidDate("2026-01-00"));
+	CHECK_FALSE(isValidDate("2026-01-32"));
+	CHECK_FALSE(isValidDate("0000-01-01")); // year 0 is a valid std::chrono::year, not a policy date
+	CHECK(isValidDate("0001-01-01"));
+	CHECK(isValidDate("9999-12-31"));
 	CHECK_FALSE(isValidDate("2026-1-10"));
 	CHECK_FALSE(isValidDate("2026-01-10x"));
 	CHECK_FALSE(isValidDate("2026/01/10"));
