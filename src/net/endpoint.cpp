@@ -76,8 +76,13 @@ std::string Endpoint::address() const
 		switch (unixKind) {
 		case UnixKind::Path:
 			return escapeBytes(unixPath);
-		case UnixKind::Abstract:
-			return "@" + escapeBytes(unixPath);
+		case UnixKind::Abstract: {
+			// Appended, not "@" + temporary: GCC 12 misreports that at -O3
+			// (-Wrestrict, gcc.gnu.org/PR105329).
+			std::string text = "@";
+			text += escapeBytes(unixPath);
+			return text;
+		}
 		case UnixKind::Unnamed:
 			return "(unnamed)";
 		}

@@ -161,8 +161,9 @@ std::vector<ProcSocket> readProcNet(pid_t pid)
 std::string ssEndpoint(const Endpoint &ep)
 {
 	if (ep.status == AddrStatus::Decoded && ep.isIp) {
-		std::string port = ":" + std::to_string(ep.port);
-		return ep.isV4 ? ep.address() + port : "[" + ep.address() + "]" + port;
+		// Named strings, not "[" + temporary: GCC 12 -O3 -Wrestrict (PR105329).
+		const std::string addr = ep.address(), port = std::to_string(ep.port);
+		return ep.isV4 ? addr + ":" + port : "[" + addr + "]:" + port;
 	}
 	return ep.address();
 }
