@@ -321,10 +321,9 @@ int runRun(const RunOptions &opts)
 		ev.records = std::move(sink.kept);
 		ev.exceptions = allow.entries();
 
-		// strace.txt is the streamed log of every call (the kept records are only the
-		// non-logged ones): publish it, and writeStep fsyncs the folder with the rest.
+		// strace.txt is the streamed log of every call: publish it, and writeStep fsyncs
+		// the folder with the rest.
 		auto published = strace.publish();
-		ev.straceStreamed = published.ok();
 		auto written = writer->writeStep(ev);
 		if (!written || !published) {
 			err(!published ? published.error().message : written.error().message);

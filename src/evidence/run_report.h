@@ -69,7 +69,6 @@ struct StepEvidence {
 	// log only
 	std::vector<Listener> listeners;
 	std::optional<std::string> ssEstablished; // ss_established.txt, written when set (proc-poll)
-	bool straceStreamed = false; // the caller streamed the full strace.txt itself: do not render it from records
 	pid_t rootPid = 0;
 	uint64_t durationMs = 0;
 };

@@ -1,5 +1,5 @@
 // Renderers: report.json / process_tree.json against the schemas, determinism,
-// report.md and its policy snippets, ss_listen.txt, strace.txt.
+// report.md and its policy snippets, ss_listen.txt, ss_established.txt.
 
 #include <catch2/catch.hpp>
 
@@ -418,26 +418,6 @@ TEST_CASE("ss_listen.txt uses ss -ltnup columns", "[evidence]")
 	      "tcp    LISTEN  127.0.0.1:3000      0.0.0.0:*          users:((\"node\",pid=9))\n"
 	      "udp    UNCONN  [::]:53             [::]:*             users:((\"dnsmasq\",pid=7))\n");
 	CHECK(renderSsListen({}) == "Netid  State  Local Address:Port  Peer Address:Port  Process\n");
-}
-
-TEST_CASE("strace.txt has one line per record in call order", "[evidence]")
-{
-	RunEvidence run = reshuffled(sampleRun());
-	const auto &records = run.steps[1].records; // stored in reverse
-	std::string log = renderStraceLog(records);
-	REQUIRE(log.back() == '\n');
-	std::vector<std::string> lines;
-	for (size_t start = 0; start < log.size();) {
-		size_t end = log.find('\n', start);
-		lines.push_back(log.substr(start, end - start));
-		start = end + 1;
-	}
-	REQUIRE(lines.size() == records.size());
-	CHECK(lines[0].find("connect(") != std::string::npos);
-	CHECK(lines[0].find("203.0.113.1") != std::string::npos);
-	CHECK(lines[3].find("listen(") != std::string::npos);
-	CHECK(lines[4].find("10.9.9.9") != std::string::npos);
-	CHECK(renderStraceLog({}).empty());
 }
 
 TEST_CASE("renders ss_established.txt", "[evidence][ss]")
