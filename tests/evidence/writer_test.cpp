@@ -206,8 +206,9 @@ TEST_CASE("writeReport writes nothing for an inconsistent run", "[evidence][writ
 	TempDir tmp;
 	auto writer = EvidenceWriter::open(tmp.path());
 	REQUIRE(writer.ok());
-	RunEvidence run = sampleRun();
-	run.steps[1].records.back().exception = 42;
+	SampleRecords records = sampleRecords();
+	records[1].back().exception = 42;
+	RunEvidence run = sampleRun(records);
 	auto written = writer->writeReport(run);
 	REQUIRE_FALSE(written.ok());
 	CHECK_THAT(written.error().message, Catch::Contains(tmp.path()) && Catch::Contains("#42"));
