@@ -81,9 +81,9 @@ std::vector<std::string> gateEnvironment()
 }
 
 // Sockets a step left listening or bound: those found open in processes that outlived
-// the step's root, every successful listen() the tree made, and what the /proc poller
-// saw; each socket once.
-std::vector<Listener> collectListeners(const TraceResult &tr, const std::vector<NetRecord> &records,
+// the step's root, every successful listen() the tree made (StepAggregates::listens),
+// and what the /proc poller saw; each socket once.
+std::vector<Listener> collectListeners(const TraceResult &tr, const std::vector<NetRecord> &listens,
 				       const std::vector<Listener> &polled)
 {
 	std::vector<Listener> out;
@@ -99,9 +99,7 @@ std::vector<Listener> collectListeners(const TraceResult &tr, const std::vector<
 			continue;
 		add({left.pid, left.exe, s.proto, endpointText(s.local), ssStateName(s.proto, s.state)});
 	}
-	for (const NetRecord &r : records) {
-		if (r.call != NetCall::Listen || !r.resultKnown || r.result != 0)
-			continue;
+	for (const NetRecord &r : listens) {
 		std::string proto = protocolLabel(r.sock);
 		if (r.sock.domain == AF_INET6)
 			proto += "6";
@@ -436,22 +434,21 @@ StepEvidence RunSession::traceStep(size_t i, const Allowlist &allow, const StepI
 		ev.timedOut = result->timedOut;
 		ev.rootPid = result->rootPid;
 		ev.processes = std::move(result->processes);
-		ev.listeners = collectListeners(*result, sink.kept, extras.pollListeners);
+		ev.listeners = collectListeners(*result, sink.aggregates.listens, extras.pollListeners);
 		ev.ssEstablished = extras.ssEstablished;
 		if (result->interruptedBy)
 			ev.error = "interrupted by " + signalName(result->interruptedBy);
 	}
-	ev.records = std::move(sink.kept);
+	ev.aggregates = std::move(sink.aggregates);
 	ev.exceptions = allow.entries();
 	return ev;
 }
 
-// strace.txt is the streamed log of every call (the kept records are only the non-logged
-// ones): publish it, and writeStep fsyncs the folder with the rest.
+// strace.txt is the streamed log of every call: publish it, and writeStep fsyncs the
+// folder with the rest.
 bool RunSession::publishStep(StepEvidence &ev, StepIo &io)
 {
 	auto published = io.strace.publish();
-	ev.straceStreamed = published.ok();
 	auto written = writer_->writeStep(ev);
 	if (!written || !published) {
 		err(!published ? published.error().message : written.error().message);

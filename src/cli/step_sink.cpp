@@ -64,6 +64,7 @@ void StepSink::onViolation(const NetRecord &r)
 void StepSink::onRecord(const NetRecord &r)
 {
 	strace_.write(r);
+	aggregates.add(r);
 	switch (r.decision) {
 	case Decision::Audited:
 		audited++;
@@ -76,9 +77,8 @@ void StepSink::onRecord(const NetRecord &r)
 		break;
 	case Decision::Logged:
 		logged++;
-		return;
+		break;
 	}
-	kept.push_back(r);
 }
 
 } // namespace hg

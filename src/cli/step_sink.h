@@ -1,7 +1,7 @@
 #pragma once
 // The RecordSink of one step: live violation lines, strace.txt streamed to disk as
-// calls complete (so a long step costs no memory per logged call), counters, and the
-// non-logged records the report needs.
+// calls complete, counters, and the aggregates the report needs. Nothing is kept per
+// call, so a step's memory does not grow with the number of calls it makes.
 
 #include <cstdio>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "evidence/atomic_file.h"
+#include "evidence/step_aggregates.h"
 #include "record/record.h"
 
 namespace hg {
@@ -41,8 +42,8 @@ public:
 	void onViolation(const NetRecord &r) override;
 	void onRecord(const NetRecord &r) override;
 
-	uint64_t audited = 0, denied = 0, allowed = 0, logged = 0;
-	std::vector<NetRecord> kept; // every record that is not Decision::Logged
+	uint64_t audited = 0, denied = 0, allowed = 0, logged = 0; // records per decision
+	StepAggregates aggregates; // every record, folded in (StepEvidence::aggregates)
 
 private:
 	std::string step_;

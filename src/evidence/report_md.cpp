@@ -96,12 +96,11 @@ std::string exceptionSnippet(const ViolationGroup &g)
 	       "      # expires: YYYY-MM-DD\n";
 }
 
-Expected<std::string> renderReportMd(const RunEvidence &run)
-{
-	auto stale = staleExceptions(run); // validates the run first
-	if (!stale)
-		return stale.error();
+namespace {
 
+// Title, run facts, and the warnings that qualify the whole report.
+std::string header(const RunEvidence &run)
+{
 	std::string md;
 	md += "# hermetic-gate report: " + std::string(stepResultName(overallResult(run))) + "\n\n";
 	md += "- Commit: " + code(run.sha) + "\n";
@@ -123,22 +122,31 @@ Expected<std::string> renderReportMd(const RunEvidence &run)
 		md += "\n> **Incomplete run:** " +
 		      validUtf8(run.incompleteReason.empty() ? "unknown" : run.incompleteReason) +
 		      ". Steps that did not run are missing from this report.\n";
+	return md;
+}
 
+// The enforcement_health checks that are not ok; nothing when all are.
+std::string healthWarnings(const std::vector<HealthCheck> &health)
+{
 	std::vector<std::string> unhealthy;
-	for (const HealthCheck &h : run.health)
+	for (const HealthCheck &h : health)
 		if (h.status != HealthStatus::Ok)
 			unhealthy.push_back(validUtf8(h.check) + " " + healthStatusName(h.status) +
 					    (h.detail.empty() ? "" : " (" + validUtf8(h.detail) + ")"));
-	if (!unhealthy.empty()) {
-		md += "\nEnforcement health warnings:\n\n";
-		for (const std::string &u : unhealthy)
-			md += "- " + u + "\n";
-	}
+	if (unhealthy.empty())
+		return "";
+	std::string md = "\nEnforcement health warnings:\n\n";
+	for (const std::string &u : unhealthy)
+		md += "- " + u + "\n";
+	return md;
+}
 
-	md += "\n## Steps\n\n";
+std::string stepsTable(const std::vector<StepEvidence> &steps)
+{
+	std::string md = "\n## Steps\n\n";
 	md += "| Step | Command | Result | Exit | Violations |\n";
 	md += "| --- | --- | --- | --- | ---: |\n";
-	for (const StepEvidence &s : run.steps) {
+	for (const StepEvidence &s : steps) {
 		uint64_t count = 0;
 		for (const ViolationGroup &g : aggregateViolations(s))
 			count += g.count;
@@ -146,45 +154,68 @@ Expected<std::string> renderReportMd(const RunEvidence &run)
 		      stepResultName(stepResult(s)) + " | " + cell(exitText(s)) + " | " +
 		      std::to_string(count) + " |\n";
 	}
-
-	bool anyViolation = false;
-	for (const StepEvidence &s : run.steps) {
-		for (const ViolationGroup &g : aggregateViolations(s)) {
-			if (!anyViolation)
-				md += "\n## Violations\n";
-			anyViolation = true;
-			md += "\n### " + cell(validUtf8(s.id)) + ": " + directionName(g.kind) + " " +
-			      validUtf8(g.syscall) + (g.kind == Direction::Inbound ? " on " : " to ") +
-			      code(endpointText(g)) + "\n\n";
-			md += "- " + std::string(decisionName(g.decision)) + ", " +
-			      std::to_string(g.count) + (g.count == 1 ? " call" : " calls") + ", " +
-			      validUtf8(g.protocol) + " over " + validUtf8(g.family) + "\n";
-			md += "- Executable: " + code(g.exe) + "\n";
-			for (size_t i = 0; i < g.argvs.size() && i < kMaxArgvShown; i++)
-				md += "- Process: " + code(shellJoin(g.argvs[i])) + "\n";
-			if (g.argvs.size() > kMaxArgvShown)
-				md += "- and " + std::to_string(g.argvs.size() - kMaxArgvShown) +
-				      " more processes (see report.json)\n";
-
-			std::string snippet = exceptionSnippet(g);
-			if (snippet.empty() && g.kind == Direction::Inbound)
-				md += "\nThe policy has no exceptions for inbound sockets: make the step "
-				      "stop listening or binding.\n";
-			else if (snippet.empty())
-				md += "\nNo policy exception can allow this call: remove it from the step.\n";
-			else
-				md += "\nTo allow it, add to the policy:\n\n```yaml\n" + snippet + "```\n";
-		}
-	}
-	if (!anyViolation)
-		md += "\nNo violations.\n";
-
-	if (!stale->empty()) {
-		md += "\n## Unused exceptions\n\nNever matched in this run; consider removing them:\n\n";
-		for (const ExceptionHit &hit : *stale)
-			md += "- " + code(hit.spec) + " from " + code(hit.source) + "\n";
-	}
 	return md;
+}
+
+// What to do about a violation group: the policy snippet that allows it, or why none can.
+std::string remedy(const ViolationGroup &g)
+{
+	std::string snippet = exceptionSnippet(g);
+	if (snippet.empty() && g.kind == Direction::Inbound)
+		return "\nThe policy has no exceptions for inbound sockets: make the step "
+		       "stop listening or binding.\n";
+	if (snippet.empty())
+		return "\nNo policy exception can allow this call: remove it from the step.\n";
+	return "\nTo allow it, add to the policy:\n\n```yaml\n" + snippet + "```\n";
+}
+
+std::string violationSection(const std::string &stepId, const ViolationGroup &g)
+{
+	std::string md = "\n### " + cell(validUtf8(stepId)) + ": " + directionName(g.kind) + " " +
+			 validUtf8(g.syscall) + (g.kind == Direction::Inbound ? " on " : " to ") +
+			 code(endpointText(g)) + "\n\n";
+	md += "- " + std::string(decisionName(g.decision)) + ", " + std::to_string(g.count) +
+	      (g.count == 1 ? " call" : " calls") + ", " + validUtf8(g.protocol) + " over " +
+	      validUtf8(g.family) + "\n";
+	md += "- Executable: " + code(g.exe) + "\n";
+	for (size_t i = 0; i < g.argvs.size() && i < kMaxArgvShown; i++)
+		md += "- Process: " + code(shellJoin(g.argvs[i])) + "\n";
+	if (g.argvs.size() > kMaxArgvShown)
+		md += "- and " + std::to_string(g.argvs.size() - kMaxArgvShown) +
+		      " more processes (see report.json)\n";
+	return md + remedy(g);
+}
+
+std::string violations(const std::vector<StepEvidence> &steps)
+{
+	std::string md;
+	for (const StepEvidence &s : steps)
+		for (const ViolationGroup &g : aggregateViolations(s))
+			md += violationSection(s.id, g);
+	if (md.empty())
+		return "\nNo violations.\n";
+	return "\n## Violations\n" + md;
+}
+
+std::string unusedExceptions(const std::vector<ExceptionHit> &stale)
+{
+	if (stale.empty())
+		return "";
+	std::string md = "\n## Unused exceptions\n\nNever matched in this run; consider removing them:\n\n";
+	for (const ExceptionHit &hit : stale)
+		md += "- " + code(hit.spec) + " from " + code(hit.source) + "\n";
+	return md;
+}
+
+} // namespace
+
+Expected<std::string> renderReportMd(const RunEvidence &run)
+{
+	auto stale = staleExceptions(run); // validates the run first
+	if (!stale)
+		return stale.error();
+	return header(run) + healthWarnings(run.health) + stepsTable(run.steps) + violations(run.steps) +
+	       unusedExceptions(*stale);
 }
 
 } // namespace hg

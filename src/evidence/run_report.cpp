@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -43,9 +42,8 @@ const char *stepResultName(StepResult r)
 
 StepResult stepResult(const StepEvidence &step)
 {
-	for (const NetRecord &rec : step.records)
-		if (rec.decision == Decision::Audited || rec.decision == Decision::Denied)
-			return StepResult::Violation;
+	if (!step.aggregates.violations.empty())
+		return StepResult::Violation;
 	if (!step.started || !step.error.empty())
 		return StepResult::Error;
 	if (step.timedOut || step.signal != 0 || step.exitCode != 0)
@@ -61,29 +59,6 @@ StepResult overallResult(const RunEvidence &run)
 	return worst;
 }
 
-const Endpoint &recordEndpoint(const NetRecord &rec)
-{
-	if (rec.addr.status == AddrStatus::Absent && rec.boundAddr.status != AddrStatus::Absent)
-		return rec.boundAddr;
-	return rec.addr;
-}
-
-namespace {
-
-std::string groupFamily(const NetRecord &rec, const Endpoint &ep)
-{
-	if (ep.status != AddrStatus::Absent && ep.family >= 0)
-		return familyName(ep.family);
-	if (rec.sock.known && rec.sock.domain >= 0)
-		return familyName(rec.sock.domain);
-	return "unknown";
-}
-
-using GroupKey = std::tuple<Direction, std::string, std::string, std::string, std::string,
-			    std::optional<uint16_t>, std::string, Decision>;
-
-} // namespace
-
 std::vector<ViolationGroup> aggregateViolations(const StepEvidence &step)
 {
 	// The latest-spawned process owns a pid if the kernel reused it within the step.
@@ -94,49 +69,48 @@ std::vector<ViolationGroup> aggregateViolations(const StepEvidence &step)
 			it->second = &proc;
 	}
 
-	std::map<GroupKey, std::pair<uint64_t, std::set<std::vector<std::string>>>> groups;
-	for (const NetRecord &rec : step.records) {
-		if (rec.decision != Decision::Audited && rec.decision != Decision::Denied)
-			continue;
-		const Endpoint &ep = recordEndpoint(rec);
-		std::optional<uint16_t> port;
-		if (ep.status == AddrStatus::Decoded && ep.isIp)
-			port = ep.port;
-		GroupKey key{ rec.cls.direction, rec.callName, groupFamily(rec, ep),
-			      protocolLabel(rec.sock), ep.address(), port, rec.exe, rec.decision };
-		auto &group = groups[key];
-		group.first++;
-		auto proc = byPid.find(rec.pid);
-		if (proc != byPid.end() && !proc->second->argv.empty())
-			group.second.insert(proc->second->argv);
-	}
-
 	std::vector<ViolationGroup> out;
-	out.reserve(groups.size());
-	for (auto &[key, value] : groups) {
-		ViolationGroup g;
-		std::tie(g.kind, g.syscall, g.family, g.protocol, g.address, g.port, g.exe,
-			 g.decision) = key;
-		g.count = value.first;
-		g.argvs.assign(value.second.begin(), value.second.end());
+	out.reserve(step.aggregates.violations.size());
+	for (const auto &[key, tally] : step.aggregates.violations) {
+		std::set<std::vector<std::string>> argvs;
+		for (pid_t pid : tally.pids) {
+			auto proc = byPid.find(pid);
+			if (proc != byPid.end() && !proc->second->argv.empty())
+				argvs.insert(proc->second->argv);
+		}
+		ViolationGroup g{ key.kind, key.syscall, key.family, key.protocol, key.address, key.port, key.exe,
+				  key.decision, tally.count, { argvs.begin(), argvs.end() } };
 		out.push_back(std::move(g));
 	}
 	return out;
 }
 
+namespace {
+
+// The exception index of the earliest Allowed call that names no exception of the step.
+std::optional<std::pair<int, ExceptionTally>> unknownException(const StepEvidence &step)
+{
+	std::optional<std::pair<int, ExceptionTally>> first;
+	for (const auto &[index, tally] : step.aggregates.exceptionHits) {
+		bool known = index >= 0 && static_cast<size_t>(index) < step.exceptions.size();
+		if (!known && (!first || tally.firstSeq < first->second.firstSeq))
+			first = { index, tally };
+	}
+	return first;
+}
+
+} // namespace
+
 Expected<ExceptionUsage> exceptionUsage(const StepEvidence &step)
 {
+	if (auto bad = unknownException(step))
+		return Error::msg("step '" + step.id + "': record " + std::to_string(bad->second.firstSeq) +
+				  " was allowed by exception #" + std::to_string(bad->first) + " but the step has " +
+				  std::to_string(step.exceptions.size()) +
+				  " exceptions (tracer and allowlist disagree)");
 	std::vector<uint64_t> hits(step.exceptions.size(), 0);
-	for (const NetRecord &rec : step.records) {
-		if (rec.decision != Decision::Allowed)
-			continue;
-		if (rec.exception < 0 || static_cast<size_t>(rec.exception) >= hits.size())
-			return Error::msg("step '" + step.id + "': record " + std::to_string(rec.seq) +
-					  " was allowed by exception #" + std::to_string(rec.exception) +
-					  " but the step has " + std::to_string(hits.size()) +
-					  " exceptions (tracer and allowlist disagree)");
-		hits[rec.exception]++;
-	}
+	for (const auto &[index, tally] : step.aggregates.exceptionHits)
+		hits[index] = tally.hits;
 
 	ExceptionUsage usage;
 	for (size_t i = 0; i < hits.size(); i++) {

@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "config.h"
+#include "evidence/step_aggregates.h"
 #include "net/classify.h"
 #include "policy/allowlist.h"
 #include "record/record.h"
@@ -62,14 +63,13 @@ struct StepEvidence {
 	int signal = 0;                   // signal that killed the root process, 0 if none
 	bool timedOut = false;
 	std::vector<std::string> envRemoved;  // names of environment variables scrubbed
-	std::vector<NetRecord> records;       // every trapped call, any order
+	StepAggregates aggregates;            // every trapped call, folded in as it completed
 	std::vector<ProcessRecord> processes; // every process of the tree, any order
 	std::vector<Exception> exceptions;    // the allowlist in force; NetRecord::exception indexes it
 
 	// log only
 	std::vector<Listener> listeners;
 	std::optional<std::string> ssEstablished; // ss_established.txt, written when set (proc-poll)
-	bool straceStreamed = false; // the caller streamed the full strace.txt itself: do not render it from records
 	pid_t rootPid = 0;
 	uint64_t durationMs = 0;
 };
@@ -90,7 +90,7 @@ struct RunEvidence {
 	std::vector<StepEvidence> steps; // in execution order
 };
 
-// Rule: violation if any record was Audited or Denied, else error if the step could not
+// Rule: violation if any call was Audited or Denied, else error if the step could not
 // start (or has an error), else failed on a non-zero exit, a signal or a timeout, else pass.
 StepResult stepResult(const StepEvidence &step);
 
@@ -98,7 +98,7 @@ StepResult stepResult(const StepEvidence &step);
 // early cannot pass), and a run without steps that completed passes.
 StepResult overallResult(const RunEvidence &run);
 
-// One row of the violation table: records that agree on every key field.
+// One row of the violation table: calls that agree on every key field (ViolationKey).
 struct ViolationGroup {
 	Direction kind = Direction::Outbound;
 	std::string syscall;          // NetRecord::callName
@@ -114,13 +114,9 @@ struct ViolationGroup {
 	std::vector<std::vector<std::string>> argvs;
 };
 
-// The endpoint a record is about: its address argument, or for listen()/bind() with no
-// address argument the socket's local address (boundAddr).
-const Endpoint &recordEndpoint(const NetRecord &rec);
-
-// Groups the Audited/Denied records of a step by (kind, syscall, family, protocol,
-// address, port, exe, decision), sorted by those keys in that order. Independent of
-// record order and pids.
+// The Audited/Denied calls of a step grouped by (kind, syscall, family, protocol,
+// address, port, exe, decision), sorted by those keys in that order, each with the argv
+// of its callers. Independent of record order and pids.
 std::vector<ViolationGroup> aggregateViolations(const StepEvidence &step);
 
 struct ExceptionHit {
@@ -137,8 +133,8 @@ struct ExceptionUsage {
 	std::vector<ExceptionHit> unused; // never matched in this step, in allowlist order
 };
 
-// Counts Allowed records per exception. Fails when an Allowed record's index does not
-// name an exception of the step (a tracer bug: the report would be wrong).
+// Hits of each exception of the step. Fails when an Allowed call's index does not name
+// an exception of the step (a tracer bug: the report would be wrong).
 Expected<ExceptionUsage> exceptionUsage(const StepEvidence &step);
 
 // Exceptions (identified by spec and source) in force in at least one step and used in

@@ -4,27 +4,9 @@
 #include <array>
 #include <tuple>
 
-#include "evidence/strace_log.h"
 #include "evidence/text.h"
 
 namespace hg {
-
-std::string renderStraceLog(const std::vector<NetRecord> &records)
-{
-	std::vector<const NetRecord *> sorted;
-	for (const NetRecord &rec : records)
-		sorted.push_back(&rec);
-	std::stable_sort(sorted.begin(), sorted.end(),
-			 [](const auto *a, const auto *b) { return a->seq < b->seq; });
-
-	std::string out;
-	for (const NetRecord *rec : sorted) {
-		out += straceLine(*rec);
-		if (out.empty() || out.back() != '\n')
-			out += '\n';
-	}
-	return out;
-}
 
 std::string renderSsTable(const std::vector<SsRow> &rows)
 {

@@ -1,6 +1,7 @@
 #pragma once
-// Text logs of one step (logs/<id>/): strace.txt, ss_listen.txt and ss_established.txt. Logs may carry
-// pids; they are not part of the deterministic report.
+// Text logs of one step (logs/<id>/): ss_listen.txt and ss_established.txt (strace.txt
+// is streamed a line at a time: straceLine() of strace_log.h). Logs may carry pids; they
+// are not part of the deterministic report.
 
 #include <array>
 #include <string>
@@ -10,10 +11,6 @@
 #include "record/record.h"
 
 namespace hg {
-
-// strace.txt: one line per record (straceLine() of strace_log.h), in seq order, each
-// ending in '\n'. Empty when the step made no trapped call.
-std::string renderStraceLog(const std::vector<NetRecord> &records);
 
 // One row of an ss-style table: Netid, State, Local Address:Port, Peer Address:Port, Process.
 using SsRow = std::array<std::string, 5>;

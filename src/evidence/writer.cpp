@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char *kStepFiles[] = {
 	"stdout.txt", "stderr.txt", "strace.txt", "ss_listen.txt", "ss_established.txt", "process_tree.json",
-	".stdout.txt.partial", ".stderr.txt.partial",
+	".stdout.txt.partial", ".stderr.txt.partial", ".strace.txt.partial",
 };
 
 Expected<void> removeIfPresent(const std::string &path)
@@ -82,7 +82,8 @@ StepLogPaths EvidenceWriter::stepLogPaths(const std::string &id) const
 {
 	std::string dir = stepLogDir(id);
 	return StepLogPaths{ dir, dir + "/.stdout.txt.partial", dir + "/.stderr.txt.partial",
-			     dir + "/stdout.txt", dir + "/stderr.txt" };
+			     dir + "/.strace.txt.partial", dir + "/stdout.txt", dir + "/stderr.txt",
+			     dir + "/strace.txt" };
 }
 
 Expected<StepLogPaths> EvidenceWriter::beginStep(const std::string &id)
@@ -116,14 +117,15 @@ Expected<void> EvidenceWriter::writeStep(const StepEvidence &step)
 	auto published = publishFile(paths.stdoutPartial, paths.stdoutPath);
 	if (published)
 		published = publishFile(paths.stderrPartial, paths.stderrPath);
+	if (published)
+		published = publishFile(paths.stracePartial, paths.stracePath);
 	if (!published)
 		return wrap(published.error());
 
-	std::vector<std::pair<const char *, std::string>> files;
-	if (!step.straceStreamed)
-		files.emplace_back("strace.txt", renderStraceLog(step.records));
-	files.emplace_back("ss_listen.txt", renderSsListen(step.listeners));
-	files.emplace_back("process_tree.json", renderProcessTreeJson(step));
+	const std::pair<const char *, std::string> files[] = {
+		{ "ss_listen.txt", renderSsListen(step.listeners) },
+		{ "process_tree.json", renderProcessTreeJson(step) },
+	};
 	for (const auto &[name, content] : files) {
 		auto written = writeFileAtomic(paths.dir + "/" + name, content);
 		if (!written)

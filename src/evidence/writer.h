@@ -8,7 +8,8 @@
 // Use per step:
 //     auto paths = writer.beginStep(step.id);  // creates logs/<id>/
 //     ... run the step with its stdout/stderr streamed into paths->stdoutPartial and
-//         paths->stderrPartial (open them O_WRONLY|O_CREAT|O_TRUNC) ...
+//         paths->stderrPartial (open them O_WRONLY|O_CREAT|O_TRUNC), and its strace.txt
+//         into paths->stracePartial, a line per call as it completes (StraceStream) ...
 //     writer.writeStep(evidence);              // publishes them, writes the logs
 // then, after the last step (or when interrupted), writer.writeReport(run).
 // writeStep returns only once the step's files and their directory entries are fsynced:
@@ -28,8 +29,10 @@ struct StepLogPaths {
 	std::string dir;           // <dir>/logs/<id>
 	std::string stdoutPartial; // <dir>/logs/<id>/.stdout.txt.partial
 	std::string stderrPartial; // <dir>/logs/<id>/.stderr.txt.partial
+	std::string stracePartial; // <dir>/logs/<id>/.strace.txt.partial
 	std::string stdoutPath;    // <dir>/logs/<id>/stdout.txt (after writeStep)
 	std::string stderrPath;    // <dir>/logs/<id>/stderr.txt (after writeStep)
+	std::string stracePath;    // <dir>/logs/<id>/strace.txt (after writeStep, or when the caller publishes it)
 };
 
 class EvidenceWriter {
@@ -52,9 +55,10 @@ public:
 	// previous run left there, then returns the paths for the caller to stream output into.
 	Expected<StepLogPaths> beginStep(const std::string &id);
 
-	// Publishes the streamed stdout/stderr (an empty file when nothing was streamed, e.g.
-	// the step could not start) and writes strace.txt, ss_listen.txt and
-	// process_tree.json, then fsyncs logs/<id>/.
+	// Publishes the streamed stdout, stderr and strace.txt (an empty file when nothing was
+	// streamed, e.g. the step could not start; a strace.txt the caller already published
+	// is kept) and writes ss_listen.txt and process_tree.json, then fsyncs logs/<id>/.
+	// strace.txt is never rendered from records held in memory: it is only ever streamed.
 	Expected<void> writeStep(const StepEvidence &step);
 
 	// Writes report.md, then report.json (last, so a present report.json means the

@@ -13,14 +13,26 @@ Memory: the supervisor's own peak RSS is the VmHWM of its process read at its ex
 (ptrace exit-stop, see peak_rss_at_exit); not ru_maxrss, which is the max over the whole
 waited-for tree and also inherits the runner's RSS through fork/exec.
 
+Event storm (--storm N[,N...]): wl_storm makes N trapped datagram sendto() calls (4
+processes x 8 threads, audit mode) inside a private network namespace made here
+(tests/integration/netns.py: lo up, a veth with 203.0.113.2/24 and nothing behind it; the
+calls go to 127.0.0.1). Checks that the gate's peak RSS stays under STORM_RSS_LIMIT
+whatever N (it keeps aggregates, not records) and that strace.txt has one line per call
+the workload reports having made.
+
 Modes:
   hg_bench.py --gate G --bindir D --srcdir S [--floor F]  the benchmark (meson benchmark 'overhead')
   hg_bench.py --gate G --bindir D --srcdir S --smoke    every workload once, tiny, must exit 0
+  hg_bench.py --gate G --bindir D --srcdir S --storm N[,N...] [--storm-untimed]
+                                                        the event storm (meson benchmark
+                                                        'event-storm'; test 'bench-storm-smoke')
 
 Environment: HG_BENCH_ROUNDS (5), HG_BENCH_QUICK=1 (scale 0.1, 2 rounds, 200 processes), HG_BENCH_SCALE
 (size factor, not applied to the 2,000 live processes), HG_BENCH_PROCS, HG_BENCH_WORKLOADS (comma list), HG_BENCH_NO_STRACE=1, HG_BENCH_JSON (path).
 Exit status: 0 when every workload ran (targets missed or not: the numbers are noisy and
-only reported), 1 when a workload failed to run, 2 on a usage error.
+only reported), 1 when a workload failed to run, 2 on a usage error. The storm exits 1
+also when a call is missing from strace.txt or the RSS limit is missed (neither is noise),
+77 when no private network namespace can be made.
 """
 
 import argparse
@@ -56,6 +68,11 @@ SMOKE_SIZES = {"forkexec": 5, "syscalls": 1000, "unixconnect": 20, "threads": 8,
                "testrun": 2, "procs": 20}
 # testrun listens on and connects to 127.0.0.1: in audit mode that is a violation (exit 3).
 OK_STATUS = {"testrun": (0, 3)}
+
+# The event storm: trapped calls made by STORM_PROCS processes of STORM_THREADS threads.
+STORM_PROCS, STORM_THREADS = 4, 8
+STORM_RSS_LIMIT = 16 * MiB
+STORM_OK = (3,)  # audit mode: every call is a violation
 
 STRACE_ARGS = ["-f", "-qq", "--seccomp-bpf", "-e", "trace=network", "-o", "/dev/null"]
 
@@ -363,6 +380,85 @@ def rss_run(name, argv, vs, tmp, ok):
     return res
 
 
+# --- the event storm ------------------------------------------------------------------
+
+def storm_counts(stderr_path, strace_path):
+    """(calls the workload reports, strace.txt lines, of them sendto lines)."""
+    calls = None
+    with open(stderr_path, errors="replace") as f:
+        for line in f:
+            if line.startswith("wl_storm: calls="):
+                calls = int(line.split()[1].split("=")[1])
+    lines = sends = 0
+    if os.path.exists(strace_path):
+        with open(strace_path, "rb") as f:
+            for line in f:
+                lines += 1
+                sends += b" sendto(" in line
+    return calls, lines, sends
+
+
+def storm_one(gate, bindir, n, tmp, timed):
+    """One size: peak RSS (VmHWM at the gate's exit) and strace.txt completeness; with
+    timed, also a bare and a gate run for the cost per call."""
+    out = os.path.join(tmp, f"storm-{n}")
+    work = [f"{bindir}/wl_storm", str(n), str(STORM_PROCS), str(STORM_THREADS)]
+    argv = [gate, "exec", "--quiet", "--out", out, "--"] + work
+    errp = os.path.join(tmp, f"storm-{n}.stderr")
+    row = {"calls_target": n, "failed": None}
+    r = peak_rss_at_exit(argv, errp)
+    row["hwm"], row["status"] = r.hwm, r.status
+    row["calls"], row["lines"], row["sendto_lines"] = storm_counts(errp, os.path.join(out, "strace.txt"))
+    if r.status not in STORM_OK:
+        with open(errp, errors="replace") as f:
+            row["failed"] = f"gate exited {r.status}: {f.read()[-2000:].strip()}"
+    elif row["calls"] != n or row["lines"] != n or row["sendto_lines"] != n:
+        row["failed"] = (f"the workload made {row['calls']} calls of {n}; strace.txt has {row['lines']} lines, "
+                         f"{row['sendto_lines']} of them sendto")
+    elif row["hwm"] is None or row["hwm"] >= STORM_RSS_LIMIT:
+        row["failed"] = f"peak RSS {fmt_mib(row['hwm'])}, limit {fmt_mib(STORM_RSS_LIMIT)}"
+    shutil.rmtree(out, ignore_errors=True)
+    if timed and not row["failed"]:
+        bare = timed_run(work, errp)
+        run = timed_run(argv, errp)
+        shutil.rmtree(out, ignore_errors=True)
+        row["bare_s"], row["gate_s"] = bare.wall, run.wall
+        row["per_call_s"] = (run.wall - bare.wall) / n
+    log(f"  storm {n}: exit {r.status}, peak RSS {fmt_mib(row['hwm'])}, {row['lines']} strace.txt lines for "
+        f"{row['calls']} calls" + (f", gate {row['gate_s']:.2f}s vs bare {row['bare_s']:.2f}s" if "gate_s" in row else "")
+        + (f": FAILED: {row['failed']}" if row["failed"] else ""))
+    return row
+
+
+def storm(gate, bindir, sizes, tmp, timed, json_path):
+    info = machine()
+    rows = [storm_one(gate, bindir, n, tmp, timed) for n in sizes]
+    print(f"\nMachine: {info['nproc']} CPUs, {info['cpu']}, Linux {info['kernel']}, {info['date']}, "
+          f"load {info['load'][0]:.2f} at start\n")
+    print(f"Event storm: datagram sendto() to 127.0.0.1 in a private network namespace, {STORM_PROCS} processes "
+          f"x {STORM_THREADS} threads, audit mode\n")
+    print("| trapped calls | gate peak RSS (VmHWM at exit) | strace.txt lines | bare s | gate s | gate cost/call | "
+          f"RSS < {fmt_mib(STORM_RSS_LIMIT)} and no call missing |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        timing = (f"{r['bare_s']:.2f} | {r['gate_s']:.2f} | {fmt_unit(r['per_call_s'])}" if "gate_s" in r
+                  else "n/a | n/a | n/a")
+        print(f"| {r['calls_target']:,} | {fmt_mib(r['hwm'])} | {r['lines']:,} | {timing} | "
+              + ("yes" if not r["failed"] else "NO: " + r["failed"].splitlines()[0]) + " |")
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump({"machine": info, "storm": rows}, f, indent=1)
+    return 1 if any(r["failed"] for r in rows) else 0
+
+
+def enter_private_netns(srcdir):
+    """Re-runs this script in a private network namespace (netns.enter; exits 77 when none
+    can be made): the storm's calls never reach a real network."""
+    sys.path.insert(0, os.path.join(srcdir, "..", "integration"))
+    import netns  # noqa: E402 (the integration tests' harness)
+    netns.enter()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gate", required=True, help="the hermetic-gate binary")
@@ -370,6 +466,8 @@ def main():
     ap.add_argument("--srcdir", required=True, help="tests/bench (for wl_build.sh)")
     ap.add_argument("--floor", default=None, help="floor_sup, run beside the gate (optional)")
     ap.add_argument("--smoke", action="store_true", help="run every workload once, tiny, under the gate")
+    ap.add_argument("--storm", default=None, help="event storm sizes, comma-separated trapped call counts")
+    ap.add_argument("--storm-untimed", action="store_true", help="storm: peak RSS and strace.txt only, no timing")
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--scale", type=float, default=None)
     ap.add_argument("--json", default=os.environ.get("HG_BENCH_JSON"), help="also write the results here")
@@ -384,8 +482,16 @@ def main():
     scale = a.scale or float(os.environ.get("HG_BENCH_SCALE", "0.1" if quick else "1"))
     only = [w for w in os.environ.get("HG_BENCH_WORKLOADS", "").split(",") if w]
     strace = None if os.environ.get("HG_BENCH_NO_STRACE") else shutil.which("strace")
+    if a.storm:
+        try:
+            sizes = [int(x) for x in a.storm.split(",")]
+        except ValueError:
+            ap.error(f"--storm {a.storm}: not a list of counts")
+        enter_private_netns(srcdir)
 
     with tempfile.TemporaryDirectory(prefix="hg-bench-") as tmp:
+        if a.storm:
+            return storm(gate, bindir, sizes, tmp, not a.storm_untimed, a.json)
         out_dir = os.path.join(tmp, "evidence")
         if a.smoke:
             return smoke(gate, bindir, srcdir, tmp, out_dir, a.floor and os.path.abspath(a.floor))

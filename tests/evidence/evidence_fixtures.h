@@ -112,6 +112,15 @@ inline ProcessRecord process(pid_t pid, pid_t ppid, uint64_t spawnSeq, std::vect
 	return p;
 }
 
+// The aggregates of records, folded in in the given order (as StepSink does).
+inline StepAggregates aggregate(const std::vector<NetRecord> &records)
+{
+	StepAggregates a;
+	for (const NetRecord &r : records)
+		a.add(r);
+	return a;
+}
+
 inline Exception cidrException(const std::string &spec, const std::string &source)
 {
 	auto e = parseHostException(spec, source);
@@ -119,9 +128,27 @@ inline Exception cidrException(const std::string &spec, const std::string &sourc
 	return *e;
 }
 
+// The records of sampleRun()'s steps "build", "fetch" and "deploy", in completion order.
+using SampleRecords = std::array<std::vector<NetRecord>, 3>;
+
+inline SampleRecords sampleRecords()
+{
+	return { std::vector<NetRecord>{
+			 connectRecord(0, 101, "/usr/bin/cc", inet4(10, 1, 2, 3, 3128), Decision::Allowed, 0),
+			 connectRecord(1, 101, "/usr/bin/cc", inet4(10, 1, 2, 3, 3128), Decision::Allowed, 0) },
+		 std::vector<NetRecord>{
+			 connectRecord(0, 201, "/usr/bin/curl", inet4(203, 0, 113, 1, 443), Decision::Audited),
+			 connectRecord(1, 202, "/usr/bin/curl", inet4(203, 0, 113, 1, 443), Decision::Audited),
+			 connectRecord(2, 202, "/usr/bin/curl", inet6(1, 443), Decision::Audited),
+			 listenRecord(3, 203, "/usr/bin/python3", inet4(0, 0, 0, 0, 8000), Decision::Audited),
+			 connectRecord(4, 201, "/usr/bin/curl", inet4(10, 9, 9, 9, 80), Decision::Allowed, 0) },
+		 std::vector<NetRecord>{} };
+}
+
 // Three steps: "build" passes using one exception, "fetch" makes violations (two curl
 // processes to the same endpoint, one denied connect, one listen), "deploy" cannot start.
-inline RunEvidence sampleRun()
+// Each step's aggregates are made from `records` (sampleRecords() by default).
+inline RunEvidence sampleRun(const SampleRecords &records = sampleRecords())
 {
 	RunEvidence run;
 	run.sha = "0123456789abcdef0123456789abcdef01234567";
@@ -144,8 +171,7 @@ inline RunEvidence sampleRun()
 	build.exceptions = allow;
 	build.envRemoved = { "https_proxy", "HTTP_PROXY" };
 	build.processes = { process(100, 0, 0, { "make", "-j4" }), process(101, 100, 1, { "cc", "-c", "a.c" }) };
-	build.records = { connectRecord(0, 101, "/usr/bin/cc", inet4(10, 1, 2, 3, 3128), Decision::Allowed, 0),
-			  connectRecord(1, 101, "/usr/bin/cc", inet4(10, 1, 2, 3, 3128), Decision::Allowed, 0) };
+	build.aggregates = aggregate(records[0]);
 	build.rootPid = 100;
 	build.durationMs = 424242;
 
@@ -158,11 +184,7 @@ inline RunEvidence sampleRun()
 			    process(201, 200, 1, { "curl", "-s", "https://example.test" }),
 			    process(202, 200, 2, { "curl", "-s", "https://mirror.test" }),
 			    process(203, 200, 3, { "python3", "-m", "http.server" }) };
-	fetch.records = { connectRecord(0, 201, "/usr/bin/curl", inet4(203, 0, 113, 1, 443), Decision::Audited),
-			  connectRecord(1, 202, "/usr/bin/curl", inet4(203, 0, 113, 1, 443), Decision::Audited),
-			  connectRecord(2, 202, "/usr/bin/curl", inet6(1, 443), Decision::Audited),
-			  listenRecord(3, 203, "/usr/bin/python3", inet4(0, 0, 0, 0, 8000), Decision::Audited),
-			  connectRecord(4, 201, "/usr/bin/curl", inet4(10, 9, 9, 9, 80), Decision::Allowed, 0) };
+	fetch.aggregates = aggregate(records[1]);
 	fetch.listeners = { { 203, "/usr/bin/python3", "tcp", "0.0.0.0:8000", "LISTEN" } };
 	fetch.rootPid = 200;
 	fetch.durationMs = 99;
@@ -173,6 +195,7 @@ inline RunEvidence sampleRun()
 	deploy.started = false;
 	deploy.error = "execve(./deploy.sh): No such file or directory";
 	deploy.exceptions = allow;
+	deploy.aggregates = aggregate(records[2]);
 
 	run.steps = { build, fetch, deploy };
 	return run;
@@ -180,16 +203,19 @@ inline RunEvidence sampleRun()
 
 // The same behaviour observed in another run: records and processes in a different
 // order, every pid shifted, other durations and log-only data.
-inline RunEvidence reshuffled(RunEvidence run)
+inline RunEvidence reshuffled(SampleRecords records = sampleRecords())
 {
-	for (StepEvidence &step : run.steps) {
-		std::reverse(step.records.begin(), step.records.end());
-		std::reverse(step.processes.begin(), step.processes.end());
-		for (NetRecord &rec : step.records) {
+	for (std::vector<NetRecord> &step : records) {
+		std::reverse(step.begin(), step.end());
+		for (NetRecord &rec : step) {
 			rec.pid += 5000;
 			rec.tid += 5000;
 			rec.addrPtr += 0x1000;
 		}
+	}
+	RunEvidence run = sampleRun(records);
+	for (StepEvidence &step : run.steps) {
+		std::reverse(step.processes.begin(), step.processes.end());
 		for (ProcessRecord &p : step.processes) {
 			p.pid += 5000;
 			if (p.ppid)

@@ -1,5 +1,5 @@
 // Renderers: report.json / process_tree.json against the schemas, determinism,
-// report.md and its policy snippets, ss_listen.txt, strace.txt.
+// report.md and its policy snippets, ss_listen.txt, ss_established.txt.
 
 #include <catch2/catch.hpp>
 
@@ -125,7 +125,7 @@ TEST_CASE("report.json keys come in the documented order", "[evidence]")
 
 TEST_CASE("report.json has no pids, durations or log-only data", "[evidence]")
 {
-	RunEvidence run = reshuffled(sampleRun());
+	RunEvidence run = reshuffled();
 	std::string json = reportJson(run);
 	for (const char *absent : { "424242", "5201", "pid", "duration", "0x7ffc", "ms\"" })
 		CHECK(json.find(absent) == std::string::npos);
@@ -134,15 +134,16 @@ TEST_CASE("report.json has no pids, durations or log-only data", "[evidence]")
 TEST_CASE("reports are byte-identical for runs that behave the same", "[evidence]")
 {
 	RunEvidence a = sampleRun();
-	RunEvidence b = reshuffled(a);
+	RunEvidence b = reshuffled();
 	CHECK(reportJson(a) == reportJson(a));
 	CHECK(reportJson(a) == reportJson(b));
 	CHECK(reportMd(a) == reportMd(b));
 
 	// ... and differ when the behaviour differs.
-	RunEvidence c = a;
-	c.steps[1].records.pop_back();
-	c.steps[1].records.pop_back();
+	SampleRecords fewer = sampleRecords();
+	fewer[1].pop_back();
+	fewer[1].pop_back();
+	RunEvidence c = sampleRun(fewer);
 	CHECK(reportJson(a) != reportJson(c));
 	CHECK(reportMd(a) != reportMd(c));
 
@@ -162,14 +163,15 @@ TEST_CASE("edge-case runs render valid report.json", "[evidence][schema]")
 	CHECK(emptyDoc["policy"]["sha256"].IsNull());
 	CHECK(std::string(emptyDoc["result"].GetString()) == "pass");
 
-	RunEvidence interrupted = sampleRun();
+	SampleRecords denied = sampleRecords();
+	denied[1][0].decision = Decision::Denied;
+	RunEvidence interrupted = sampleRun(denied);
 	interrupted.mode = "enforce";
 	interrupted.complete = false;
 	interrupted.incompleteReason = "received SIGTERM during step 'fetch'";
 	interrupted.steps[0].signal = SIGTERM;
 	interrupted.steps[0].exitCode = -1;
 	interrupted.steps[0].timedOut = true;
-	interrupted.steps[1].records[0].decision = Decision::Denied;
 	std::string json = reportJson(interrupted);
 	CHECK(schemaErrors("report.schema.json", json) == "");
 	auto doc = parse(json);
@@ -194,8 +196,9 @@ TEST_CASE("invalid UTF-8 from a tracee still gives valid JSON", "[evidence][sche
 	CHECK(validUtf8("\xc0\xaf") == "\\xc0\\xaf");    // overlong '/'
 	CHECK(validUtf8("\xed\xa0\x80") == "\\xed\\xa0\\x80"); // surrogate
 
-	RunEvidence run = sampleRun();
-	run.steps[1].records[0].exe = "/tmp/\xff\xfe";
+	SampleRecords records = sampleRecords();
+	records[1][0].exe = "/tmp/\xff\xfe";
+	RunEvidence run = sampleRun(records);
 	run.steps[1].processes[1].argv.push_back("\x80\n\"quoted\"");
 	std::string json = reportJson(run);
 	CHECK(schemaErrors("report.schema.json", json) == "");
@@ -205,7 +208,7 @@ TEST_CASE("invalid UTF-8 from a tracee still gives valid JSON", "[evidence][sche
 
 TEST_CASE("process_tree.json lists every process in spawn order", "[evidence][schema]")
 {
-	RunEvidence run = reshuffled(sampleRun()); // processes stored in reverse
+	RunEvidence run = reshuffled(); // processes stored in reverse
 	StepEvidence &step = run.steps[1];
 	step.processes[0].exited = false;
 	step.processes[0].exitCode = -1;
@@ -278,8 +281,9 @@ TEST_CASE("the schemas reject broken documents", "[evidence][schema]")
 
 TEST_CASE("render fails instead of writing a wrong report", "[evidence]")
 {
-	RunEvidence run = sampleRun();
-	run.steps[0].records[0].exception = 5;
+	SampleRecords records = sampleRecords();
+	records[0][0].exception = 5;
+	RunEvidence run = sampleRun(records);
 	CHECK_FALSE(renderReportJson(run).ok());
 	CHECK_FALSE(renderReportMd(run).ok());
 }
@@ -304,7 +308,7 @@ TEST_CASE("report.md summarises steps and violations", "[evidence]")
 	CHECK(md.find("## Unused exceptions") != std::string::npos);
 	CHECK(md.find("- `198.51.100.7` from `policy.yml:7:9`") == std::string::npos);
 	CHECK(md.find("- `198.51.100.7` from `policy.yml:11:9`\n") != std::string::npos);
-	std::string otherMd = reportMd(reshuffled(sampleRun()));
+	std::string otherMd = reportMd(reshuffled());
 	for (const char *absent : { "5201", "424242", "pid", "duration" })
 		CHECK(otherMd.find(absent) == std::string::npos);
 
@@ -394,15 +398,15 @@ TEST_CASE("policy snippets load in a policy file and allow exactly the violation
 	CHECK(md.find("### fetch: inbound listen on `0.0.0.0:8000`\n") != std::string::npos);
 	CHECK(md.find("The policy has no exceptions for inbound sockets") != std::string::npos);
 
-	RunEvidence run = sampleRun();
+	SampleRecords records = sampleRecords();
 	NetRecord raw;
 	raw.callName = "sendto";
 	raw.exe = "/usr/bin/ping";
 	raw.sock = SocketInfo{ true, AF_PACKET, SOCK_RAW, 0x0800 };
 	raw.cls.direction = Direction::Outbound;
 	raw.decision = Decision::Audited;
-	run.steps[0].records.push_back(raw);
-	CHECK(reportMd(run).find("No policy exception can allow this call") != std::string::npos);
+	records[0].push_back(raw);
+	CHECK(reportMd(sampleRun(records)).find("No policy exception can allow this call") != std::string::npos);
 }
 
 TEST_CASE("ss_listen.txt uses ss -ltnup columns", "[evidence]")
@@ -418,26 +422,6 @@ TEST_CASE("ss_listen.txt uses ss -ltnup columns", "[evidence]")
 	      "tcp    LISTEN  127.0.0.1:3000      0.0.0.0:*          users:((\"node\",pid=9))\n"
 	      "udp    UNCONN  [::]:53             [::]:*             users:((\"dnsmasq\",pid=7))\n");
 	CHECK(renderSsListen({}) == "Netid  State  Local Address:Port  Peer Address:Port  Process\n");
-}
-
-TEST_CASE("strace.txt has one line per record in call order", "[evidence]")
-{
-	RunEvidence run = reshuffled(sampleRun());
-	const auto &records = run.steps[1].records; // stored in reverse
-	std::string log = renderStraceLog(records);
-	REQUIRE(log.back() == '\n');
-	std::vector<std::string> lines;
-	for (size_t start = 0; start < log.size();) {
-		size_t end = log.find('\n', start);
-		lines.push_back(log.substr(start, end - start));
-		start = end + 1;
-	}
-	REQUIRE(lines.size() == records.size());
-	CHECK(lines[0].find("connect(") != std::string::npos);
-	CHECK(lines[0].find("203.0.113.1") != std::string::npos);
-	CHECK(lines[3].find("listen(") != std::string::npos);
-	CHECK(lines[4].find("10.9.9.9") != std::string::npos);
-	CHECK(renderStraceLog({}).empty());
 }
 
 TEST_CASE("renders ss_established.txt", "[evidence][ss]")

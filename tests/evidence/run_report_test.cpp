@@ -39,17 +39,17 @@ TEST_CASE("stepResult follows violation > error > failed > pass", "[evidence]")
 	CHECK(stepResult(notStarted) == StepResult::Error);
 
 	StepEvidence logged = s;
-	logged.records = { connectRecord(0, 1, "/bin/x", inet4(127, 0, 0, 1, 53), Decision::Logged),
-			   connectRecord(1, 1, "/bin/x", inet4(10, 0, 0, 1, 53), Decision::Allowed, 0) };
+	logged.aggregates = aggregate({ connectRecord(0, 1, "/bin/x", inet4(127, 0, 0, 1, 53), Decision::Logged),
+					connectRecord(1, 1, "/bin/x", inet4(10, 0, 0, 1, 53), Decision::Allowed, 0) });
 	CHECK(stepResult(logged) == StepResult::Pass);
 
 	StepEvidence denied = failedExit;
 	denied.error = "tracer lost the step";
-	denied.records = { connectRecord(0, 1, "/bin/x", inet4(1, 1, 1, 1, 53), Decision::Denied) };
+	denied.aggregates = aggregate({ connectRecord(0, 1, "/bin/x", inet4(1, 1, 1, 1, 53), Decision::Denied) });
 	CHECK(stepResult(denied) == StepResult::Violation);
 
 	StepEvidence audited = s;
-	audited.records = { connectRecord(0, 1, "/bin/x", inet4(1, 1, 1, 1, 53), Decision::Audited) };
+	audited.aggregates = aggregate({ connectRecord(0, 1, "/bin/x", inet4(1, 1, 1, 1, 53), Decision::Audited) });
 	CHECK(stepResult(audited) == StepResult::Violation);
 }
 
@@ -110,11 +110,11 @@ TEST_CASE("aggregateViolations splits a group whose records differ in decision o
 {
 	StepEvidence s;
 	s.id = "s";
-	s.records = { connectRecord(0, 1, "/bin/a", inet4(192, 0, 2, 1, 80), Decision::Denied),
-		      connectRecord(1, 1, "/bin/a", inet4(192, 0, 2, 1, 80), Decision::Audited),
-		      connectRecord(2, 2, "/bin/b", inet4(192, 0, 2, 1, 80), Decision::Audited),
-		      connectRecord(3, 1, "/bin/a", inet4(192, 0, 2, 1, 81), Decision::Audited),
-		      connectRecord(4, 1, "/bin/a", inet4(192, 0, 2, 1, 80), Decision::Denied) };
+	s.aggregates = aggregate({ connectRecord(0, 1, "/bin/a", inet4(192, 0, 2, 1, 80), Decision::Denied),
+				   connectRecord(1, 1, "/bin/a", inet4(192, 0, 2, 1, 80), Decision::Audited),
+				   connectRecord(2, 2, "/bin/b", inet4(192, 0, 2, 1, 80), Decision::Audited),
+				   connectRecord(3, 1, "/bin/a", inet4(192, 0, 2, 1, 81), Decision::Audited),
+				   connectRecord(4, 1, "/bin/a", inet4(192, 0, 2, 1, 80), Decision::Denied) });
 	auto groups = aggregateViolations(s);
 	REQUIRE(groups.size() == 4);
 	CHECK((groups[0].exe == "/bin/a" && groups[0].port == 80 && groups[0].decision == Decision::Audited &&
@@ -145,7 +145,7 @@ TEST_CASE("aggregateViolations of a call without a usable address", "[evidence]"
 
 	StepEvidence s;
 	s.id = "s";
-	s.records = { raw, unknown };
+	s.aggregates = aggregate({ raw, unknown });
 	auto groups = aggregateViolations(s);
 	REQUIRE(groups.size() == 2);
 	CHECK(groups[0].family == "AF_PACKET"); // from the socket
@@ -159,7 +159,7 @@ TEST_CASE("aggregateViolations of a call without a usable address", "[evidence]"
 TEST_CASE("aggregateViolations does not depend on record order or pids", "[evidence]")
 {
 	RunEvidence a = sampleRun();
-	RunEvidence b = reshuffled(a);
+	RunEvidence b = reshuffled();
 	auto ga = aggregateViolations(a.steps[1]);
 	auto gb = aggregateViolations(b.steps[1]);
 	REQUIRE(ga.size() == gb.size());
@@ -193,15 +193,18 @@ TEST_CASE("exceptionUsage rejects an Allowed record naming no exception", "[evid
 	StepEvidence s;
 	s.id = "lint";
 	s.exceptions = { cidrException("10.0.0.0/8", "--allow-host") };
-	s.records = { connectRecord(7, 1, "/bin/x", inet4(10, 0, 0, 1, 1), Decision::Allowed, 3) };
+	NetRecord allowed = connectRecord(7, 1, "/bin/x", inet4(10, 0, 0, 1, 1), Decision::Allowed, 3);
+	s.aggregates = aggregate({ allowed });
 	auto usage = exceptionUsage(s);
 	REQUIRE_FALSE(usage.ok());
 	CHECK_THAT(usage.error().message, Catch::Contains("step 'lint'") && Catch::Contains("record 7") &&
 						  Catch::Contains("#3") && Catch::Contains("has 1 exceptions"));
 
-	s.records[0].exception = -1;
+	allowed.exception = -1;
+	s.aggregates = aggregate({ allowed });
 	CHECK_FALSE(exceptionUsage(s).ok());
-	s.records[0].exception = 0;
+	allowed.exception = 0;
+	s.aggregates = aggregate({ allowed });
 	CHECK(exceptionUsage(s).ok());
 }
 
@@ -245,8 +248,9 @@ TEST_CASE("validateRun checks mode, duplicate ids and exception indexes", "[evid
 	REQUIRE_FALSE(validateRun(dup).ok());
 	CHECK_THAT(validateRun(dup).error().message, Catch::Contains("used twice"));
 
-	RunEvidence badIndex = run;
-	badIndex.steps[0].records[0].exception = 9;
+	SampleRecords records = sampleRecords();
+	records[0][0].exception = 9;
+	RunEvidence badIndex = sampleRun(records);
 	CHECK_FALSE(validateRun(badIndex).ok());
 }
 

@@ -80,13 +80,16 @@ TEST_CASE("EvidenceWriter writes a whole run and leaves no temporary files", "[e
 		// The step streams its output while it runs.
 		writeText(paths->stdoutPartial, "out of " + step.id + "\n");
 		writeText(paths->stderrPartial, "err of " + step.id + "\n");
+		writeText(paths->stracePartial, "100 connect(3, ...) = 0\n");
 		CHECK_FALSE(fs::exists(paths->stdoutPath));
+		CHECK_FALSE(fs::exists(paths->stracePath));
 
 		REQUIRE(writer->writeStep(step).ok());
 		CHECK(listDir(paths->dir) == kStepFiles);
 		CHECK(readFile(paths->stdoutPath) == "out of " + step.id + "\n");
 		CHECK(readFile(paths->stderrPath) == "err of " + step.id + "\n");
-		CHECK(readFile(paths->dir + "/strace.txt") == renderStraceLog(step.records));
+		CHECK(paths->stracePath == paths->dir + "/strace.txt");
+		CHECK(readFile(paths->stracePath) == "100 connect(3, ...) = 0\n");
 		CHECK(readFile(paths->dir + "/ss_listen.txt") == renderSsListen(step.listeners));
 		std::string tree = readFile(paths->dir + "/process_tree.json");
 		CHECK(tree == renderProcessTreeJson(step));
@@ -98,6 +101,7 @@ TEST_CASE("EvidenceWriter writes a whole run and leaves no temporary files", "[e
 	CHECK(listDir(dir + "/logs/deploy") == kStepFiles);
 	CHECK(readFile(dir + "/logs/deploy/stdout.txt").empty());
 	CHECK(readFile(dir + "/logs/deploy/stderr.txt").empty());
+	CHECK(readFile(dir + "/logs/deploy/strace.txt").empty());
 
 	REQUIRE(writer->writeReport(run).ok());
 	CHECK(listDir(dir) == std::set<std::string>{ "logs", "report.json", "report.md" });
@@ -110,6 +114,27 @@ TEST_CASE("EvidenceWriter writes a whole run and leaves no temporary files", "[e
 	struct stat st;
 	REQUIRE(::stat((dir + "/report.json").c_str(), &st) == 0);
 	CHECK((st.st_mode & 0777) == 0644);
+}
+
+TEST_CASE("writeStep keeps a strace.txt the caller already published", "[evidence][writer]")
+{
+	TempDir tmp;
+	auto writer = EvidenceWriter::open(tmp.path());
+	REQUIRE(writer.ok());
+	RunEvidence run = sampleRun();
+	auto paths = writer->beginStep("build");
+	REQUIRE(paths.ok());
+	writeText(paths->stracePartial, "leftover of a crashed run\n");
+	paths = writer->beginStep("build"); // removes it
+	REQUIRE(paths.ok());
+	CHECK(listDir(paths->dir).empty());
+
+	// As StraceStream::publish() does at the end of the step.
+	writeText(paths->stracePartial, "101 connect(3, ...) = 0\n");
+	REQUIRE(publishFile(paths->stracePartial, paths->stracePath).ok());
+	REQUIRE(writer->writeStep(run.steps[0]).ok());
+	CHECK(listDir(paths->dir) == kStepFiles);
+	CHECK(readFile(paths->stracePath) == "101 connect(3, ...) = 0\n");
 }
 
 TEST_CASE("reopening an evidence dir drops the previous run's report and step logs", "[evidence][writer]")
@@ -181,8 +206,9 @@ TEST_CASE("writeReport writes nothing for an inconsistent run", "[evidence][writ
 	TempDir tmp;
 	auto writer = EvidenceWriter::open(tmp.path());
 	REQUIRE(writer.ok());
-	RunEvidence run = sampleRun();
-	run.steps[1].records.back().exception = 42;
+	SampleRecords records = sampleRecords();
+	records[1].back().exception = 42;
+	RunEvidence run = sampleRun(records);
 	auto written = writer->writeReport(run);
 	REQUIRE_FALSE(written.ok());
 	CHECK_THAT(written.error().message, Catch::Contains(tmp.path()) && Catch::Contains("#42"));
