@@ -390,7 +390,7 @@ bool RunSession::openStepIo(const Step &step, StepIo &io)
 	io.out.reset(open(io.paths.stdoutPartial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
 	io.err.reset(open(io.paths.stderrPartial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
 	io.devnull.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
-	auto opened = io.strace.open(io.paths.dir + "/.strace.txt.partial", io.paths.dir + "/strace.txt",
+	auto opened = io.strace.open(io.paths.stracePartial, io.paths.stracePath,
 				     Durability::Flushed);
 	if (!io.out || !io.err || !opened) {
 		err("cannot write the logs of step '" + step.id + "' in " + io.paths.dir + ": " + std::strerror(errno));

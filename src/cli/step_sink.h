@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <string>
-#include <vector>
 
 #include "base/error.h"
 #include "evidence/atomic_file.h"
