@@ -2,7 +2,10 @@
 // The supervisor: runs one command tree under ptrace + the seccomp network filter,
 // judges every trapped call, and reports records as they complete.
 // Loop: while (dispatch(nextEvent())) — one handler per ptrace event (sandbox2's
-// monitor_ptrace.cc, strace's dispatch_event()).
+// monitor_ptrace.cc, strace's dispatch_event()). Events come from a PidWaiter and every
+// ptrace request goes through PtraceOps: both are injected, so tests script the events and
+// make requests fail. Fails closed: a trapped call it cannot read is refused and recorded,
+// a tracee it cannot restart is killed.
 
 #include <sys/types.h>
 
@@ -18,6 +21,7 @@
 #include "policy/allowlist.h"
 #include "record/record.h"
 #include "seccomp/filter.h"
+#include "tracer/pid_waiter.h"
 #include "tracer/ptrace_ops.h"
 #include "tracer/spawn.h"
 #include "tracer/syscall_decoder.h"
@@ -34,12 +38,19 @@ struct SupervisorOptions {
 
 class Supervisor {
 public:
+	// On the kernel's ptrace (KernelPtraceOps) and waitpid() (WaitpidWaiter).
 	Supervisor(SupervisorOptions opts, RecordSink &sink);
+	// On the given ones, which must outlive the Supervisor (tests inject doubles).
+	Supervisor(SupervisorOptions opts, RecordSink &sink, PtraceOps &ops, PidWaiter &waiter);
 
 	// Spawns spec under the tracer and runs until every traced process is gone. When
 	// the root exits, every descendant still alive is marked killedByGate and killed.
 	// Errors: the command could not be started (nothing ran), or ptrace failed.
 	Expected<TraceResult> run(const SpawnSpec &spec);
+
+	// The loop of run(), for a root already seized (or, in tests, a scripted one): handles
+	// the waiter's events until it has none left. argv and exe describe the root.
+	TraceResult trace(pid_t root, std::vector<std::string> argv, std::string exe);
 
 private:
 	struct Tracee {
@@ -65,9 +76,21 @@ private:
 	void onGuardTrap(pid_t tid, const RawSyscall &sc);
 	static std::string syscallName(uint32_t arch, uint64_t nr);
 
+	// Restarts a stopped tracee. ESRCH: it is gone, its exit status follows. Any other error
+	// would leave it stopped for ever (and the gate waiting): it is killed, and logged.
+	void resume(pid_t tid, int request, int sig = 0);
+	// SIGKILLs a tracee (its whole process) and marks its process record killedByGate.
+	void killTracee(pid_t tid);
+
 	Tracee &tracee(pid_t tid);
 	ProcessRecord &process(pid_t tgid, pid_t ppid);
+	void endProcess(pid_t tgid, int code, int sig);
 	int pidfdOf(pid_t tgid); // -1 when pidfd_open failed
+	NetRecord newRecord(pid_t tid, const Tracee &t);
+	NetRecord judgedRecord(pid_t tid, const Tracee &t, const RawSyscall &sc, const DecodedCall &d,
+			       TraceeSocket &sock);
+	void act(pid_t tid, Tracee &t, NetRecord r, const RawSyscall &sc, const DecodedCall &d, TraceeSocket &sock);
+	void refuseUnreadable(pid_t tid, const Tracee &t, const Expected<__ptrace_syscall_info> &info);
 	void judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs);
 	void completeRecord(NetRecord &r);
 	void scanLeftovers();
@@ -82,6 +105,10 @@ private:
 	void completeWithoutCall(pid_t tid, NetRecord &r, long ret, TraceeSocket &sock);
 	bool refuseForeignFamily(pid_t tid, NetRecord &r, TraceeSocket &sock);
 
+	KernelPtraceOps kernelOps_;
+	WaitpidWaiter waitpidWaiter_;
+	PtraceOps &ops_;
+	PidWaiter &waiter_;
 	SupervisorOptions opts_;
 	RecordSink &sink_;
 	BpfProgram filter_;
