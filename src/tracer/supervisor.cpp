@@ -123,6 +123,9 @@ ProcessRecord &Supervisor::process(pid_t tgid, pid_t ppid)
 
 void Supervisor::endProcess(pid_t tgid, int code, int sig)
 {
+	// The process is over: its record is final, and nothing keyed by its pid outlives it
+	// (strace's droptcb()), so a process that gets the same pid later in the step gets a
+	// record of its own instead of merging into this one.
 	auto p = procIndex_.find(tgid);
 	if (p != procIndex_.end()) {
 		ProcessRecord &pr = result_.processes[p->second];
@@ -132,8 +135,10 @@ void Supervisor::endProcess(pid_t tgid, int code, int sig)
 		// The timeout and SIGINT/SIGTERM handlers kill the root themselves.
 		if (tgid == root_ && sig == SIGKILL && (stepTimedOut() || stopRequested()))
 			pr.killedByGate = true;
+		procIndex_.erase(p);
 	}
 	pidfds_.erase(tgid);
+	requestedPort_.erase(requestedPort_.lower_bound({tgid, INT_MIN}), requestedPort_.upper_bound({tgid, INT_MAX}));
 }
 
 void Supervisor::onUnknownTracee(pid_t tid)
@@ -247,6 +252,7 @@ void Supervisor::onExited(pid_t tid, int code, int sig)
 	Tracee &t = it->second;
 	if (t.inCall)
 		completeRecord(t.pending); // resultKnown stays false: it died inside the call
+	// A leader's exit is reported only once its other threads are gone: the process is over.
 	if (t.tgid == tid)
 		endProcess(tid, code, sig);
 	tracees_.erase(it);

@@ -115,8 +115,11 @@ private:
 	pid_t root_ = -1;
 	bool rootGone_ = false;
 	uint64_t seq_ = 0;
+	// Per task and per process: made when the task or process is first seen (its creator's
+	// event, or its own first stop), erased at its exit (strace's droptcb()), so that a pid
+	// the kernel reuses within a step starts afresh.
 	std::unordered_map<pid_t, Tracee> tracees_;
-	std::unordered_map<pid_t, size_t> procIndex_; // tgid -> index in result_.processes
+	std::unordered_map<pid_t, size_t> procIndex_; // live tgid -> index in result_.processes
 	std::unordered_map<pid_t, UniqueFd> pidfds_; // tgid -> pidfd, for pidfd_getfd
 	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_; // (tgid, fd) -> port an explicit bind() asked for
 	TraceResult result_;
