@@ -9,14 +9,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <climits>
+#include <cstring>
 #include <optional>
 
 #include <linux/audit.h>
