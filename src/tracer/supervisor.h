@@ -49,7 +49,8 @@ public:
 	Expected<TraceResult> run(const SpawnSpec &spec);
 
 	// The loop of run(), for a root already seized (or, in tests, a scripted one): handles
-	// the waiter's events until it has none left. argv and exe describe the root.
+	// the waiter's events until it has none left. argv and exe describe the root. Once per
+	// Supervisor: the result is moved out.
 	TraceResult trace(pid_t root, std::vector<std::string> argv, std::string exe);
 
 private:
@@ -84,12 +85,18 @@ private:
 
 	Tracee &tracee(pid_t tid);
 	ProcessRecord &process(pid_t tgid, pid_t ppid);
+	// A process's leader exited: finishes its record, drops everything keyed by its pid.
 	void endProcess(pid_t tgid, int code, int sig);
 	int pidfdOf(pid_t tgid); // -1 when pidfd_open failed
+	// A trapped call: first its record (newRecord: who made it, with the next seq;
+	// judgedRecord: what it is, its socket duplicated into sock, and the verdict), then act():
+	// refuse it, make it on a copy, or let it run to its exit stop.
 	NetRecord newRecord(pid_t tid, const Tracee &t);
 	NetRecord judgedRecord(pid_t tid, const Tracee &t, const RawSyscall &sc, const DecodedCall &d,
 			       TraceeSocket &sock);
 	void act(pid_t tid, Tracee &t, NetRecord r, const RawSyscall &sc, const DecodedCall &d, TraceeSocket &sock);
+	// A trapped call whose PTRACE_GET_SYSCALL_INFO failed (not with ESRCH) or reported
+	// another op: refused with EPERM in every mode, recorded as undecodable and denied.
 	void refuseUnreadable(pid_t tid, const Tracee &t, const Expected<__ptrace_syscall_info> &info);
 	void judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs);
 	void completeRecord(NetRecord &r);
