@@ -57,22 +57,34 @@ int inChild(Fn fn)
 	return st;
 }
 
-// The tracer's two checks, from probePtrace(): it really seizes a child, loads the
-// gate's filter in it and waits for a trapped call's seccomp stop.
+// The tracer's three checks, from probePtrace(): it really seizes a child, loads the
+// gate's filter in it, waits for a trapped call's seccomp stop and reads it with
+// PTRACE_GET_SYSCALL_INFO.
 void tracerChecks(const PtraceAvailability &probe, std::vector<HealthCheck> &out)
 {
+	const HealthCheck ptraceOk = ok("ptrace", "PTRACE_SEIZE of a child works");
+	const HealthCheck seccompOk = ok("seccomp_trace", "SECCOMP_RET_TRACE stops reach the tracer");
 	if (probe.ok) {
-		out.push_back(ok("ptrace", "PTRACE_SEIZE of a child works"));
-		out.push_back(ok("seccomp_trace", "SECCOMP_RET_TRACE stops reach the tracer"));
+		out.push_back(ptraceOk);
+		out.push_back(seccompOk);
+		out.push_back(ok("syscall_info", "PTRACE_GET_SYSCALL_INFO reads a trapped call (Linux >= 5.3)"));
+		return;
+	}
+	if (probe.call.rfind("ptrace(PTRACE_GET_SYSCALL_INFO", 0) == 0) {
+		out.push_back(ptraceOk);
+		out.push_back(seccompOk);
+		out.push_back(missing("syscall_info", probe.reason));
 		return;
 	}
 	if (probe.call.rfind("ptrace", 0) == 0) {
 		out.push_back(missing("ptrace", probe.reason));
 		out.push_back({"seccomp_trace", HealthStatus::Unknown, "not probed: ptrace is unavailable"});
+		out.push_back({"syscall_info", HealthStatus::Unknown, "not probed: ptrace is unavailable"});
 		return;
 	}
-	out.push_back(ok("ptrace", "PTRACE_SEIZE of a child works"));
+	out.push_back(ptraceOk);
 	out.push_back(missing("seccomp_trace", probe.reason));
+	out.push_back({"syscall_info", HealthStatus::Unknown, "not probed: no seccomp stop reached the tracer"});
 }
 
 } // namespace
@@ -130,14 +142,15 @@ std::vector<HealthCheck> probeHealth(const PtraceAvailability &probe)
 
 bool tracerUsable(const std::vector<HealthCheck> &checks)
 {
-	bool ptraceOk = false, seccompOk = false;
+	int needed = 0;
 	for (const HealthCheck &c : checks) {
-		if (c.check == "ptrace")
-			ptraceOk = c.status == HealthStatus::Ok;
-		if (c.check == "seccomp_trace")
-			seccompOk = c.status == HealthStatus::Ok;
+		if (c.check == "ptrace" || c.check == "seccomp_trace" || c.check == "syscall_info") {
+			if (c.status != HealthStatus::Ok)
+				return false;
+			needed++;
+		}
 	}
-	return ptraceOk && seccompOk;
+	return needed == 3;
 }
 
 int runDoctor()

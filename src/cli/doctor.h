@@ -10,10 +10,11 @@
 
 namespace hg {
 
-// ptrace, seccomp_trace, pidfd_getfd, i386_emulation, x32, io_uring, user_ns, net_ns.
+// ptrace, seccomp_trace, syscall_info, pidfd_getfd, i386_emulation, x32, io_uring, user_ns, net_ns.
 std::vector<HealthCheck> probeHealth(const PtraceAvailability &probe);
 
-// True when the checks the native tracer cannot work without (ptrace, seccomp_trace) are ok.
+// True when the checks the native tracer cannot work without (ptrace, seccomp_trace,
+// syscall_info) are all there and ok.
 bool tracerUsable(const std::vector<HealthCheck> &checks);
 
 // Prints the table; exit code 0 when the tracer is usable, 4 otherwise.

@@ -1,5 +1,6 @@
 #include "tracer/ptrace_ops.h"
 
+#include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -18,23 +19,40 @@ const unsigned long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK 
 				     PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |
 				     PTRACE_O_EXITKILL;
 
-bool restart(pid_t tid, int request, int sig)
+std::string ptraceRequestName(int request)
 {
-	if (ptrace(static_cast<__ptrace_request>(request), tid, 0, sig) == 0)
-		return true;
-	return false; // ESRCH: killed or exited under us; its exit status follows.
+	switch (request) {
+	case PTRACE_CONT:
+		return "PTRACE_CONT";
+	case PTRACE_SYSCALL:
+		return "PTRACE_SYSCALL";
+	case PTRACE_LISTEN:
+		return "PTRACE_LISTEN";
+	default:
+		return std::to_string(request);
+	}
 }
 
-Expected<__ptrace_syscall_info> syscallInfo(pid_t tid)
+Expected<void> KernelPtraceOps::restart(pid_t tid, int request, int sig)
+{
+	if (ptrace(static_cast<__ptrace_request>(request), tid, 0, sig) == 0)
+		return {};
+	return Error::fromErrno("ptrace(" + ptraceRequestName(request) + ", tid=" + std::to_string(tid) +
+				", sig=" + std::to_string(sig) + ")");
+}
+
+Expected<__ptrace_syscall_info> KernelPtraceOps::syscallInfo(pid_t tid)
 {
 	__ptrace_syscall_info info{};
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info);
-	if (n <= 0)
+	if (n < 0)
 		return Error::fromErrno("ptrace(PTRACE_GET_SYSCALL_INFO, tid=" + std::to_string(tid) + ")");
+	if (n == 0)
+		return Error{EIO, "ptrace(PTRACE_GET_SYSCALL_INFO, tid=" + std::to_string(tid) + "): no data"};
 	return info;
 }
 
-Expected<unsigned long> eventMsg(pid_t tid)
+Expected<unsigned long> KernelPtraceOps::eventMsg(pid_t tid)
 {
 	unsigned long msg = 0;
 	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) != 0)
@@ -42,7 +60,7 @@ Expected<unsigned long> eventMsg(pid_t tid)
 	return msg;
 }
 
-Expected<void> skipSyscall(pid_t tid, long ret)
+Expected<void> KernelPtraceOps::skipSyscall(pid_t tid, long ret)
 {
 	user_regs_struct regs{};
 	if (ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0)
@@ -53,6 +71,16 @@ Expected<void> skipSyscall(pid_t tid, long ret)
 	if (ptrace(PTRACE_SETREGS, tid, 0, &regs) != 0)
 		return Error::fromErrno("ptrace(PTRACE_SETREGS, tid=" + std::to_string(tid) + ")");
 	return {};
+}
+
+int KernelPtraceOps::kill(pid_t pid, int sig)
+{
+	return ::kill(pid, sig) == 0 ? 0 : -errno;
+}
+
+bool KernelPtraceOps::isThreadOf(pid_t tgid, pid_t tid)
+{
+	return syscall(SYS_tgkill, tgid, tid, 0) == 0;
 }
 
 ssize_t TraceeMemory::read(uint64_t addr, void *buf, size_t len)

@@ -1,11 +1,13 @@
 #pragma once
-// Thin wrappers over the ptrace and pidfd calls the supervisor makes. Every restart
-// goes through restart(), which treats ESRCH as "tracee gone" (sandbox2's ContinueProcess()).
+// The ptrace and pidfd calls the supervisor makes. Every restart goes through
+// PtraceOps::restart() and the supervisor's resume(), which treats ESRCH as "tracee gone"
+// (sandbox2's ContinueProcess()) and any other error as fatal for the tracee.
 
 #include <sys/ptrace.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -17,19 +19,47 @@ namespace hg {
 // All options every tracee gets, set once at PTRACE_SEIZE and inherited by auto-attached children.
 extern const unsigned long kPtraceOptions;
 
-// PTRACE_CONT / PTRACE_SYSCALL / PTRACE_LISTEN with a signal to inject. Returns false
-// when the tracee is gone (ESRCH), which is an ordinary race, not an error.
-bool restart(pid_t tid, int request, int sig = 0);
+// The requests and signals the supervisor sends its tracees, behind an interface so that a
+// test can make any of them fail (tests/tracer): the kernel's in KernelPtraceOps, a test
+// double elsewhere. Errors carry the errno and name the request and tid; ESRCH means the
+// tracee is gone (killed or exited under us, its exit status follows), an ordinary race.
+class PtraceOps {
+public:
+	virtual ~PtraceOps() = default;
 
-// PTRACE_GET_SYSCALL_INFO at a seccomp stop or syscall-exit stop.
-Expected<__ptrace_syscall_info> syscallInfo(pid_t tid);
+	// PTRACE_CONT / PTRACE_SYSCALL / PTRACE_LISTEN, injecting sig.
+	[[nodiscard]] virtual Expected<void> restart(pid_t tid, int request, int sig) = 0;
 
-// PTRACE_GETEVENTMSG: the new child's pid, the former tid at exec, ...
-Expected<unsigned long> eventMsg(pid_t tid);
+	// PTRACE_GET_SYSCALL_INFO at a seccomp stop or syscall-exit stop (Linux >= 5.3).
+	[[nodiscard]] virtual Expected<__ptrace_syscall_info> syscallInfo(pid_t tid) = 0;
 
-// Skips the syscall the tracee is stopped at (seccomp stop) and makes it return `ret`
-// (e.g. -EPERM), like sandbox2's Regs::SkipSyscallReturnValue.
-Expected<void> skipSyscall(pid_t tid, long ret);
+	// PTRACE_GETEVENTMSG: the new child's pid, the former tid at exec, the SECCOMP_RET_DATA
+	// at a seccomp stop.
+	[[nodiscard]] virtual Expected<unsigned long> eventMsg(pid_t tid) = 0;
+
+	// Skips the syscall the tracee is stopped at (seccomp stop) and makes it return `ret`
+	// (e.g. -EPERM), like sandbox2's Regs::SkipSyscallReturnValue.
+	[[nodiscard]] virtual Expected<void> skipSyscall(pid_t tid, long ret) = 0;
+
+	// kill(pid, sig). Returns 0 or -errno.
+	virtual int kill(pid_t pid, int sig) = 0;
+
+	// Whether tid is a thread of the thread group tgid (tgkill(tgid, tid, 0) succeeds).
+	virtual bool isThreadOf(pid_t tgid, pid_t tid) = 0;
+};
+
+class KernelPtraceOps final : public PtraceOps {
+public:
+	Expected<void> restart(pid_t tid, int request, int sig) override;
+	Expected<__ptrace_syscall_info> syscallInfo(pid_t tid) override;
+	Expected<unsigned long> eventMsg(pid_t tid) override;
+	Expected<void> skipSyscall(pid_t tid, long ret) override;
+	int kill(pid_t pid, int sig) override;
+	bool isThreadOf(pid_t tgid, pid_t tid) override;
+};
+
+// "PTRACE_CONT", "PTRACE_SYSCALL", "PTRACE_LISTEN", or the number.
+std::string ptraceRequestName(int request);
 
 // Reads tracee memory with process_vm_readv (and writes it with process_vm_writev).
 class TraceeMemory final : public MemoryReader {

@@ -8,6 +8,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "base/proc.h"
 #include "base/unique_fd.h"
 #include "seccomp/filter.h"
+#include "tracer/ptrace_ops.h"
 
 namespace hg {
 
@@ -52,6 +54,9 @@ struct Shared {
 	volatile int trapErrno;     // errno of G's trapped connect (EBADF when it reached us)
 	volatile int trapSeen;      // P saw G's PTRACE_EVENT_SECCOMP stop
 	volatile int childSignal;   // G died of this signal
+	volatile int infoFailed;    // PTRACE_GET_SYSCALL_INFO at G's seccomp stop did not read it
+	volatile int infoErrno;     // its errno, 0 when it reported another op
+	volatile int infoOp;        // that op
 	volatile int done;
 };
 
@@ -161,19 +166,23 @@ bool waitExitWithin(pid_t child, int timeoutMs, int &st)
 	}
 }
 
-// P: the tracer side. Never returns.
-[[noreturn]] void runHelper(Shared *sh, pid_t gate, const BpfProgram &filter, bool needNoNewPrivs)
+// P reports what it found and exits.
+[[noreturn]] void helperDone(Shared *sh)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != gate)
-		_exit(1);
+	sh->done = 1;
+	_exit(0);
+}
+
+// P: forks G, waits for it to stop itself, seizes it and lets it run on. Returns G's pid;
+// on a failure it records the errno (sh->stage names the call) and exits.
+pid_t seizeChild(Shared *sh, const BpfProgram &filter, bool needNoNewPrivs)
+{
 	pid_t self = getpid();
 	sh->stage = kStageFork;
 	pid_t child = fork();
 	if (child < 0) {
 		sh->errnum = errno;
-		sh->done = 1;
-		_exit(0);
+		helperDone(sh);
 	}
 	if (child == 0)
 		runChild(sh, self, filter, needNoNewPrivs);
@@ -189,8 +198,7 @@ bool waitExitWithin(pid_t child, int timeoutMs, int &st)
 			kill(child, SIGKILL);
 			waitChildGone(child);
 		}
-		sh->done = 1;
-		_exit(0);
+		helperDone(sh);
 	}
 
 	sh->stage = kStageSeize;
@@ -204,18 +212,42 @@ bool waitExitWithin(pid_t child, int timeoutMs, int &st)
 		sh->filteredErrno = r < 0 ? errno : 0;
 		kill(child, SIGKILL);
 		waitChildGone(child);
-		sh->done = 1;
-		_exit(0);
+		helperDone(sh);
 	}
 	sh->stage = kStageResume;
 	if (kill(child, SIGCONT) != 0) {
 		sh->errnum = errno;
 		kill(child, SIGKILL);
 		waitChildGone(child);
-		sh->done = 1;
-		_exit(0);
+		helperDone(sh);
 	}
+	return child;
+}
+
+// P at G's seccomp stop: the supervisor reads every trapped call with
+// PTRACE_GET_SYSCALL_INFO, which kernels before 5.3 do not have.
+void checkSyscallInfo(Shared *sh, PtraceOps &ops, pid_t child)
+{
+	auto info = ops.syscallInfo(child);
+	if (!info) {
+		sh->infoFailed = 1;
+		sh->infoErrno = info.error().errnum != 0 ? info.error().errnum : EIO;
+	} else if (info->op != PTRACE_SYSCALL_INFO_SECCOMP) {
+		sh->infoFailed = 1;
+		sh->infoOp = info->op;
+	}
+}
+
+// P: the tracer side. Never returns.
+[[noreturn]] void runHelper(Shared *sh, pid_t gate, PtraceOps &ops, const BpfProgram &filter, bool needNoNewPrivs)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != gate)
+		_exit(1);
+	pid_t child = seizeChild(sh, filter, needNoNewPrivs);
 	for (int i = 0; i < kMaxChildEvents; i++) {
+		int st = 0;
+		pid_t w;
 		while ((w = waitpid(child, &st, __WALL)) < 0 && errno == EINTR) {
 		}
 		if (w != child)
@@ -224,8 +256,7 @@ bool waitExitWithin(pid_t child, int timeoutMs, int &st)
 			if (WIFSIGNALED(st))
 				sh->childSignal = WTERMSIG(st);
 			sh->stage = kStageDone;
-			sh->done = 1;
-			_exit(0);
+			helperDone(sh);
 		}
 		if (!WIFSTOPPED(st))
 			continue;
@@ -233,22 +264,20 @@ bool waitExitWithin(pid_t child, int timeoutMs, int &st)
 		int sig = WSTOPSIG(st);
 		if (event == PTRACE_EVENT_SECCOMP) {
 			sh->trapSeen = 1;
+			checkSyscallInfo(sh, ops, child);
 			ptrace(PTRACE_CONT, child, 0, 0);
 		} else if (event == PTRACE_EVENT_STOP) {
 			bool groupStop = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 			ptrace(groupStop ? PTRACE_LISTEN : PTRACE_CONT, child, 0, 0);
-		} else if (event == 0) {
-			ptrace(PTRACE_CONT, child, 0, sig == SIGCONT || sig == SIGSTOP ? 0 : sig);
 		} else {
-			ptrace(PTRACE_CONT, child, 0, 0);
+			ptrace(PTRACE_CONT, child, 0, event == 0 && sig != SIGCONT && sig != SIGSTOP ? sig : 0);
 		}
 	}
 	// Too many events without an exit: give up on the child.
 	kill(child, SIGKILL);
 	waitChildGone(child);
 	sh->errnum = ETIMEDOUT;
-	sh->done = 1;
-	_exit(0);
+	helperDone(sh);
 }
 
 // "Key:	value" of /proc/self/status.
@@ -259,10 +288,9 @@ std::string statusField(const std::string &key)
 
 void readGateFacts(PtraceProbeFacts &f)
 {
-	std::string yama = readFirstLine("/proc/sys/kernel/yama/ptrace_scope");
-	f.yamaScope = yama.empty() ? -1 : std::atoi(yama.c_str());
-	f.seccompMode = std::atoi(statusField("Seccomp").c_str());
-	f.gateTracerPid = std::atoi(statusField("TracerPid").c_str());
+	f.yamaScope = static_cast<int>(parseInteger(readFirstLine("/proc/sys/kernel/yama/ptrace_scope")).value_or(-1));
+	f.seccompMode = static_cast<int>(parseInteger(statusField("Seccomp")).value_or(0));
+	f.gateTracerPid = static_cast<pid_t>(parseInteger(statusField("TracerPid")).value_or(0));
 	std::string capEff = statusField("CapEff");
 	unsigned long long caps = std::strtoull(capEff.c_str(), nullptr, 16);
 	constexpr int kCapSysPtrace = 19;
@@ -348,6 +376,14 @@ std::string seccompCause(const PtraceProbeFacts &f)
 
 std::string explainPtraceFailure(const PtraceProbeFacts &f)
 {
+	if (f.syscallInfoUnusable) {
+		std::string line = f.errnum != 0 ? f.call + " failed with " + errnoName(f.errnum)
+						 : f.call + " reported op " + std::to_string(f.syscallInfoOp) +
+							   " instead of PTRACE_SYSCALL_INFO_SECCOMP";
+		return line + " at a seccomp stop: the gate reads every trapped call with PTRACE_GET_SYSCALL_INFO, "
+			      "which needs Linux >= 5.3 (this kernel: " +
+		       (f.kernelRelease.empty() ? std::string("unknown") : f.kernelRelease) + ")";
+	}
 	if (f.killedBySignal) {
 		std::string line = f.call + " killed the probe with " + signalName(f.killedBySignal);
 		if (f.killedBySignal == SIGSYS)
@@ -368,108 +404,130 @@ std::string explainPtraceFailure(const PtraceProbeFacts &f)
 	return line + ": " + std::strerror(f.errnum);
 }
 
-PtraceAvailability probePtrace()
+namespace {
+
+// Builds the gate's filter, maps the shared page and runs P on it. Returns P's wait status,
+// or fills out (which names the call that failed) and returns -1.
+int runProbe(PtraceOps &ops, Shared *sh, PtraceAvailability &out, PtraceProbeFacts &facts)
 {
-	PtraceAvailability out;
-	PtraceProbeFacts facts;
-	readGateFacts(facts);
-
-	auto fail = [&](PtraceProbeFacts &f) {
-		out.ok = false;
-		out.errnum = f.errnum;
-		out.call = f.call;
-		out.reason = explainPtraceFailure(f);
-		return out;
-	};
-
 	FilterOptions fo;
 	fo.gatePid = getpid();
 	fo.gatePgid = getpgrp();
 	auto filter = buildNetworkFilter(fo);
 	if (!filter) {
-		facts.call = "buildNetworkFilter()";
-		facts.errnum = filter.error().errnum;
-		out.errnum = facts.errnum;
-		out.call = facts.call;
-		out.reason = facts.call + " failed: " + filter.error().message;
-		return out;
+		out.errnum = filter.error().errnum;
+		out.call = "buildNetworkFilter()";
+		out.reason = out.call + " failed: " + filter.error().message;
+		return -1;
 	}
-
-	void *page = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED) {
-		facts.call = "mmap(probe page)";
-		facts.errnum = errno;
-		return fail(facts);
-	}
-	auto *sh = static_cast<Shared *>(page);
-	std::memset(page, 0, sizeof(Shared));
-	struct Unmap {
-		void *p;
-		~Unmap() { munmap(p, sizeof(Shared)); }
-	} unmap{page};
-
 	bool needNoNewPrivs = geteuid() != 0; // as spawnTraced() decides
 	pid_t gate = getpid();
 	pid_t helper = fork();
 	if (helper < 0) {
 		facts.call = "fork()";
 		facts.errnum = errno;
-		return fail(facts);
+		return -1;
 	}
 	if (helper == 0)
-		runHelper(sh, gate, *filter, needNoNewPrivs);
+		runHelper(sh, gate, ops, *filter, needNoNewPrivs);
 
 	// Bounded wait for the helper: it makes a handful of calls, so seconds mean it hangs.
 	int st = 0;
 	if (!waitExitWithin(helper, kHelperTimeoutMs, st)) {
 		kill(helper, SIGKILL);
 		waitChildGone(helper);
-		facts.call = stageCall(sh->stage);
-		facts.errnum = ETIMEDOUT;
 		out.errnum = ETIMEDOUT;
-		out.call = facts.call;
-		out.reason = "the ptrace probe hung in " + facts.call + " for " +
-			     std::to_string(kHelperTimeoutMs / 1000) + " s";
-		return out;
+		out.call = stageCall(sh->stage);
+		out.reason = "the ptrace probe hung in " + out.call + " for " + std::to_string(kHelperTimeoutMs / 1000) + " s";
+		return -1;
 	}
+	return st;
+}
 
+// What the helper's report says, into facts. False when something failed (facts.call set).
+bool readReport(const Shared &sh, PtraceProbeFacts &facts)
+{
+	if (sh.errnum != 0) {
+		facts.call = stageCall(sh.stage);
+		facts.errnum = sh.errnum;
+		facts.childTracerPid = sh.childTracer;
+		if (facts.childTracerPid > 0)
+			facts.childTracerComm = readFirstLine(procPath(facts.childTracerPid, "/comm"));
+		facts.filteredErrno = sh.filteredErrno;
+		facts.ptraceFiltered = sh.stage == kStageSeize && sh.filteredErrno != ESRCH;
+	} else if (sh.childSignal) {
+		facts.call = stageCall(sh.childStage);
+		facts.killedBySignal = sh.childSignal;
+	} else if (sh.childStage != kStageDone) {
+		facts.call = stageCall(sh.childStage);
+		facts.errnum = sh.childErrnum;
+	} else if (!sh.trapSeen) {
+		facts.call = stageCall(kStageTrap);
+		facts.errnum = sh.trapErrno;
+		facts.trapNotDelivered = true;
+	} else if (sh.infoFailed) {
+		facts.call = "ptrace(PTRACE_GET_SYSCALL_INFO)";
+		facts.errnum = sh.infoErrno;
+		facts.syscallInfoUnusable = true;
+		facts.syscallInfoOp = sh.infoOp;
+		utsname u{};
+		if (uname(&u) == 0)
+			facts.kernelRelease = u.release;
+	} else {
+		return true;
+	}
+	return false;
+}
+
+} // namespace
+
+PtraceAvailability probePtrace()
+{
+	KernelPtraceOps ops;
+	return probePtrace(ops);
+}
+
+PtraceAvailability probePtrace(PtraceOps &ops)
+{
+	PtraceAvailability out;
+	PtraceProbeFacts facts;
+	readGateFacts(facts);
+	auto fail = [&]() {
+		out.ok = false;
+		out.errnum = facts.errnum;
+		out.call = facts.call;
+		out.reason = explainPtraceFailure(facts);
+		return out;
+	};
+
+	void *page = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED) {
+		facts.call = "mmap(probe page)";
+		facts.errnum = errno;
+		return fail();
+	}
+	auto *sh = static_cast<Shared *>(page);
+	std::memset(page, 0, sizeof(Shared));
+	sh->infoOp = -1;
+	struct Unmap {
+		void *p;
+		~Unmap() { munmap(p, sizeof(Shared)); }
+	} unmap{page};
+
+	int st = runProbe(ops, sh, out, facts);
+	if (st == -1)
+		return out.call.empty() ? fail() : out;
 	if (!sh->done) {
 		facts.call = stageCall(sh->stage);
 		facts.killedBySignal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-		facts.errnum = 0;
-		if (!facts.killedBySignal) {
-			out.call = facts.call;
-			out.reason = "the ptrace probe exited early (status " + std::to_string(WEXITSTATUS(st)) + ")";
-			return out;
-		}
-		return fail(facts);
+		if (facts.killedBySignal)
+			return fail();
+		out.call = facts.call;
+		out.reason = "the ptrace probe exited early (status " + std::to_string(WEXITSTATUS(st)) + ")";
+		return out;
 	}
-	if (sh->errnum != 0) {
-		facts.call = stageCall(sh->stage);
-		facts.errnum = sh->errnum;
-		facts.childTracerPid = sh->childTracer;
-		if (facts.childTracerPid > 0)
-			facts.childTracerComm = readFirstLine("/proc/" + std::to_string(facts.childTracerPid) + "/comm");
-		facts.filteredErrno = sh->filteredErrno;
-		facts.ptraceFiltered = sh->stage == kStageSeize && sh->filteredErrno != ESRCH;
-		return fail(facts);
-	}
-	if (sh->childSignal) {
-		facts.call = stageCall(sh->childStage);
-		facts.killedBySignal = sh->childSignal;
-		return fail(facts);
-	}
-	if (sh->childStage != kStageDone) {
-		facts.call = stageCall(sh->childStage);
-		facts.errnum = sh->childErrnum;
-		return fail(facts);
-	}
-	if (!sh->trapSeen) {
-		facts.call = stageCall(kStageTrap);
-		facts.errnum = sh->trapErrno;
-		facts.trapNotDelivered = true;
-		return fail(facts);
-	}
+	if (!readReport(*sh, facts))
+		return fail();
 	out.ok = true;
 	return out;
 }

@@ -2,7 +2,8 @@
 // Can the native tracer run here? probePtrace() really tries, in a throw-away process,
 // what spawnTraced() and the Supervisor will do: fork a child that stops itself,
 // PTRACE_SEIZE it, let it load the gate's seccomp network filter and make one trapped
-// call that must reach the tracer as a seccomp stop. When a step fails it names the call,
+// call that must reach the tracer as a seccomp stop, where PTRACE_GET_SYSCALL_INFO must
+// read it (Linux >= 5.3: without it the gate could judge no call). When a step fails it names the call,
 // the errno and the likely cause in one line, from facts read in /proc:
 //   "ptrace(PTRACE_SEIZE) failed with EPERM: denied by a seccomp filter on the gate
 //    (Seccomp: 2 in /proc/self/status): likely the container's seccomp profile"
@@ -15,6 +16,8 @@
 
 namespace hg {
 
+class PtraceOps;
+
 struct PtraceAvailability {
 	bool ok = false;
 	int errnum = 0;     // errno of the call that failed (0 when ok, or when the probe was killed)
@@ -25,6 +28,8 @@ struct PtraceAvailability {
 // Forks a helper that runs the probe; waits for it at most a few seconds. Not thread-safe
 // with other waitpid(-1) callers: it waits only for its own helper pid.
 PtraceAvailability probePtrace();
+// The same, reading the seccomp stop through ops (tests make PTRACE_GET_SYSCALL_INFO fail).
+PtraceAvailability probePtrace(PtraceOps &ops);
 
 // What the probe found out, for explainPtraceFailure(). Filled by probePtrace() from the
 // helper's report and from /proc; pure data so the explanation is unit-tested.
@@ -42,6 +47,11 @@ struct PtraceProbeFacts {
 	pid_t childTracerPid = 0;     // the probe child already had this tracer when the seize failed
 	std::string childTracerComm;  // its /proc/PID/comm
 	pid_t gateTracerPid = 0;      // "TracerPid:" of the gate itself
+	// PTRACE_GET_SYSCALL_INFO at the probe's seccomp stop failed (errnum, 0 with
+	// syscallInfoOp >= 0 when it reported another op than PTRACE_SYSCALL_INFO_SECCOMP).
+	bool syscallInfoUnusable = false;
+	int syscallInfoOp = -1;
+	std::string kernelRelease;    // uname -r
 };
 
 // One line, no trailing newline: "<call> failed with <ERRNO>: <likely cause>".

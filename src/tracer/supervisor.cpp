@@ -9,21 +9,19 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include <linux/audit.h>
 #include <seccomp.h>
 
 #include "base/log.h"
-
 #include "base/proc.h"
 #include "base/stop_request.h"
 #include "base/unique_fd.h"
@@ -67,74 +65,17 @@ bool isInetDatagram(const SocketInfo &sock)
 	return sock.known && (sock.domain == AF_INET || sock.domain == AF_INET6) && sock.type == SOCK_DGRAM;
 }
 
-// After a call is resumed to its exit stop (PTRACE_SYSCALL) the gate polls this long
-// before it sleeps: most trapped calls return within a few microseconds, and a gate that
-// slept has to be woken, which on a VM whose idle vCPUs halt costs more than the call.
-// Measured on the AF_UNIX connect storm of tests/bench (2-vCPU VM): 60 us cut the gate's
-// cost per connect by about a fifth; a call that takes longer costs at most this much CPU.
-constexpr std::chrono::nanoseconds kExitStopSpin = std::chrono::microseconds(60);
-
-// The same when events stream in: if the last one came within this long of the gate
-// starting to wait (a connect storm, thread churn), the gate polls this long for the next
-// before it sleeps. Measured on tests/bench: connect storm 5.8x -> 4.5x, thread churn
-// 2.2x -> 1.8x-2.1x; fork-exec, build and test run unchanged within noise. A stream
-// that stops costs one poll of this length.
-constexpr std::chrono::nanoseconds kStreamSpin = std::chrono::microseconds(30);
-
-// Drains every ready status before the loop acts on any: waitpid() favours newer
-// tasks, so taking one at a time can starve old ones (sandbox2's PidWaiter).
-class PidWaiter {
-public:
-	// Returns false when no traced task is left (ECHILD).
-	// spin: how long to poll before sleeping, for a stop that is due at once (see
-	// kExitStopSpin; kStreamSpin is added here). Sleeping in waitpid() lets this vCPU halt,
-	// and waking it again costs more than the poll.
-	bool next(TraceEvent &ev, std::chrono::nanoseconds spin)
-	{
-		const auto waitStart = std::chrono::steady_clock::now();
-		const bool waited = queue_.empty();
-		if (waited && lastWait_ < kStreamSpin)
-			spin = std::max(spin, kStreamSpin);
-		if (queue_.empty() && spin.count() > 0) {
-			const auto until = std::chrono::steady_clock::now() + spin;
-			do {
-				int st;
-				pid_t pid = waitpid(-1, &st, __WALL | WNOHANG);
-				if (pid > 0) {
-					queue_.push_back(classifyStatus(pid, st));
-					break;
-				}
-				if (pid < 0 && errno != EINTR)
-					return false;
-			} while (std::chrono::steady_clock::now() < until);
-		}
-		while (queue_.empty()) {
-			int st;
-			pid_t pid = waitpid(-1, &st, __WALL);
-			if (pid < 0) {
-				if (errno == EINTR)
-					continue;
-				return false;
-			}
-			queue_.push_back(classifyStatus(pid, st));
-			while ((pid = waitpid(-1, &st, __WALL | WNOHANG)) > 0)
-				queue_.push_back(classifyStatus(pid, st));
-		}
-		if (waited)
-			lastWait_ = std::chrono::steady_clock::now() - waitStart;
-		ev = queue_.front();
-		queue_.pop_front();
-		return true;
-	}
-
-private:
-	std::deque<TraceEvent> queue_;
-	std::chrono::nanoseconds lastWait_{std::chrono::seconds(1)};
-};
-
 } // namespace
 
-Supervisor::Supervisor(SupervisorOptions opts, RecordSink &sink) : opts_(opts), sink_(sink) {}
+Supervisor::Supervisor(SupervisorOptions opts, RecordSink &sink)
+	: ops_(kernelOps_), waiter_(waitpidWaiter_), opts_(opts), sink_(sink)
+{
+}
+
+Supervisor::Supervisor(SupervisorOptions opts, RecordSink &sink, PtraceOps &ops, PidWaiter &waiter)
+	: ops_(ops), waiter_(waiter), opts_(opts), sink_(sink)
+{
+}
 
 Supervisor::Tracee &Supervisor::tracee(pid_t tid)
 {
@@ -178,6 +119,26 @@ ProcessRecord &Supervisor::process(pid_t tgid, pid_t ppid)
 	return result_.processes.back();
 }
 
+void Supervisor::endProcess(pid_t tgid, int code, int sig)
+{
+	// The process is over: its record is final, and nothing keyed by its pid outlives it
+	// (strace's droptcb()), so a process that gets the same pid later in the step gets a
+	// record of its own instead of merging into this one.
+	auto p = procIndex_.find(tgid);
+	if (p != procIndex_.end()) {
+		ProcessRecord &pr = result_.processes[p->second];
+		pr.exited = true;
+		pr.exitCode = code;
+		pr.termSignal = sig;
+		// The timeout and SIGINT/SIGTERM handlers kill the root themselves.
+		if (tgid == root_ && sig == SIGKILL && (stepTimedOut() || stopRequested()))
+			pr.killedByGate = true;
+		procIndex_.erase(p);
+	}
+	pidfds_.erase(tgid);
+	requestedPort_.erase(requestedPort_.lower_bound({tgid, INT_MIN}), requestedPort_.upper_bound({tgid, INT_MAX}));
+}
+
 void Supervisor::onUnknownTracee(pid_t tid)
 {
 	pid_t tgid, ppid;
@@ -207,31 +168,36 @@ Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 	auto child = spawnTraced(spec, filter_);
 	if (!child)
 		return child.error();
-	root_ = child->pid;
-	result_.rootPid = root_;
-	setStopTarget(root_);
-	tracees_[root_].tgid = root_;
-	ProcessRecord &rootProc = process(root_, 0);
-	rootProc.argv = spec.argv;
-	rootProc.exe = child->path;
-
+	setStopTarget(child->pid);
 	if (stopRequested())
-		kill(root_, SIGKILL);
+		ops_.kill(child->pid, SIGKILL);
 	armStepTimeout(opts_.timeoutSeconds);
 
-	PidWaiter waiter;
-	TraceEvent ev;
-	while (waiter.next(ev, exitStopDue_ ? kExitStopSpin : std::chrono::nanoseconds(0))) {
-		exitStopDue_ = false;
-		dispatch(ev);
-	}
+	TraceResult result = trace(child->pid, spec.argv, child->path);
 
-	result_.timedOut = disarmStepTimeout();
-	result_.interruptedBy = stopRequested();
+	result.timedOut = disarmStepTimeout();
+	result.interruptedBy = stopRequested();
 
 	int err = 0;
 	if (read(child->execErrors.get(), &err, sizeof(err)) == sizeof(err) && err != 0)
 		return Error{err, "cannot start '" + spec.argv[0] + "': " + std::strerror(err)};
+	return result;
+}
+
+TraceResult Supervisor::trace(pid_t root, std::vector<std::string> argv, std::string exe)
+{
+	root_ = root;
+	result_.rootPid = root_;
+	tracees_[root_].tgid = root_;
+	ProcessRecord &rootProc = process(root_, 0);
+	rootProc.argv = std::move(argv);
+	rootProc.exe = std::move(exe);
+
+	TraceEvent ev;
+	while (waiter_.next(ev, exitStopDue_ ? kExitStopSpin : std::chrono::nanoseconds(0))) {
+		exitStopDue_ = false;
+		dispatch(ev);
+	}
 	return std::move(result_);
 }
 
@@ -259,18 +225,18 @@ bool Supervisor::dispatch(const TraceEvent &ev)
 		break;
 	case TraceEventKind::GroupStop:
 		tracee(tid);
-		restart(tid, PTRACE_LISTEN);
+		resume(tid, PTRACE_LISTEN);
 		break;
 	case TraceEventKind::SignalDelivery:
 		tracee(tid);
-		restart(tid, PTRACE_CONT, ev.value); // re-inject, never swallow
+		resume(tid, PTRACE_CONT, ev.value); // re-inject, never swallow
 		break;
 	case TraceEventKind::PtraceStop:
 	case TraceEventKind::VforkDone:
 	case TraceEventKind::ExitEvent:
 	case TraceEventKind::Unknown:
 		tracee(tid);
-		restart(tid, PTRACE_CONT);
+		resume(tid, PTRACE_CONT);
 		break;
 	}
 	return true;
@@ -284,20 +250,9 @@ void Supervisor::onExited(pid_t tid, int code, int sig)
 	Tracee &t = it->second;
 	if (t.inCall)
 		completeRecord(t.pending); // resultKnown stays false: it died inside the call
-	if (t.tgid == tid) {
-		auto p = procIndex_.find(tid);
-		if (p != procIndex_.end()) {
-			ProcessRecord &pr = result_.processes[p->second];
-			pr.exited = true;
-			pr.exitCode = code;
-			pr.termSignal = sig;
-			// The timeout and SIGINT/SIGTERM handlers kill the root themselves.
-			if (tid == root_ && sig == SIGKILL && (stepTimedOut() || stopRequested()))
-				pr.killedByGate = true;
-		}
-	}
+	// A leader's exit is reported only once its other threads are gone: the process is over.
 	if (t.tgid == tid)
-		pidfds_.erase(tid);
+		endProcess(tid, code, sig);
 	tracees_.erase(it);
 	if (tid == root_) {
 		rootGone_ = true;
@@ -340,7 +295,7 @@ void Supervisor::killTree()
 		auto p = procIndex_.find(tid);
 		if (p != procIndex_.end() && !result_.processes[p->second].exited)
 			result_.processes[p->second].killedByGate = true;
-		kill(tid, SIGKILL);
+		ops_.kill(tid, SIGKILL);
 	}
 }
 
@@ -348,11 +303,11 @@ void Supervisor::onNewChild(pid_t tid, int event)
 {
 	Tracee &parent = tracee(tid);
 	pid_t parentTgid = parent.tgid;
-	auto msg = eventMsg(tid);
+	auto msg = ops_.eventMsg(tid);
 	if (msg) {
 		pid_t child = static_cast<pid_t>(*msg);
 		// A clone() without CLONE_THREAD is a process; tgkill(sig 0) tells which.
-		bool thread = event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, parentTgid, child, 0) == 0;
+		bool thread = event == PTRACE_EVENT_CLONE && ops_.isThreadOf(parentTgid, child);
 		Tracee &c = tracees_[child];
 		c.tgid = thread ? parentTgid : child;
 		if (!thread) {
@@ -360,14 +315,14 @@ void Supervisor::onNewChild(pid_t tid, int event)
 			pr.ppid = parentTgid;
 		}
 		if (rootGone_)
-			kill(child, SIGKILL); // born while the tree is being torn down
+			ops_.kill(child, SIGKILL); // born while the tree is being torn down
 	}
-	restart(tid, PTRACE_CONT);
+	resume(tid, PTRACE_CONT);
 }
 
 void Supervisor::onExec(pid_t tid)
 {
-	auto former = eventMsg(tid);
+	auto former = ops_.eventMsg(tid);
 	if (former && static_cast<pid_t>(*former) != tid)
 		tracees_.erase(static_cast<pid_t>(*former)); // a non-leader thread exec'd and took the leader's pid
 	Tracee &t = tracee(tid);
@@ -377,7 +332,7 @@ void Supervisor::onExec(pid_t tid)
 	auto argv = readCmdline(tid);
 	if (!argv.empty())
 		pr.argv = std::move(argv);
-	restart(tid, PTRACE_CONT);
+	resume(tid, PTRACE_CONT);
 }
 
 void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs)
@@ -404,9 +359,11 @@ void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector
 void Supervisor::onSeccomp(pid_t tid)
 {
 	Tracee &t = tracee(tid);
-	auto info = syscallInfo(tid);
+	auto info = ops_.syscallInfo(tid);
+	if (!info && info.error().errnum == ESRCH)
+		return; // killed at the stop: the call never runs, and its exit status follows
 	if (!info || info->op != PTRACE_SYSCALL_INFO_SECCOMP) {
-		restart(tid, PTRACE_CONT);
+		refuseUnreadable(tid, t, info);
 		return;
 	}
 	RawSyscall sc;
@@ -421,7 +378,13 @@ void Supervisor::onSeccomp(pid_t tid)
 	}
 	TraceeMemory mem(tid);
 	DecodedCall d = decodeCall(sc, mem);
+	TraceeSocket sock;
+	NetRecord r = judgedRecord(tid, t, sc, d, sock);
+	act(tid, t, std::move(r), sc, d, sock);
+}
 
+NetRecord Supervisor::newRecord(pid_t tid, const Tracee &t)
+{
 	NetRecord r;
 	r.seq = seq_++;
 	r.pid = t.tgid;
@@ -430,6 +393,14 @@ void Supervisor::onSeccomp(pid_t tid)
 	if (pr.exe.empty())
 		pr.exe = readLink(procPath(t.tgid, "/exe"));
 	r.exe = pr.exe;
+	result_.calls++;
+	return r;
+}
+
+NetRecord Supervisor::judgedRecord(pid_t tid, const Tracee &t, const RawSyscall &sc, const DecodedCall &d,
+				   TraceeSocket &sock)
+{
+	NetRecord r = newRecord(tid, t);
 	r.arch = d.arch;
 	r.nr = static_cast<long>(sc.nr);
 	r.viaSocketcall = d.viaSocketcall;
@@ -439,16 +410,10 @@ void Supervisor::onSeccomp(pid_t tid)
 	r.addrPtr = d.addrPtr;
 	r.len = d.len;
 	r.flags = d.flags;
-	result_.calls++;
-
-	bool localOnly = r.call != NetCall::Listen && r.call != NetCall::Other;
-	for (const Endpoint &ep : d.addrs)
-		localOnly = localOnly && isLocalOnly(ep);
 	// Every call's socket is looked at, even for a local address (AF_UNIX, AF_NETLINK):
 	// another task sharing this memory (a thread, a CLONE_VM process, a MAP_SHARED page)
 	// could swap in an inet address after this read, and an inet socket would take it
 	// (see refuseForeignFamily).
-	TraceeSocket sock;
 	if (r.call != NetCall::Other)
 		sock = inspectSocket(pidfdOf(t.tgid), r.fd);
 	r.sock = sock.info;
@@ -456,8 +421,16 @@ void Supervisor::onSeccomp(pid_t tid)
 		r.boundAddr = localAddress(sock.fd.get());
 		r.addr = reportedListenAddress(t.tgid, r.fd, r.boundAddr);
 	}
-
 	judge(r, sock, d.addrs);
+	return r;
+}
+
+void Supervisor::act(pid_t tid, Tracee &t, NetRecord r, const RawSyscall &sc, const DecodedCall &d,
+		     TraceeSocket &sock)
+{
+	bool localOnly = r.call != NetCall::Listen && r.call != NetCall::Other;
+	for (const Endpoint &ep : d.addrs)
+		localOnly = localOnly && isLocalOnly(ep);
 	if (localOnly && refuseForeignFamily(tid, r, sock))
 		return;
 
@@ -488,8 +461,38 @@ void Supervisor::onSeccomp(pid_t tid)
 	}
 	if (call == NetCall::Bind || call == NetCall::Listen || t.checkPeer)
 		t.sock = std::move(sock.fd);
-	restart(tid, PTRACE_SYSCALL);
+	resume(tid, PTRACE_SYSCALL);
 	exitStopDue_ = true;
+}
+
+void Supervisor::refuseUnreadable(pid_t tid, const Tracee &t, const Expected<__ptrace_syscall_info> &info)
+{
+	// A call the gate cannot read it cannot judge: it is refused in every mode, never resumed
+	// unjudged. The filter's tag (PTRACE_GETEVENTMSG, older than PTRACE_GET_SYSCALL_INFO)
+	// still names the call where it stands for one.
+	const std::string request = "ptrace(PTRACE_GET_SYSCALL_INFO, tid=" + std::to_string(tid) + ")";
+	std::string what;
+	if (!info)
+		what = request + " failed with " + errnoName(info.error().errnum) + " (" +
+		       std::strerror(info.error().errnum) + ")";
+	else
+		what = request + " reported op " + std::to_string(info->op) + ", not a seccomp stop";
+	NetRecord r = newRecord(tid, t);
+	r.call = NetCall::Other;
+	auto tag = ops_.eventMsg(tid);
+	r.callName = tag ? trapTagCallName(static_cast<uint32_t>(*tag)) : "";
+	if (r.callName.empty())
+		r.callName = "unknown";
+	r.addr = undecodableEndpoint(0, what);
+	r.cls = {Direction::Outbound, true, "the gate could not read the call's details: " + what};
+	DecisionRules rules{opts_.outbound, opts_.inbound, opts_.enforce, true};
+	r.decision = decide(r.call, r.cls, r.addr, rules).decision; // Denied: NetCall::Other
+	r.resultKnown = true;
+	r.result = -EPERM;
+	log::tracer().warn("refusing {} of pid {}: {}", r.callName, tid, r.cls.why);
+	sink_.onViolation(r);
+	TraceeSocket none;
+	completeWithoutCall(tid, r, -EPERM, none);
 }
 
 std::string Supervisor::syscallName(uint32_t arch, uint64_t nr)
@@ -510,74 +513,81 @@ static pid_t pidfdTarget(pid_t tid, int fd)
 	return static_cast<pid_t>(parseInteger(procFileField(procPath(tid, "/fdinfo/" + std::to_string(fd)), "Pid")).value_or(0));
 }
 
+// What a guard trap is (the filter's tags from kTagUntracedClone on), and what the refused
+// call returns in ret; nothing when it turns out harmless (pidfd_send_signal() to another
+// process), and the call then runs.
+static std::optional<Classification> guardClassification(pid_t tid, const RawSyscall &sc, const std::string &name,
+							 long &ret)
+{
+	switch (sc.tag) {
+	case kTagUntracedClone:
+		return Classification{Direction::Evasion, true, "clone() with CLONE_UNTRACED would start a process the gate cannot follow"};
+	case kTagSeccompListener:
+		return Classification{Direction::Evasion, true, "a seccomp filter with a user-notification listener could hide calls from the gate"};
+	case kTagIoUring:
+		// Refused with the errno runtimes (libuv, tokio, liburing users) fall back on.
+		ret = -ENOSYS;
+		return Classification{Direction::None, false, "io_uring refused: its operations would bypass the traced syscalls"};
+	case kTagPidfdSignal:
+		if (pidfdTarget(tid, static_cast<int>(sc.args[0])) != getpid())
+			return std::nullopt;
+		return Classification{Direction::Evasion, true, "pidfd_send_signal() aimed at the gate"};
+	default:
+		return Classification{Direction::Evasion, true, name + "() aimed at the gate (pid " + std::to_string(getpid()) + ")"};
+	}
+}
+
 void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 {
 	Tracee &t = tracee(tid);
-	NetRecord r;
-	r.pid = t.tgid;
-	r.tid = tid;
+	const std::string name = syscallName(sc.auditArch, sc.nr);
+	long ret = -EPERM;
+	auto cls = guardClassification(tid, sc, name, ret);
+	if (!cls) {
+		resume(tid, PTRACE_CONT);
+		return;
+	}
+	NetRecord r = newRecord(tid, t);
 	r.call = NetCall::Other;
-	r.callName = syscallName(sc.auditArch, sc.nr);
+	r.callName = name;
 	r.nr = static_cast<long>(sc.nr);
 	r.arch = sc.auditArch == AUDIT_ARCH_I386 ? "i386" : (sc.nr & 0x40000000) ? "x32" : "x86_64";
 	r.fd = -1;
-	long ret = -EPERM;
-	switch (sc.tag) {
-	case kTagUntracedClone:
-		r.cls = {Direction::Evasion, true, "clone() with CLONE_UNTRACED would start a process the gate cannot follow"};
-		break;
-	case kTagSeccompListener:
-		r.cls = {Direction::Evasion, true, "a seccomp filter with a user-notification listener could hide calls from the gate"};
-		break;
-	case kTagIoUring:
-		// Refused with the errno runtimes (libuv, tokio, liburing users) fall back on.
-		r.cls = {Direction::None, false, "io_uring refused: its operations would bypass the traced syscalls"};
-		ret = -ENOSYS;
-		break;
-	case kTagPidfdSignal: {
-		pid_t target = pidfdTarget(tid, static_cast<int>(sc.args[0]));
-		if (target != getpid()) {
-			restart(tid, PTRACE_CONT);
-			return;
-		}
-		r.cls = {Direction::Evasion, true, "pidfd_send_signal() aimed at the gate"};
-		break;
-	}
-	default:
-		r.cls = {Direction::Evasion, true, r.callName + "() aimed at the gate (pid " + std::to_string(getpid()) + ")"};
-		break;
-	}
-	r.seq = seq_++;
-	ProcessRecord &pr = process(t.tgid, 0);
-	if (pr.exe.empty())
-		pr.exe = readLink(procPath(t.tgid, "/exe"));
-	r.exe = pr.exe;
+	r.cls = std::move(*cls);
 	r.decision = r.cls.violation ? Decision::Denied : Decision::Logged;
-	result_.calls++;
-	auto skipped = skipSyscall(tid, ret);
+	auto skipped = ops_.skipSyscall(tid, ret);
 	if (!skipped) {
 		log::tracer().error("cannot refuse {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
-		kill(tid, SIGKILL);
+		killTracee(tid);
+		r.cls.why += "; the gate could not refuse the call (" + skipped.error().message + "): the process was killed";
 	}
-	r.resultKnown = true;
+	r.resultKnown = skipped.ok();
 	r.result = ret;
 	if (r.cls.violation)
 		sink_.onViolation(r);
 	completeRecord(r);
-	restart(tid, PTRACE_CONT);
+	if (skipped)
+		resume(tid, PTRACE_CONT);
 }
 
 void Supervisor::onSyscallExit(pid_t tid)
 {
 	Tracee &t = tracee(tid);
 	if (!t.inCall) {
-		restart(tid, PTRACE_CONT);
+		resume(tid, PTRACE_CONT);
 		return;
 	}
-	auto info = syscallInfo(tid);
+	auto info = ops_.syscallInfo(tid);
 	if (info && info->op == PTRACE_SYSCALL_INFO_EXIT) {
 		t.pending.resultKnown = true;
 		t.pending.result = static_cast<long>(info->exit.rval);
+	} else if (!info && info.error().errnum == ESRCH) {
+		return; // killed in the call: onExited completes its record, result unknown
+	} else {
+		// The call has run; only its result is unknown (resultKnown stays false). The
+		// tracee is resumed all the same: left stopped, it would hold the step.
+		log::tracer().warn("result of {} of pid {} unknown: {}", t.pending.callName, tid,
+			     info ? "PTRACE_GET_SYSCALL_INFO reported op " + std::to_string(info->op) : info.error().message);
 	}
 	if (t.checkPeer)
 		checkRacedConnect(t);
@@ -600,7 +610,31 @@ void Supervisor::onSyscallExit(pid_t tid)
 	}
 	t.inCall = false;
 	completeRecord(t.pending);
-	restart(tid, PTRACE_CONT);
+	resume(tid, PTRACE_CONT);
+}
+
+void Supervisor::resume(pid_t tid, int request, int sig)
+{
+	auto resumed = ops_.restart(tid, request, sig);
+	if (resumed || resumed.error().errnum == ESRCH)
+		return; // ESRCH: killed or exited under us; its exit status follows
+	// Left stopped, the tracee would hold its step, and the gate waiting for it, for ever.
+	log::tracer().error("{}; killing pid {}, which the gate cannot resume", resumed.error().message, tid);
+	auto t = tracees_.find(tid);
+	if (t != tracees_.end() && t->second.inCall)
+		t->second.pending.cls.why +=
+			"; the gate could not resume the call (" + resumed.error().message + "): the process was killed";
+	killTracee(tid);
+}
+
+void Supervisor::killTracee(pid_t tid)
+{
+	auto t = tracees_.find(tid);
+	auto p = procIndex_.find(t != tracees_.end() ? t->second.tgid : tid);
+	if (p != procIndex_.end())
+		result_.processes[p->second].killedByGate = true;
+	if (int err = ops_.kill(tid, SIGKILL); err != 0 && err != -ESRCH)
+		log::tracer().error("kill(pid={}, SIGKILL): {}", tid, std::strerror(-err));
 }
 
 namespace {
@@ -699,17 +733,19 @@ void Supervisor::completeWithoutCall(pid_t tid, NetRecord &r, long ret, TraceeSo
 {
 	// The gate answers for the kernel (a refusal, or the result of its own call on a copy):
 	// the tracee's call is skipped with ret. One that cannot be skipped would run unjudged,
-	// so its caller is killed instead.
-	auto skipped = skipSyscall(tid, ret);
+	// so its caller is killed instead (a fatal signal at a seccomp stop skips the call).
+	auto skipped = ops_.skipSyscall(tid, ret);
 	if (!skipped) {
 		log::tracer().error("cannot skip {} of pid {}: {}; killing it", r.callName, tid, skipped.error().message);
-		kill(tid, SIGKILL);
+		killTracee(tid);
+		r.cls.why += "; the gate could not skip the call (" + skipped.error().message + "): the process was killed";
 	}
-	r.resultKnown = true;
+	r.resultKnown = skipped.ok();
 	r.result = ret;
 	completeRecord(r);
 	sock.fd.reset(); // before the tracee goes on (see onSyscallExit)
-	restart(tid, PTRACE_CONT);
+	if (skipped)
+		resume(tid, PTRACE_CONT);
 }
 
 void Supervisor::checkRacedConnect(Tracee &t)
@@ -761,7 +797,7 @@ void Supervisor::rejudgeRaced(Tracee &t, const std::vector<Endpoint> &dests, std
 		// The call has already happened: stop the process before it can go on.
 		if (t.sock)
 			shutdown(t.sock.get(), SHUT_RDWR);
-		kill(t.tgid, SIGKILL);
+		ops_.kill(t.tgid, SIGKILL);
 		p.cls.why += t.sock ? "; the socket was shut down and the process killed" : "; the process was killed";
 	}
 	// Live output names the other destination too, even when the one first read was

@@ -2,7 +2,10 @@
 // The supervisor: runs one command tree under ptrace + the seccomp network filter,
 // judges every trapped call, and reports records as they complete.
 // Loop: while (dispatch(nextEvent())) — one handler per ptrace event (sandbox2's
-// monitor_ptrace.cc, strace's dispatch_event()).
+// monitor_ptrace.cc, strace's dispatch_event()). Events come from a PidWaiter and every
+// ptrace request goes through PtraceOps: both are injected, so tests script the events and
+// make requests fail. Fails closed: a trapped call it cannot read is refused and recorded,
+// a tracee it cannot restart is killed.
 
 #include <sys/types.h>
 
@@ -18,6 +21,7 @@
 #include "policy/allowlist.h"
 #include "record/record.h"
 #include "seccomp/filter.h"
+#include "tracer/pid_waiter.h"
 #include "tracer/ptrace_ops.h"
 #include "tracer/spawn.h"
 #include "tracer/syscall_decoder.h"
@@ -34,12 +38,20 @@ struct SupervisorOptions {
 
 class Supervisor {
 public:
+	// On the kernel's ptrace (KernelPtraceOps) and waitpid() (WaitpidWaiter).
 	Supervisor(SupervisorOptions opts, RecordSink &sink);
+	// On the given ones, which must outlive the Supervisor (tests inject doubles).
+	Supervisor(SupervisorOptions opts, RecordSink &sink, PtraceOps &ops, PidWaiter &waiter);
 
 	// Spawns spec under the tracer and runs until every traced process is gone. When
 	// the root exits, every descendant still alive is marked killedByGate and killed.
 	// Errors: the command could not be started (nothing ran), or ptrace failed.
 	Expected<TraceResult> run(const SpawnSpec &spec);
+
+	// The loop of run(), for a root already seized (or, in tests, a scripted one): handles
+	// the waiter's events until it has none left. argv and exe describe the root. Once per
+	// Supervisor: the result is moved out.
+	TraceResult trace(pid_t root, std::vector<std::string> argv, std::string exe);
 
 private:
 	struct Tracee {
@@ -65,9 +77,27 @@ private:
 	void onGuardTrap(pid_t tid, const RawSyscall &sc);
 	static std::string syscallName(uint32_t arch, uint64_t nr);
 
+	// Restarts a stopped tracee. ESRCH: it is gone, its exit status follows. Any other error
+	// would leave it stopped for ever (and the gate waiting): it is killed, and logged.
+	void resume(pid_t tid, int request, int sig = 0);
+	// SIGKILLs a tracee (its whole process) and marks its process record killedByGate.
+	void killTracee(pid_t tid);
+
 	Tracee &tracee(pid_t tid);
 	ProcessRecord &process(pid_t tgid, pid_t ppid);
+	// A process's leader exited: finishes its record, drops everything keyed by its pid.
+	void endProcess(pid_t tgid, int code, int sig);
 	int pidfdOf(pid_t tgid); // -1 when pidfd_open failed
+	// A trapped call: first its record (newRecord: who made it, with the next seq;
+	// judgedRecord: what it is, its socket duplicated into sock, and the verdict), then act():
+	// refuse it, make it on a copy, or let it run to its exit stop.
+	NetRecord newRecord(pid_t tid, const Tracee &t);
+	NetRecord judgedRecord(pid_t tid, const Tracee &t, const RawSyscall &sc, const DecodedCall &d,
+			       TraceeSocket &sock);
+	void act(pid_t tid, Tracee &t, NetRecord r, const RawSyscall &sc, const DecodedCall &d, TraceeSocket &sock);
+	// A trapped call whose PTRACE_GET_SYSCALL_INFO failed (not with ESRCH) or reported
+	// another op: refused with EPERM in every mode, recorded as undecodable and denied.
+	void refuseUnreadable(pid_t tid, const Tracee &t, const Expected<__ptrace_syscall_info> &info);
 	void judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs);
 	void completeRecord(NetRecord &r);
 	void scanLeftovers();
@@ -82,14 +112,21 @@ private:
 	void completeWithoutCall(pid_t tid, NetRecord &r, long ret, TraceeSocket &sock);
 	bool refuseForeignFamily(pid_t tid, NetRecord &r, TraceeSocket &sock);
 
+	KernelPtraceOps kernelOps_;
+	WaitpidWaiter waitpidWaiter_;
+	PtraceOps &ops_;
+	PidWaiter &waiter_;
 	SupervisorOptions opts_;
 	RecordSink &sink_;
 	BpfProgram filter_;
 	pid_t root_ = -1;
 	bool rootGone_ = false;
 	uint64_t seq_ = 0;
+	// Per task and per process: made when the task or process is first seen (its creator's
+	// event, or its own first stop), erased at its exit (strace's droptcb()), so that a pid
+	// the kernel reuses within a step starts afresh.
 	std::unordered_map<pid_t, Tracee> tracees_;
-	std::unordered_map<pid_t, size_t> procIndex_; // tgid -> index in result_.processes
+	std::unordered_map<pid_t, size_t> procIndex_; // live tgid -> index in result_.processes
 	std::unordered_map<pid_t, UniqueFd> pidfds_; // tgid -> pidfd, for pidfd_getfd
 	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_; // (tgid, fd) -> port an explicit bind() asked for
 	TraceResult result_;

@@ -114,24 +114,21 @@ NetCall callOfTag(uint32_t tag, std::string &name)
 	}
 }
 
-} // namespace
-
-DecodedCall decodeCall(const RawSyscall &sc, MemoryReader &mem)
+// A trap the decoder does not model: a tag it does not know, or an ABI the filter does not list.
+void decodeUnexpected(const RawSyscall &sc, bool abiKnown, DecodedCall &d)
 {
-	DecodedCall d;
-	Abi abi = abiOf(sc, d.arch);
-	d.call = callOfTag(sc.tag, d.callName);
-	if (d.call == NetCall::Other || std::strcmp(abi.name, "unknown") == 0) {
-		d.abiKnown = std::strcmp(abi.name, "unknown") != 0;
-		d.call = NetCall::Other;
-		d.callName = "syscall_" + std::to_string(sc.nr & ~kX32Bit);
-		d.addrs.push_back(Endpoint{});
-		d.problem = d.abiKnown ? "unexpected trap tag " + std::to_string(sc.tag)
-				       : "syscall from an ABI the filter does not model (" + d.arch + ")";
-		return d;
-	}
+	d.abiKnown = abiKnown;
+	d.call = NetCall::Other;
+	d.callName = "syscall_" + std::to_string(sc.nr & ~kX32Bit);
+	d.addrs.push_back(Endpoint{});
+	d.problem = d.abiKnown ? "unexpected trap tag " + std::to_string(sc.tag)
+			       : "syscall from an ABI the filter does not model (" + d.arch + ")";
+}
 
-	uint64_t a[6];
+// The call's arguments into a: the syscall's own, or for an i386 socketcall() the ones in
+// tracee memory; cut to 32 bits for the compat ABIs. False when they cannot be read (d says why).
+bool callArguments(const RawSyscall &sc, MemoryReader &mem, bool compat, DecodedCall &d, uint64_t (&a)[6])
+{
 	std::memcpy(a, sc.args, sizeof(a));
 	if (sc.auditArch == AUDIT_ARCH_I386 && sc.nr == kI386Socketcall) {
 		// socketcall(call, unsigned long args[]): the real arguments live in tracee memory.
@@ -141,17 +138,92 @@ DecodedCall decodeCall(const RawSyscall &sc, MemoryReader &mem)
 		if (n < static_cast<ssize_t>(sizeof(uint32_t)) * 2) {
 			d.problem = "cannot read socketcall arguments at " + hexPtr(sc.args[1]);
 			d.addrs.push_back(undecodableEndpoint(0, d.problem));
-			return d;
+			return false;
 		}
 		for (int i = 0; i < 6; i++)
 			a[i] = i * 4 < n ? packed[i] : 0;
 	}
-	d.compat = abi.compat;
-	if (abi.compat) {
+	if (compat) {
 		for (uint64_t &v : a)
 			v &= 0xffffffffu;
 	}
+	return true;
+}
 
+void decodeSendmsg(MemoryReader &mem, const uint64_t (&a)[6], DecodedCall &d)
+{
+	d.addrPtr = a[1];
+	d.flags = a[2];
+	uint64_t namePtr = 0, nameLen = 0;
+	if (!readMsgName(mem, a[1], d.compat, namePtr, nameLen)) {
+		d.problem = "cannot read msghdr at " + hexPtr(a[1]);
+		d.addrs.push_back(undecodableEndpoint(0, d.problem));
+	} else {
+		d.addrs.push_back(readSockaddr(mem, namePtr, nameLen));
+	}
+}
+
+void decodeSendmmsg(MemoryReader &mem, const uint64_t (&a)[6], DecodedCall &d)
+{
+	d.addrPtr = a[1];
+	d.len = a[2];
+	d.flags = a[3];
+	uint64_t vlen = a[2];
+	if (vlen > kMaxMmsg) {
+		vlen = kMaxMmsg;
+		d.truncated = true;
+	}
+	size_t stride = d.compat ? 32 : 64; // sizeof(struct mmsghdr) in each layout
+	for (uint64_t i = 0; i < vlen; i++) {
+		uint64_t namePtr = 0, nameLen = 0;
+		if (!readMsgName(mem, a[1] + i * stride, d.compat, namePtr, nameLen)) {
+			d.problem = "cannot read mmsghdr " + std::to_string(i) + " at " + hexPtr(a[1] + i * stride);
+			d.addrs.push_back(undecodableEndpoint(0, d.problem));
+			break;
+		}
+		d.addrs.push_back(readSockaddr(mem, namePtr, nameLen));
+	}
+	if (d.addrs.empty())
+		d.addrs.push_back(Endpoint{});
+}
+
+} // namespace
+
+std::string trapTagCallName(uint32_t tag)
+{
+	std::string name;
+	callOfTag(tag, name);
+	if (!name.empty())
+		return name;
+	switch (tag) {
+	case kTagUntracedClone:
+		return "clone";
+	case kTagIoUring:
+		return "io_uring_setup";
+	case kTagSeccompListener:
+		return "seccomp";
+	case kTagPidfdSignal:
+		return "pidfd_send_signal";
+	default:
+		return ""; // kTagTamper covers several calls, kTagBadArch any
+	}
+}
+
+DecodedCall decodeCall(const RawSyscall &sc, MemoryReader &mem)
+{
+	DecodedCall d;
+	Abi abi = abiOf(sc, d.arch);
+	d.call = callOfTag(sc.tag, d.callName);
+	const bool abiKnown = std::strcmp(abi.name, "unknown") != 0;
+	if (d.call == NetCall::Other || !abiKnown) {
+		decodeUnexpected(sc, abiKnown, d);
+		return d;
+	}
+
+	uint64_t a[6];
+	if (!callArguments(sc, mem, abi.compat, d, a))
+		return d;
+	d.compat = abi.compat;
 	d.fd = static_cast<int>(a[0]);
 	switch (d.call) {
 	case NetCall::Connect:
@@ -171,41 +243,12 @@ DecodedCall decodeCall(const RawSyscall &sc, MemoryReader &mem)
 		d.addrPtr = a[4];
 		d.addrs.push_back(readSockaddr(mem, a[4], a[5]));
 		break;
-	case NetCall::Sendmsg: {
-		d.addrPtr = a[1];
-		d.flags = a[2];
-		uint64_t namePtr = 0, nameLen = 0;
-		if (!readMsgName(mem, a[1], abi.compat, namePtr, nameLen)) {
-			d.problem = "cannot read msghdr at " + hexPtr(a[1]);
-			d.addrs.push_back(undecodableEndpoint(0, d.problem));
-		} else {
-			d.addrs.push_back(readSockaddr(mem, namePtr, nameLen));
-		}
+	case NetCall::Sendmsg:
+		decodeSendmsg(mem, a, d);
 		break;
-	}
-	case NetCall::Sendmmsg: {
-		d.addrPtr = a[1];
-		d.len = a[2];
-		d.flags = a[3];
-		uint64_t vlen = a[2];
-		if (vlen > kMaxMmsg) {
-			vlen = kMaxMmsg;
-			d.truncated = true;
-		}
-		size_t stride = abi.compat ? 32 : 64; // sizeof(struct mmsghdr) in each layout
-		for (uint64_t i = 0; i < vlen; i++) {
-			uint64_t namePtr = 0, nameLen = 0;
-			if (!readMsgName(mem, a[1] + i * stride, abi.compat, namePtr, nameLen)) {
-				d.problem = "cannot read mmsghdr " + std::to_string(i) + " at " + hexPtr(a[1] + i * stride);
-				d.addrs.push_back(undecodableEndpoint(0, d.problem));
-				break;
-			}
-			d.addrs.push_back(readSockaddr(mem, namePtr, nameLen));
-		}
-		if (d.addrs.empty())
-			d.addrs.push_back(Endpoint{});
+	case NetCall::Sendmmsg:
+		decodeSendmmsg(mem, a, d);
 		break;
-	}
 	case NetCall::Other:
 		break;
 	}

@@ -53,4 +53,9 @@ constexpr unsigned kMaxMmsg = 1024; // the kernel's UIO_MAXIOV cap on sendmmsg's
 
 DecodedCall decodeCall(const RawSyscall &sc, MemoryReader &mem);
 
+// The name of the call a SECCOMP_RET_TRACE tag (TrapTag) stands for: "connect", "clone",
+// ...; empty for a tag that covers several calls or none. For a trap whose details could
+// not be read: the tag comes with PTRACE_GETEVENTMSG, which works where the details do not.
+std::string trapTagCallName(uint32_t tag);
+
 } // namespace hg

@@ -680,6 +680,7 @@ static void daemonScenario(const char *addr, const char *port)
 	if (a == 0) {
 		close(p[0]);
 		setsid();
+		pid_t self = getpid(); // a's pid (the variable a is 0 in a and b)
 		pid_t b = fork();
 		if (b != 0)
 			_exit(0); // b re-parents to the nearest subreaper: the gate
@@ -687,7 +688,7 @@ static void daemonScenario(const char *addr, const char *port)
 		signal(SIGHUP, SIG_IGN);
 		for (int i = 0; i < 200; i++) { // wait until a has exited and b was re-parented
 			pid_t pp = getppid();
-			if (pp != a && pp != 0)
+			if (pp != self && pp != 0)
 				break;
 			sleepMs(10);
 		}

@@ -5,7 +5,9 @@ meson test() per class of attempt to get a network call past the gate. Every att
 
 `test_bypass.py CLASS` runs every sub-case of CLASS inside its own private network namespace
 (tests/integration/netns.py: lo + a veth with 203.0.113.2/24, no default route) and prints one
-PASS/FAIL/SKIP line per sub-case, with the gate's full output for each failure.
+PASS/FAIL/SKIP line per sub-case, with the gate's full output for each failure. A sub-case skips
+only when a probe shows the kernel lacks what it needs (the SKIP line names it); one that cannot
+run for any other reason fails.
 Exit: 0 all ran sub-cases passed, 1 a sub-case failed, 77 every sub-case was skipped.
 `test_bypass.py --check-table NAME...` verifies that meson registers every class.
 """
@@ -34,7 +36,26 @@ def helper():
 
 
 class Skip(Exception):
-    pass
+    """A sub-case that cannot run because a probe showed the kernel lacks what it needs; the
+    message names the feature. Nothing else may skip."""
+
+
+class CaseFailed(Exception):
+    """A sub-case that cannot run for any other reason: it fails."""
+
+
+# What socket() answers when the kernel lacks a family, type or protocol.
+NO_KERNEL_SUPPORT = ("EAFNOSUPPORT", "EPROTONOSUPPORT", "ESOCKTNOSUPPORT")
+
+
+def socket_unavailable(rec, what):
+    """The helper's socket() failed (rec is its report): a skip when the kernel lacks the
+    socket, a failure otherwise (the test namespace gives root, and so CAP_NET_RAW)."""
+    err = rec.get("errno")
+    if err in NO_KERNEL_SUPPORT:
+        raise Skip(f"the kernel lacks {what}: socket() failed with {err}")
+    raise CaseFailed(f"socket() for {what} failed with {err}, which is not a missing kernel feature "
+                     "(the test namespace gives the helper root, and so CAP_NET_RAW)")
 
 
 class Result:
@@ -158,7 +179,8 @@ def abi_probe(kind):
                        f"faults on this kernel (ia32 emulation disabled at run time): {p.stdout.strip()}")
         return False
     if p.returncode != 0:
-        raise Skip(f"{kind} probe failed unexpectedly: rc={p.returncode} {p.stdout.strip()} {p.stderr.strip()}")
+        raise CaseFailed(f"the {kind} probe failed unexpectedly (it did not show the ABI missing): "
+                         f"rc={p.returncode} {p.stdout.strip()} {p.stderr.strip()}")
     return True
 
 
@@ -610,7 +632,8 @@ def tamper_kill_all(res):
     unshare = shutil.which("unshare") or "/usr/bin/unshare"
     ok = subprocess.run([unshare, "-pf", "--mount-proc", "true"], capture_output=True, text=True)
     if ok.returncode != 0:
-        raise Skip(f"cannot make a private pid namespace for kill(-1): {ok.stderr.strip()}")
+        raise Skip(f"private pid namespaces are unavailable here, and kill(-1) runs only in one "
+                   f"({unshare} -pf --mount-proc true: {ok.stderr.strip()})")
     with tempfile.TemporaryDirectory(prefix="hg-bypass-") as tmp:
         out = os.path.join(tmp, "out")
         argv = [unshare, "-pf", "--mount-proc", "--", sys.executable, "-c", KILL_ALL_WRAPPER,
@@ -695,15 +718,18 @@ def gate_killed(mode):
 def undecodable(scenario, op, syscall, family=None, addr_prefix=None, enforce=False, needs=None):
     def case(res):
         if needs == "ping":
+            path = "/proc/sys/net/ipv4/ping_group_range"
+            if not os.path.exists(path):
+                raise Skip(f"the kernel has no ICMP ping sockets (no {path})")
             try:
-                with open("/proc/sys/net/ipv4/ping_group_range", "w") as f:
+                with open(path, "w") as f:
                     f.write("0 2147483647")
             except OSError as e:
-                raise Skip(f"cannot allow ping sockets in the test namespace: {e}")
+                raise CaseFailed(f"cannot allow ping sockets in the test namespace: {e}")
         r = gate(res, ["--enforce"] if enforce else [], scenario)
         s = r.first("socket")
         if s and s.get("ret") == "-1":
-            raise Skip(f"the socket cannot be created here: {s and s.get('errno')} (needs CAP_NET_RAW or support)")
+            socket_unavailable(s, f"{s.get('kind', 'this')} sockets")
         expect_rc(res, r, 3)
         rec = expect_op(res, r, op, errno="EPERM" if enforce else None)
         want = dict(syscall=syscall, decision="denied" if enforce else "audited")
@@ -729,7 +755,7 @@ def _packet_bind_send(res, enforce):
     r = gate(res, ["--enforce"] if enforce else [], ["packet-bind-send", "hgv0"])
     s = r.first("socket")
     if s and s.get("ret") == "-1":
-        raise Skip(f"cannot create an AF_PACKET socket here: {s.get('errno')} (needs CAP_NET_RAW)")
+        socket_unavailable(s, "AF_PACKET sockets")
     expect_rc(res, r, 3)
     send = expect_op(res, r, "send")
     if send:
@@ -827,6 +853,8 @@ def run_class(name):
             fn(res)
         except Skip as e:
             res.skipped = str(e)
+        except CaseFailed as e:
+            res.fail(f"could not run: {e}")
         except subprocess.TimeoutExpired as e:
             res.fail(f"timed out: {e}")
         results.append(res)

@@ -23,8 +23,15 @@ V6 = "2001:db8::1"
 
 
 def _skip(why):
+    """Only for a kernel feature a probe showed to be missing; why names it."""
     print(f"SKIP: {why}", file=sys.stderr)
     sys.exit(SKIP)
+
+
+def _fatal(why):
+    """The harness cannot run the test for a reason that is not a missing kernel feature."""
+    print(f"FATAL: {why}", file=sys.stderr)
+    sys.exit(99)
 
 
 def _netns_inode():
@@ -40,21 +47,23 @@ def _ip_tool():
 
 def enter():
     """Re-exec the calling script in a fresh network namespace unless already in one made for
-    it; then set up lo and the veth pair. Exits 77 when that is impossible."""
+    it; then set up lo and the veth pair. Exits 77 when the kernel has no network namespaces
+    or veth devices, 99 when anything else stops it."""
     outer = os.environ.get(_MARK)
     if outer is None or outer == _netns_inode():
         unshare = shutil.which("unshare") or "/usr/bin/unshare"
         flags = "-n" if os.geteuid() == 0 else "-rn"
         probe = subprocess.run([unshare, flags, "true"], capture_output=True, text=True)
         if probe.returncode != 0:
-            _skip(f"cannot create a network namespace ({unshare} {flags}): {probe.stderr.strip()}")
+            _skip(f"private network namespaces are unavailable here ({unshare} {flags} true: "
+                  f"{probe.stderr.strip()})")
         os.environ[_MARK] = _netns_inode()
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(unshare, [unshare, flags, "--", sys.executable] + sys.argv)
     ip = _ip_tool()
     if ip is None:
-        _skip("the `ip` tool (iproute2) is not installed")
+        _fatal("the `ip` tool (iproute2) is not installed (.ci/install-deps installs it)")
     steps = [
         ["link", "set", "lo", "up"],
         ["link", "add", "hgv0", "type", "veth", "peer", "name", "hgv1"],
@@ -65,8 +74,11 @@ def enter():
     ]
     for step in steps:
         r = subprocess.run([ip] + step, capture_output=True, text=True)
+        if r.returncode != 0 and "veth" in step and any(
+                m in r.stderr for m in ("Unknown device type", "Operation not supported")):
+            _skip(f"the kernel has no veth devices (CONFIG_VETH): ip {' '.join(step)}: {r.stderr.strip()}")
         if r.returncode != 0:
-            _skip(f"namespace setup failed: ip {' '.join(step)}: {r.stderr.strip()}")
+            _fatal(f"namespace setup failed: ip {' '.join(step)}: {r.stderr.strip()}")
     for fam in ("-4", "-6"):
         r = subprocess.run([ip, fam, "route", "show", "default"], capture_output=True, text=True)
         if r.returncode != 0 or r.stdout.strip():

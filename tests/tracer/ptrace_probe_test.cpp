@@ -94,3 +94,23 @@ TEST_CASE("explains seccomp failures and a trap that never arrived", "[tracer][p
 	CHECK(explainPtraceFailure(t) ==
 	      "connect() under SECCOMP_RET_TRACE returned EPERM without stopping at the tracer: a seccomp filter on the gate (Seccomp: 2 in /proc/self/status) answers network calls before the gate's filter can trap them");
 }
+
+TEST_CASE("explains a kernel without PTRACE_GET_SYSCALL_INFO", "[tracer][probe]")
+{
+	PtraceProbeFacts f;
+	f.call = "ptrace(PTRACE_GET_SYSCALL_INFO)";
+	f.errnum = EIO; // what kernels before 5.3 answer an unknown request with
+	f.syscallInfoUnusable = true;
+	f.kernelRelease = "5.2.21";
+	f.seccompMode = 2; // not blamed: the request reached the kernel and the kernel lacks it
+	CHECK(explainPtraceFailure(f) ==
+	      "ptrace(PTRACE_GET_SYSCALL_INFO) failed with EIO at a seccomp stop: the gate reads every trapped call "
+	      "with PTRACE_GET_SYSCALL_INFO, which needs Linux >= 5.3 (this kernel: 5.2.21)");
+
+	f.errnum = 0;
+	f.syscallInfoOp = 0; // PTRACE_SYSCALL_INFO_NONE
+	f.kernelRelease.clear();
+	CHECK(explainPtraceFailure(f) ==
+	      "ptrace(PTRACE_GET_SYSCALL_INFO) reported op 0 instead of PTRACE_SYSCALL_INFO_SECCOMP at a seccomp stop: "
+	      "the gate reads every trapped call with PTRACE_GET_SYSCALL_INFO, which needs Linux >= 5.3 (this kernel: unknown)");
+}
