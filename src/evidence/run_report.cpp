@@ -78,8 +78,7 @@ std::vector<ViolationGroup> aggregateViolations(const StepEvidence &step)
 			if (proc != byPid.end() && !proc->second->argv.empty())
 				argvs.insert(proc->second->argv);
 		}
-		ViolationGroup g{ key.kind, key.syscall, key.family, key.protocol, key.address, key.port, key.exe,
-				  key.decision, tally.count, { argvs.begin(), argvs.end() } };
+		ViolationGroup g{key, tally.count, {argvs.begin(), argvs.end()}};
 		out.push_back(std::move(g));
 	}
 	return out;

@@ -99,15 +99,7 @@ StepResult stepResult(const StepEvidence &step);
 StepResult overallResult(const RunEvidence &run);
 
 // One row of the violation table: calls that agree on every key field (ViolationKey).
-struct ViolationGroup {
-	Direction kind = Direction::Outbound;
-	std::string syscall;          // NetRecord::callName
-	std::string family;           // "AF_INET", ...; "unknown" when neither address nor socket tell
-	std::string protocol;         // protocolLabel(sock)
-	std::string address;          // Endpoint::address(); "" when the call carried none
-	std::optional<uint16_t> port; // set for decoded inet addresses only
-	std::string exe;
-	Decision decision = Decision::Audited;
+struct ViolationGroup : ViolationKey {
 	uint64_t count = 0;
 	// Distinct argv of the processes that made these calls, sorted (looked up by pid
 	// in StepEvidence::processes; a pid with no ProcessRecord contributes nothing).
