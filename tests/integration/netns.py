@@ -22,6 +22,28 @@ V4 = "203.0.113.1"  # routes into the veth, nothing answers
 V6 = "2001:db8::1"
 
 
+def parse_kv(rest):
+    """key=value pairs of a helper's or driver's line; the first of why=, reason= and
+    message= (at the start or after a blank) takes the rest of the line."""
+    out = {}
+    starts = []
+    for tail in ("why=", "reason=", "message="):
+        if rest.startswith(tail):
+            starts.append(0)
+        elif (at := rest.find(" " + tail)) >= 0:
+            starts.append(at + 1)
+    if starts:
+        at = min(starts)
+        key, _, value = rest[at:].partition("=")
+        out[key] = value
+        rest = rest[:at]
+    for part in rest.split():
+        k, sep, v = part.partition("=")
+        if sep:
+            out[k] = v
+    return out
+
+
 def _skip(why):
     """Only for a kernel feature a probe showed to be missing; why names it."""
     print(f"SKIP: {why}", file=sys.stderr)

@@ -52,27 +52,10 @@ class Out:
         self.lines = {}
         for line in self.stdout.splitlines():
             kind, _, rest = line.partition(" ")
-            self.lines.setdefault(kind, []).append(parse_kv(rest))
+            self.lines.setdefault(kind, []).append(netns.parse_kv(rest))
 
     def get(self, kind, **match):
         return [d for d in self.lines.get(kind, []) if all(d.get(k) == v for k, v in match.items())]
-
-
-def parse_kv(rest):
-    """key=value pairs; why= and message= and reason= take the rest of the line."""
-    out = {}
-    for tail in ("why=", "message=", "reason="):
-        at = rest.find(" " + tail) if not rest.startswith(tail) else 0
-        if at >= 0:
-            start = at + (0 if at == 0 and rest.startswith(tail) else 1)
-            out[tail[:-1]] = rest[start + len(tail):]
-            rest = rest[:at]
-            break
-    for part in rest.split():
-        k, sep, v = part.partition("=")
-        if sep:
-            out[k] = v
-    return out
 
 
 def run(argv, timeout=30, cwd=None):
@@ -370,7 +353,7 @@ def holdnet_stdout(text, op):
     found = []
     for line in text.splitlines():
         if line.startswith("holdnet "):
-            d = parse_kv(line[len("holdnet "):])
+            d = netns.parse_kv(line[len("holdnet "):])
             if d.get("op") == op:
                 found.append(d)
     return found

@@ -42,22 +42,6 @@ def skip(why):
     sys.exit(netns.SKIP)
 
 
-def parse_kv(rest):
-    """key=value pairs; why=, reason= and message= take the rest of the line."""
-    out = {}
-    for tail in ("why=", "reason=", "message="):
-        at = rest.find(tail)
-        if at == 0 or (at > 0 and rest[at - 1] == " "):
-            out[tail[:-1]] = rest[at + len(tail):]
-            rest = rest[:at]
-            break
-    for part in rest.split():
-        k, sep, v = part.partition("=")
-        if sep:
-            out[k] = v
-    return out
-
-
 class Out:
     def __init__(self, argv, proc, elapsed):
         self.rc = proc.returncode
@@ -69,7 +53,7 @@ class Out:
         self.lines = {}
         for line in self.stdout.splitlines():
             kind, _, rest = line.partition(" ")
-            self.lines.setdefault(kind, []).append(parse_kv(rest))
+            self.lines.setdefault(kind, []).append(netns.parse_kv(rest))
 
     def get(self, kind, **match):
         return [d for d in self.lines.get(kind, []) if all(d.get(k) == v for k, v in match.items())]
@@ -259,7 +243,7 @@ def pid_reuse():
         with open(os.path.join(logs, "process_tree.json")) as f:
             tree = json.load(f)
     out.text += f"\n--- step output:\n{said}\n--- process_tree.json:\n{json.dumps(tree, indent=1)}"
-    line = next((parse_kv(l.partition(" ")[2]) for l in said.splitlines() if l.startswith("pidreuse ")), None)
+    line = next((netns.parse_kv(l.partition(" ")[2]) for l in said.splitlines() if l.startswith("pidreuse ")), None)
     check(line is not None and out.rc == 0, "pidreuse did not get the same pid twice (see its output)", out)
     check(line["first"] == line["second"], "the pids differ", out)
     pid = int(line["first"])
