@@ -64,11 +64,11 @@ def served(c, res, step):
 
 
 def ports_used(lines):
-    """Every real port selfserve printed: listener ports and the clients' ephemeral ones."""
+    """Every kernel-chosen port selfserve printed: listener ports and the clients' ones."""
     ports = set()
     for l in lines:
         for key in ("port", "local_port", "peer_port"):
-            if l.get(key, "").isdigit() and int(l[key]) != 0:
+            if l.get(key, "").isdigit() and int(l[key]) not in (0, STRAY_PORT):
                 ports.add(int(l[key]))
     return ports
 
@@ -95,11 +95,12 @@ def _numbers_in(value):
             yield from _numbers_in(v)
 
 
-def no_ephemeral(c, res, ports, step=None):
-    """None of ports (kernel-chosen, different in every run) is in report.json or report.md;
-    with step, each listener port is in that step's strace.txt (where the real ports belong).
-    Digit runs inside hex strings (the policy's sha256) do not count."""
-    ports = set(ports)
+def no_ephemeral(c, res, lines, step=None):
+    """None of the kernel-chosen ports in selfserve's lines (different in every run) is in
+    report.json or report.md; with step, each listener port is in that step's strace.txt (as
+    the destination of the self connections: where the real ports belong). Digit runs inside
+    hex strings (the policy's sha256) do not count."""
+    ports = ports_used(lines)
     leaked = sorted(ports & set(_numbers_in(res.report())))
     c.expect(not leaked, f"kernel-chosen port(s) {leaked} appear in report.json")
     md = open(os.path.join(res.out, "report.md"), errors="replace").read()
@@ -107,7 +108,7 @@ def no_ephemeral(c, res, ports, step=None):
     c.expect(not leaked, f"kernel-chosen port(s) {leaked} appear in report.md")
     if step is not None:
         strace = res.log(step, "strace.txt")
-        for p in ports:
+        for p in listener_ports(lines):
             c.expect(f"htons({p})" in strace, f"port {p} is not in logs/{step}/strace.txt:\n{strace}")
 
 
@@ -203,7 +204,7 @@ hermetic_steps:
         return res
     lines = served(c, res, "tcp4")
     allowed_step(c, res, "tcp4", "127.0.0.1", hits=2)
-    no_ephemeral(c, res, ports_used(lines), step="tcp4")
+    no_ephemeral(c, res, lines, step="tcp4")
     c.expect(res.report().get("result") == "pass", f"report result {res.report().get('result')!r}")
     c.schema_valid(res.out)
     return res
@@ -232,7 +233,7 @@ hermetic_steps:
     e = [e for e in c.step(res.report(), "tcp6").get("exceptions_used", []) if e.get("spec") in V6_SPECS]
     if e:
         c.expect("tcp6" in e[0].get("source", ""), f"source does not name the step: {e[0].get('source')!r}")
-    no_ephemeral(c, res, ports_used(lines), step="tcp6")
+    no_ephemeral(c, res, lines, step="tcp6")
     c.schema_valid(res.out)
     return res
 
@@ -284,7 +285,7 @@ hermetic_steps:
     c.expect(rep.get("result") == "violation", f"report result {rep.get('result')!r}")
     listener_violations(c, res, "tcp4", "listen", "tcp", "AF_INET", "127.0.0.1", "connect", 3)
     c.expect(len(listener_ports(lines)) == 1, f"selfserve printed no single listener port: {lines}")
-    no_ephemeral(c, res, ports_used(lines), step="tcp4")
+    no_ephemeral(c, res, lines, step="tcp4")
     every_violation_has_flag(c, rep)
     c.schema_valid(res.out)
     return res
@@ -304,7 +305,7 @@ hermetic_steps:
     lines = served(c, res, "tcp6")
     expect_step(c, res.report(), "tcp6", "violation")
     listener_violations(c, res, "tcp6", "listen", "tcp", "AF_INET6", "::1", "connect", 1)
-    no_ephemeral(c, res, ports_used(lines), step="tcp6")
+    no_ephemeral(c, res, lines, step="tcp6")
     c.schema_valid(res.out)
     return res
 
@@ -330,7 +331,7 @@ hermetic_steps:
     pids = {l.get("pid") for l in lines if l.get("op") in ("listen", "connect")}
     c.expect(len(pids) == 2, f"listen and connect did not run in two processes: {lines}")
     allowed_step(c, res, "fork", "127.0.0.1", hits=3)
-    no_ephemeral(c, res, ports_used(lines), step="fork")
+    no_ephemeral(c, res, lines, step="fork")
     c.schema_valid(res.out)
     return res
 
@@ -348,7 +349,7 @@ hermetic_steps:
         return res
     lines = served(c, res, "fork")
     listener_violations(c, res, "fork", "listen", "tcp", "AF_INET", "127.0.0.1", "connect", 2)
-    no_ephemeral(c, res, ports_used(lines), step="fork")
+    no_ephemeral(c, res, lines, step="fork")
     c.schema_valid(res.out)
     return res
 
@@ -368,7 +369,7 @@ hermetic_steps:
         return res
     lines = served(c, res, "udp4")
     allowed_step(c, res, "udp4", "127.0.0.1", hits=3)
-    no_ephemeral(c, res, ports_used(lines), step="udp4")
+    no_ephemeral(c, res, lines, step="udp4")
     c.schema_valid(res.out)
     return res
 
@@ -388,7 +389,7 @@ hermetic_steps:
         return res
     lines = served(c, res, "udp6")
     allowed_step(c, res, "udp6", V6_SPECS, hits=2)
-    no_ephemeral(c, res, ports_used(lines), step="udp6")
+    no_ephemeral(c, res, lines, step="udp6")
     c.schema_valid(res.out)
     return res
 
@@ -406,7 +407,7 @@ hermetic_steps:
         return res
     lines = served(c, res, "udp4")
     listener_violations(c, res, "udp4", "bind", "udp", "AF_INET", "127.0.0.1", "sendto", 2)
-    no_ephemeral(c, res, ports_used(lines), step="udp4")
+    no_ephemeral(c, res, lines, step="udp4")
     c.schema_valid(res.out)
     return res
 
@@ -464,7 +465,7 @@ hermetic_steps:
     expect_step(c, rep, "any", "violation")
     listener_violations(c, res, "any", "listen", "tcp", "AF_INET", "0.0.0.0", "connect", 1)
     expect_exception(c, c.step(rep, "any").get("exceptions_unused", []), "127.0.0.1", "exceptions_unused")
-    no_ephemeral(c, res, ports_used(lines), step="any")
+    no_ephemeral(c, res, lines, step="any")
     c.schema_valid(res.out)
     return res
 
@@ -491,10 +492,9 @@ hermetic_steps:
     if not have_report(c, res):
         return res
     rep = res.report()
-    ports = set()
+    seen = []
     for step in ("bound", "autobind"):
-        lines = served(c, res, step)
-        ports |= ports_used(lines)
+        seen += served(c, res, step)
         expect_step(c, rep, step, "violation")
         vs = violations(c, rep, step)
         inb = pick(vs, kind="inbound", syscall="listen")
@@ -507,7 +507,7 @@ hermetic_steps:
     lst = pick(violations(c, rep, "bound"), kind="inbound")
     if lst:
         c.expect(lst[0].get("address") == "127.0.0.1", f"bound listener address {lst[0].get('address')!r}")
-    no_ephemeral(c, res, ports)
+    no_ephemeral(c, res, seen)
     c.schema_valid(res.out)
     return res
 
@@ -553,13 +553,12 @@ def case_reports_byte_identical(tmp, c):
                                                 b.decode(errors="replace").splitlines(True),
                                                 "run1/" + name, "run2/" + name))
             c.failures.append(f"{name} differs between two runs of the same policy:\n{diff}")
-    ports = set()
+    seen = []  # the ports of both runs: neither report may show any of them
     for r in runs:
         for step in ("several", "allowed", "stray", "allowed-step"):
-            ports |= ports_used(served(c, r, step))
-    ports.discard(STRAY_PORT)
+            seen += served(c, r, step)
     for r in runs:
-        no_ephemeral(c, r, ports)
+        no_ephemeral(c, r, seen)
     rep = runs[0].report()
     for step, want in (("several", "violation"), ("allowed", "pass"), ("stray", "violation"),
                        ("allowed-step", "pass")):
@@ -590,7 +589,7 @@ hermetic_steps:
     c.rc(res, 3)
     if not have_report(c, res):
         return res
-    ports = ports_used(served(c, res, "tcp4")) | ports_used(served(c, res, "tcp6"))
+    seen = served(c, res, "tcp4") + served(c, res, "tcp6")
     md = open(os.path.join(res.out, "report.md"), errors="replace").read()
     blocks = re.findall(r"```ya?ml\n(.*?)```", md, re.S)
     v4 = [b for b in blocks if re.search(r'^allow:\n  inbound:\n    - host: "127\.0\.0\.1"\n', b, re.M)]
@@ -602,7 +601,7 @@ hermetic_steps:
                  f"the inbound snippet names a port:\n{b}")
     c.expect(not any("outbound_hosts" in b for b in blocks),
              f"report.md suggests an outbound exception for a self connection:\n{md}")
-    no_ephemeral(c, res, ports)
+    no_ephemeral(c, res, seen)
     # The snippet loads as a policy: pasted into one, it validates and makes the run pass.
     if v4:
         step = "hermetic_steps:\n  - id: tcp4\n    run: [\"@SELFSERVE@\", \"tcp\", \"127.0.0.1\"]\n"
@@ -643,15 +642,16 @@ hermetic_steps:
       inbound: ["127.0.0.1", 9090, {host: "[::1]:9091", reason: "x", owner: "@o"}]
 """
 
-# (what is wrong, the value written after `inbound: `)
+# (what is wrong, the value written after `inbound: `, a word the error must contain)
 BAD_FORMS = (
-    ("CIDR /33", '[{host: "127.0.0.1/33"}]'),
-    ("port 70000", "[70000]"),
-    ("not a list", '"127.0.0.1"'),
-    ("unknown key", '[{host: "127.0.0.1", colour: blue}]'),
-    ("port out of range in host:port", '["127.0.0.1:99999"]'),
-    ("port 0 entry", "[0]"),
-    ("expired", '[{host: "127.0.0.1", reason: "x", owner: "@o", expires: 2001-01-01}]'),
+    ("CIDR /33", '[{host: "127.0.0.1/33"}]', "/33"),
+    ("port 70000", "[70000]", "70000"),
+    ("not a list", '"127.0.0.1"', "list"),
+    ("unknown key", '[{host: "127.0.0.1", colour: blue}]', "colour"),
+    ("port out of range in host:port", '["127.0.0.1:99999"]', "99999"),
+    ("port 0 entry", "[0]", "1-65535"),
+    ("bad IPv4 address", '["127.0.0.300"]', "127.0.0.300"),
+    ("expired", '[{host: "127.0.0.1", reason: "x", owner: "@o", expires: 2001-01-01}]', "2001-01-01"),
 )
 
 
@@ -668,7 +668,7 @@ def case_validate_inbound_errors(tmp, c):
     """validate refuses bad inbound entries with exit 2 and FILE:LINE:COL on the entry's line,
     globally and in a step."""
     res = None
-    for i, (what, value) in enumerate(BAD_FORMS):
+    for i, (what, value, word) in enumerate(BAD_FORMS):
         for where in ("global", "step"):
             if where == "global":
                 text = f"version: 1\nallow:\n  inbound: {value}\nhermetic_steps:\n  - id: one\n    run: [\"true\"]\n"
@@ -687,6 +687,9 @@ def case_validate_inbound_errors(tmp, c):
                 c.expect(int(m.group(1)) == line, f"{label}: error on line {m.group(1)}, expected {line}: {res.stderr!r}")
                 c.expect(first <= int(m.group(2)) <= last,
                          f"{label}: error column {m.group(2)} is outside `inbound: {value}`: {res.stderr!r}")
+            c.expect(word in res.stderr, f"{label}: the error does not name {word!r}: {res.stderr!r}")
+            c.expect("unknown key 'inbound'" not in res.stderr,
+                     f"{label}: refused only because 'inbound' is not a known key: {res.stderr!r}")
             c.expect(not res.stdout.strip(), f"{label}: printed on stdout: {res.stdout!r}")
     return res
 
@@ -716,7 +719,7 @@ hermetic_steps:
     c.expect("EPERM" in err, f"the uncovered listener was not refused with EPERM: {err!r}")
     vs = violations(c, rep, "refused")
     c.expect(vs and all(v.get("decision") == "denied" for v in vs), f"refused step: violations {vs}")
-    no_ephemeral(c, res, ports_used(lines), step="allowed")
+    no_ephemeral(c, res, lines, step="allowed")
     c.schema_valid(res.out)
     return res
 
