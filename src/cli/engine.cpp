@@ -59,8 +59,7 @@ Expected<TraceResult> runStepEngine(const DetectorSetup &setup, const Supervisor
 	}
 	ProcPollOptions po;
 	po.intervalMs = setup.intervalMs;
-	po.outbound = so.outbound;
-	po.inbound = so.inbound;
+	po.allow = so.allow;
 	po.timeoutSeconds = so.timeoutSeconds;
 	po.step = step;
 	ProcPoller poller(po, sink);

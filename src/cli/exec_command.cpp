@@ -26,17 +26,6 @@ void err(const std::string &msg)
 	fmt::print(stderr, "hermetic-gate: error: {}\n", msg);
 }
 
-bool allDigits(const std::string &s)
-{
-	return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
-// --allow-listen takes a port or the host forms.
-Expected<Exception> parseListenException(const std::string &spec, const std::string &source)
-{
-	return allDigits(spec) ? parsePortException(spec, source) : parseHostException(spec, source);
-}
-
 using ParseException = Expected<Exception> (*)(const std::string &spec, const std::string &source);
 
 // Adds every spec of one --allow-* flag to into; prints the first that does not parse.
@@ -54,15 +43,15 @@ bool addExceptions(const std::vector<std::string> &specs, const std::string &fla
 	return true;
 }
 
-// The --allow-* flags as the two allowlists, hostnames resolved.
-bool buildAllowlists(const ExecOptions &opts, Allowlist &outbound, Allowlist &inbound)
+// The --allow-* flags as one allowlist (--allow-listen gives inbound exceptions, the
+// policy's allow.inbound), hostnames resolved.
+bool buildAllowlist(const ExecOptions &opts, Allowlist &allow)
 {
-	if (!addExceptions(opts.allowHosts, "--allow-host", parseHostException, outbound) ||
-	    !addExceptions(opts.allowPorts, "--allow-port", parsePortException, outbound) ||
-	    !addExceptions(opts.allowListen, "--allow-listen", parseListenException, inbound))
+	if (!addExceptions(opts.allowHosts, "--allow-host", parseHostException, allow) ||
+	    !addExceptions(opts.allowPorts, "--allow-port", parsePortException, allow) ||
+	    !addExceptions(opts.allowListen, "--allow-listen", parseInboundException, allow))
 		return false;
-	outbound.resolveHosts();
-	inbound.resolveHosts();
+	allow.resolveHosts();
 	return true;
 }
 
@@ -99,12 +88,11 @@ bool openStrace(const std::string &out, StraceStream &strace)
 	return true;
 }
 
-SupervisorOptions supervisorOptions(const ExecOptions &opts, const Allowlist &outbound, const Allowlist &inbound)
+SupervisorOptions supervisorOptions(const ExecOptions &opts, const Allowlist &allow)
 {
 	SupervisorOptions so;
 	so.enforce = opts.enforce;
-	so.outbound = &outbound;
-	so.inbound = &inbound;
+	so.allow = &allow;
 	so.timeoutSeconds = opts.timeoutSeconds;
 	return so;
 }
@@ -133,13 +121,11 @@ void printSummary(const ExecOptions &opts, const TraceResult &result, const Step
 
 int runExec(const ExecOptions &opts)
 {
-	Allowlist outbound, inbound;
-	if (!buildAllowlists(opts, outbound, inbound))
+	Allowlist allow;
+	if (!buildAllowlist(opts, allow))
 		return kExitUsage;
-	if (!opts.quiet) {
-		printResolved(outbound);
-		printResolved(inbound);
-	}
+	if (!opts.quiet)
+		printResolved(allow);
 
 	auto chosen = chooseDetector(opts.detector, opts.strict, opts.enforce, opts.pollIntervalMs);
 	if (!chosen.setup)
@@ -159,7 +145,7 @@ int runExec(const ExecOptions &opts)
 	StepSink sink("exec", opts.quiet, strace);
 	installStopHandlers();
 	EngineExtras extras;
-	auto result = runStepEngine(*chosen.setup, supervisorOptions(opts, outbound, inbound), "exec", sink, spec, extras);
+	auto result = runStepEngine(*chosen.setup, supervisorOptions(opts, allow), "exec", sink, spec, extras);
 	reclaimTerminal();
 	auto published = strace.publish();
 	if (!published)

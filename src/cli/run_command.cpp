@@ -409,7 +409,7 @@ StepEvidence RunSession::traceStep(size_t i, const Allowlist &allow, const StepI
 
 	SupervisorOptions so;
 	so.enforce = enforce_;
-	so.outbound = &allow;
+	so.allow = &allow;
 	so.timeoutSeconds = step.timeoutSeconds;
 	SpawnSpec spec;
 	spec.argv = step.argv;

@@ -72,6 +72,8 @@ void violations(JsonWriter &w, const std::vector<ViolationGroup> &groups)
 			w.Uint(*g.port);
 		else
 			w.Null();
+		w.Key("port_chosen_by_kernel");
+		w.Bool(portChosenByKernel(g));
 		w.Key("executable");
 		str(w, g.exe);
 		w.Key("decision");
@@ -97,6 +99,8 @@ void exceptionList(JsonWriter &w, const std::vector<ExceptionHit> &list, bool wi
 		str(w, hit.spec);
 		w.Key("source");
 		str(w, hit.source);
+		w.Key("direction");
+		w.String(scopeName(hit.scope));
 		if (hit.resolved) {
 			w.Key("resolved");
 			strings(w, *hit.resolved);

@@ -82,14 +82,16 @@ constexpr size_t kMaxArgvShown = 5;
 std::string exceptionSnippet(const ViolationGroup &g)
 {
 	// Only a decoded IP address has a port set (aggregateViolations).
-	if (g.kind != Direction::Outbound || !g.port)
+	bool inbound = g.kind == Direction::Inbound || g.kind == Direction::Self;
+	if ((g.kind != Direction::Outbound && !inbound) || !g.port)
 		return "";
+	// Port 0: any port (an outbound call to port 0), or one the kernel chose, which
+	// differs from run to run and so is never written into a policy.
 	std::string host = *g.port ? endpointText(g) : g.address;
 	// Quoted: "[" would start a YAML flow sequence. The placeholders are comments so
 	// the fragment loads as is; quoted values survive uncommenting ('@' cannot start a
 	// plain YAML scalar).
-	return "allow:\n"
-	       "  outbound_hosts:\n"
+	return std::string("allow:\n") + (inbound ? "  inbound:\n" : "  outbound_hosts:\n") +
 	       "    - host: \"" + host + "\"\n"
 	       "      # reason: \"why this step needs it\"\n"
 	       "      # owner: \"@team-or-person\"\n"
@@ -157,23 +159,41 @@ std::string stepsTable(const std::vector<StepEvidence> &steps)
 	return md;
 }
 
+bool wildcardAddress(const ViolationGroup &g)
+{
+	return g.address == "0.0.0.0" || g.address == "::";
+}
+
 // What to do about a violation group: the policy snippet that allows it, or why none can.
 std::string remedy(const ViolationGroup &g)
 {
 	std::string snippet = exceptionSnippet(g);
 	if (snippet.empty() && g.kind == Direction::Inbound)
-		return "\nThe policy has no exceptions for inbound sockets: make the step "
+		return "\nNo policy exception can allow this socket (it has no IP address): make the step "
 		       "stop listening or binding.\n";
 	if (snippet.empty())
 		return "\nNo policy exception can allow this call: remove it from the step.\n";
-	return "\nTo allow it, add to the policy:\n\n```yaml\n" + snippet + "```\n";
+	std::string md;
+	if (g.kind == Direction::Self)
+		md += "\nThe step connected to its own listener on this address. The inbound exception that "
+		      "allows the listener allows these connections too.\n";
+	if ((g.kind == Direction::Inbound || g.kind == Direction::Self) && wildcardAddress(g))
+		md += "\nThe socket listens on every address of the machine, so other hosts can reach it: "
+		      "binding it to 127.0.0.1 or ::1 keeps it local.\n";
+	return md + "\nTo allow it, add to the policy:\n\n```yaml\n" + snippet + "```\n";
+}
+
+// "`127.0.0.1:0` (port chosen by the kernel)" for a kernel-chosen port.
+std::string endpointShown(const ViolationGroup &g)
+{
+	return code(endpointText(g)) + (portChosenByKernel(g) ? " (port chosen by the kernel)" : "");
 }
 
 std::string violationSection(const std::string &stepId, const ViolationGroup &g)
 {
 	std::string md = "\n### " + cell(validUtf8(stepId)) + ": " + directionName(g.kind) + " " +
 			 validUtf8(g.syscall) + (g.kind == Direction::Inbound ? " on " : " to ") +
-			 code(endpointText(g)) + "\n\n";
+			 endpointShown(g) + "\n\n";
 	md += "- " + std::string(decisionName(g.decision)) + ", " + std::to_string(g.count) +
 	      (g.count == 1 ? " call" : " calls") + ", " + validUtf8(g.protocol) + " over " +
 	      validUtf8(g.family) + "\n";

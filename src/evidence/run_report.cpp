@@ -113,7 +113,8 @@ Expected<ExceptionUsage> exceptionUsage(const StepEvidence &step)
 
 	ExceptionUsage usage;
 	for (size_t i = 0; i < hits.size(); i++) {
-		ExceptionHit hit{ step.exceptions[i].spec, step.exceptions[i].source, hits[i], std::nullopt };
+		ExceptionHit hit{ step.exceptions[i].spec, step.exceptions[i].source, hits[i], std::nullopt,
+				  step.exceptions[i].scope };
 		if (!step.exceptions[i].host.empty()) {
 			std::vector<std::string> nets;
 			for (const IpNet &n : step.exceptions[i].nets)
@@ -133,6 +134,7 @@ Expected<std::vector<ExceptionHit>> staleExceptions(const RunEvidence &run)
 		return valid.error();
 	std::vector<std::pair<std::string, std::string>> order;
 	std::map<std::pair<std::string, std::string>, uint64_t> hits;
+	std::map<std::pair<std::string, std::string>, ExceptionScope> scopes;
 	for (const StepEvidence &step : run.steps) {
 		auto usage = exceptionUsage(step);
 		if (!usage)
@@ -141,8 +143,10 @@ Expected<std::vector<ExceptionHit>> staleExceptions(const RunEvidence &run)
 			for (const ExceptionHit &hit : *list) {
 				auto key = std::make_pair(hit.spec, hit.source);
 				auto [it, inserted] = hits.try_emplace(key, 0);
-				if (inserted)
+				if (inserted) {
 					order.push_back(key);
+					scopes[key] = hit.scope;
+				}
 				it->second += hit.hits;
 			}
 		}
@@ -151,7 +155,7 @@ Expected<std::vector<ExceptionHit>> staleExceptions(const RunEvidence &run)
 	std::vector<ExceptionHit> stale;
 	for (const auto &key : order)
 		if (hits[key] == 0)
-			stale.push_back(ExceptionHit{ key.first, key.second, 0 });
+			stale.push_back(ExceptionHit{ key.first, key.second, 0, std::nullopt, scopes[key] });
 	return stale;
 }
 

@@ -118,6 +118,7 @@ struct ExceptionHit {
 	// Hostname exceptions: what the name resolved to at start ("203.0.113.7/32"); empty
 	// when it resolved to nothing. nullopt for literal addresses, ranges and ports.
 	std::optional<std::vector<std::string>> resolved;
+	ExceptionScope scope = ExceptionScope::Outbound; // Exception::scope
 };
 
 struct ExceptionUsage {

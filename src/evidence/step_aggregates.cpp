@@ -17,8 +17,15 @@ std::string groupFamily(const NetRecord &rec, const Endpoint &ep)
 
 } // namespace
 
+bool portChosenByKernel(const ViolationKey &key)
+{
+	return (key.kind == Direction::Inbound || key.kind == Direction::Self) && key.port == uint16_t{ 0 };
+}
+
 const Endpoint &recordEndpoint(const NetRecord &rec)
 {
+	if (rec.cls.direction == Direction::Self && rec.listener.status != AddrStatus::Absent)
+		return rec.listener;
 	if (rec.addr.status == AddrStatus::Absent && rec.boundAddr.status != AddrStatus::Absent)
 		return rec.boundAddr;
 	return rec.addr;

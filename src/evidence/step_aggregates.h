@@ -68,8 +68,14 @@ private:
 	std::set<ListenKey> listenKeys_;
 };
 
-// The endpoint a record is about: its address argument, or for listen()/bind() with no
-// address argument the socket's local address (boundAddr).
+// True when the row's port is 0 because the kernel chose the real one (a listener bound to
+// port 0, or a self connection to such a listener): reports show 0 so that they do not
+// change from run to run; the real port is in strace.txt and ss_listen.txt.
+bool portChosenByKernel(const ViolationKey &key);
+
+// The endpoint a record is about, as reports show it: for a self connection the listener
+// it reached (Endpoint::listener), else its address argument, or for listen()/bind() with
+// no address argument the socket's local address (boundAddr).
 const Endpoint &recordEndpoint(const NetRecord &rec);
 
 // The violation-table key of an Audited or Denied record.

@@ -141,6 +141,8 @@ const char *directionName(Direction d)
 		return "inbound";
 	case Direction::Evasion:
 		return "evasion";
+	case Direction::Self:
+		return "self";
 	}
 	return "none";
 }

@@ -34,9 +34,13 @@ enum class Direction {
 	Outbound, // may carry data off the process towards a network destination
 	Inbound,  // opens the process to the network (listen, datagram/raw bind)
 	Evasion,  // an attempt to blind or get around the gate (untraced clone, signals to it, ...)
+	// The step talking to itself: a connect or send to a loopback address and port that a
+	// process of the same step listens on (or has bound, for datagrams) at that moment.
+	// classify() never returns it: the tracer, which knows the step's listeners, does.
+	Self,
 };
 
-const char *directionName(Direction d); // "none", "local", "outbound", "inbound", "evasion"
+const char *directionName(Direction d); // "none", "local", "outbound", "inbound", "evasion", "self"
 
 struct Classification {
 	Direction direction = Direction::None;

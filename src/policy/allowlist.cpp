@@ -207,6 +207,11 @@ Expected<Exception> parseBracketed(const std::string &spec, const std::string &s
 
 } // namespace
 
+const char *scopeName(ExceptionScope scope)
+{
+	return scope == ExceptionScope::Inbound ? "inbound" : "outbound";
+}
+
 bool IpNet::contains(const Endpoint &ep) const
 {
 	if (ep.status != AddrStatus::Decoded || !ep.isIp)
@@ -242,7 +247,7 @@ Expected<Exception> parseHostException(const std::string &spec, const std::strin
 {
 	if (spec.empty())
 		return Error::msg("empty host exception (expected an address, CIDR, hostname "
-				  "or host:port, e.g. 203.0.113.7, 10.0.0.0/8, registry.npmjs.org:443)");
+				  "or host:port, e.g. 203.0.113.7, 10.0.0.0/8, registry.example.com:443)");
 
 	if (spec.find("://") != std::string::npos)
 		return Error::msg("'" + spec + "' is a URL, not a host (write the host alone, "
@@ -320,10 +325,18 @@ Expected<Exception> parsePortException(const std::string &spec, const std::strin
 	return e;
 }
 
-int Allowlist::match(const Endpoint &ep) const
+Expected<Exception> parseInboundException(const std::string &spec, const std::string &source)
+{
+	Expected<Exception> e = allDigits(spec) ? parsePortException(spec, source) : parseHostException(spec, source);
+	if (e)
+		e->scope = ExceptionScope::Inbound;
+	return e;
+}
+
+int Allowlist::match(const Endpoint &ep, ExceptionScope scope) const
 {
 	for (size_t i = 0; i < entries_.size(); i++)
-		if (entries_[i].matches(ep))
+		if (entries_[i].scope == scope && entries_[i].matches(ep))
 			return static_cast<int>(i);
 	return -1;
 }

@@ -21,10 +21,17 @@ struct IpNet {
 	std::string str() const;                 // "10.0.0.0/8", "2001:db8::1/128"
 };
 
+// What an exception is matched against: the destination of an outbound call, or the local
+// address of a listen()/bind() (and the self connections that reach such a listener).
+enum class ExceptionScope { Outbound, Inbound };
+
+const char *scopeName(ExceptionScope scope); // "outbound", "inbound"
+
 struct Exception {
 	enum class Kind { Address, Cidr, Hostname, HostPort, Port };
 	Kind kind = Kind::Address;
-	std::string spec;   // exactly as the user wrote it: "10.0.0.0/8", "registry.npmjs.org:443", "443"
+	ExceptionScope scope = ExceptionScope::Outbound;
+	std::string spec;   // exactly as the user wrote it: "10.0.0.0/8", "registry.example.com:443", "443"
 	std::string source; // where it came from: "--allow-host", "policy.yml:12:7", "step unit"
 	std::string reason, owner, expires; // optional metadata from the policy file
 
@@ -39,12 +46,16 @@ struct Exception {
 };
 
 // Parses "203.0.113.7", "2001:db8::/32", "[2001:db8::1]:443", "10.0.0.0/8",
-// "registry.npmjs.org", "registry.npmjs.org:443", "host:port". Error says what is wrong
+// "registry.example.com", "registry.example.com:443", "host:port". Error says what is wrong
 // and how to fix it ("bad CIDR prefix /33 in '10.0.0.0/33' (IPv4 prefixes are 0-32)").
 Expected<Exception> parseHostException(const std::string &spec, const std::string &source);
 
 // Parses "443" (1-65535) into a Port exception.
 Expected<Exception> parsePortException(const std::string &spec, const std::string &source);
+
+// An inbound exception (policy allow.inbound, exec --allow-listen): a port alone ("8080")
+// or any form parseHostException takes, with scope Inbound.
+Expected<Exception> parseInboundException(const std::string &spec, const std::string &source);
 
 class Allowlist {
 public:
@@ -52,8 +63,9 @@ public:
 	std::vector<Exception> &entries() { return entries_; }
 	const std::vector<Exception> &entries() const { return entries_; }
 
-	// Index of the first exception matching ep, or -1. Only Decoded inet endpoints can match.
-	int match(const Endpoint &ep) const;
+	// Index of the first exception of that scope matching ep, or -1. Only Decoded inet
+	// endpoints can match.
+	int match(const Endpoint &ep, ExceptionScope scope) const;
 
 	// Resolves every Hostname/HostPort entry once with getaddrinfo (AF_UNSPEC), filling
 	// nets with /32 or /128 entries. Failures are stored in resolveError, not fatal.

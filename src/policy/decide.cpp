@@ -31,15 +31,20 @@ int decisionRank(Decision d)
 	return 2;
 }
 
-Judgement decide(NetCall call, const Classification &cls, const Endpoint &matched, const DecisionRules &rules)
+Judgement decide(NetCall call, const Classification &cls, const Endpoint &matched, const DecisionRules &rules,
+		 const Endpoint *listener)
 {
 	Judgement j;
 	if (!cls.violation)
 		return j;
-	if (call != NetCall::Other) {
-		const Allowlist *allow = cls.direction == Direction::Inbound ? rules.inbound : rules.outbound;
-		if (allow)
-			j.exception = allow->match(matched);
+	if (call != NetCall::Other && rules.allow) {
+		const Allowlist &allow = *rules.allow;
+		if (cls.direction == Direction::Inbound)
+			j.exception = allow.match(matched, ExceptionScope::Inbound);
+		else if (cls.direction == Direction::Self && listener)
+			j.exception = allow.match(*listener, ExceptionScope::Inbound);
+		if (j.exception < 0 && cls.direction != Direction::Inbound)
+			j.exception = allow.match(matched, ExceptionScope::Outbound);
 	}
 	if (j.exception >= 0)
 		j.decision = Decision::Allowed;

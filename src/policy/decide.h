@@ -23,22 +23,28 @@ const char *decisionName(Decision d); // "logged", "allowed", "audited", "denied
 int decisionRank(Decision d);
 
 struct DecisionRules {
-	const Allowlist *outbound = nullptr; // exceptions for outbound calls
-	const Allowlist *inbound = nullptr;  // exceptions for listen/bind (matched on the local address)
-	bool enforce = false;                // refuse violations (Denied) instead of auditing them
-	bool canRefuse = true;               // false for a detector that sees calls after the fact
+	// The governed exceptions, both scopes: outbound ones are matched on destinations,
+	// inbound ones on the local address of listen()/bind().
+	const Allowlist *allow = nullptr;
+	bool enforce = false;   // refuse violations (Denied) instead of auditing them
+	bool canRefuse = true;  // false for a detector that sees calls after the fact
 };
 
 struct Judgement {
-	int exception = -1; // index into the matching allowlist when Allowed
+	int exception = -1; // index into rules.allow when Allowed
 	Decision decision = Decision::Logged;
 };
 
 // The decision for a call of kind `call` classified as cls. `matched` is the address the
-// exceptions are matched against: the destination, or for listen/bind the local address.
+// exceptions are matched against: the destination, or for listen/bind the local address
+// as reports show it (port 0 when the kernel chose it). Inbound calls match inbound
+// exceptions, outbound calls outbound ones. A self connection (Direction::Self) is covered
+// by the inbound exception that covers its `listener` (the listener's local address as
+// reports show it), else by an outbound exception for `matched`, as any loopback connect.
 // A violation no exception covers is Denied in enforce mode; a call the decoder does not
 // model (NetCall::Other) can match no exception and is Denied in any mode. A detector
 // that cannot refuse records both as Audited.
-Judgement decide(NetCall call, const Classification &cls, const Endpoint &matched, const DecisionRules &rules);
+Judgement decide(NetCall call, const Classification &cls, const Endpoint &matched, const DecisionRules &rules,
+		 const Endpoint *listener = nullptr);
 
 } // namespace hg

@@ -226,8 +226,10 @@ private:
 	std::optional<EnvPairs> readEnvMap(const Field &f, const std::string &what);
 	void readAllow(const Field &f, const std::string &stepId, const std::string &where,
 		       std::vector<Exception> &out);
-	void readHost(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out);
+	void readHost(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out,
+		      ExceptionScope scope = ExceptionScope::Outbound);
 	void readPort(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out);
+	void readInbound(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out);
 	bool readMetadata(const MapFields &fields, const std::string &what, Exception &e);
 	void readSteps(const Field &f);
 	std::optional<Step> readStep(const Field &f, size_t index,
@@ -602,7 +604,7 @@ std::optional<EnvPairs> Loader::readEnvMap(const Field &f, const std::string &wh
 void Loader::readAllow(const Field &f, const std::string &stepId, const std::string &where,
 		       std::vector<Exception> &out)
 {
-	static const std::vector<std::string> kKeys = { "outbound_hosts", "outbound_ports" };
+	static const std::vector<std::string> kKeys = { "outbound_hosts", "outbound_ports", "inbound" };
 	std::optional<MapFields> fields = readMap(f, kKeys, where);
 	if (!fields)
 		return;
@@ -618,6 +620,28 @@ void Loader::readAllow(const Field &f, const std::string &stepId, const std::str
 			for (const Field &item : *items)
 				readPort(item, suffix, out);
 	}
+	if (const Field *inf = fields->find("inbound")) {
+		if (std::optional<std::vector<Field>> items = readList(*inf, "inbound entry"))
+			for (const Field &item : *items)
+				readInbound(item, suffix, out);
+	}
+}
+
+/* An inbound entry: the host forms (a string or {host: ...}), or a port (a number, a string
+ * of digits, or {port: ...}). */
+void Loader::readInbound(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out)
+{
+	const YAML::Node &v = item.value;
+	bool port = v.IsMap() ? v["port"] && !v["host"]
+			      : v.IsScalar() && scalarType(v.Scalar(), v.Tag() != "?") == ScalarType::Int;
+	if (!port) {
+		readHost(item, sourceSuffix, out, ExceptionScope::Inbound);
+		return;
+	}
+	size_t before = out.size();
+	readPort(item, sourceSuffix, out);
+	for (size_t i = before; i < out.size(); i++)
+		out[i].scope = ExceptionScope::Inbound;
 }
 
 bool Loader::readMetadata(const MapFields &fields, const std::string &what, Exception &e)
@@ -655,8 +679,11 @@ bool Loader::readMetadata(const MapFields &fields, const std::string &what, Exce
 	return ok;
 }
 
-void Loader::readHost(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out)
+void Loader::readHost(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out,
+		      ExceptionScope scope)
 {
+	const bool inbound = scope == ExceptionScope::Inbound;
+	auto parse = inbound ? parseInboundException : parseHostException;
 	static const std::vector<std::string> kKeys = { "host", "reason", "owner", "expires" };
 	std::string source = location(item.mark()) + sourceSuffix;
 
@@ -667,10 +694,10 @@ void Loader::readHost(const Field &item, const std::string &sourceSuffix, std::v
 		if (!requireKeys(item, *fields, { "host" }, item.name, { "host: HOST" }))
 			return;
 		const Field *hf = fields->find("host");
-		std::optional<std::string> spec = readString(*hf, "host: registry.npmjs.org");
+		std::optional<std::string> spec = readString(*hf, "host: registry.example.com");
 		if (!spec)
 			return;
-		Expected<Exception> e = parseHostException(*spec, source);
+		Expected<Exception> e = parse(*spec, source);
 		if (!e) {
 			error(*hf, e.error().message);
 			return;
@@ -681,14 +708,15 @@ void Loader::readHost(const Field &item, const std::string &sourceSuffix, std::v
 	}
 
 	if (item.value.IsScalar() && scalarType(item.value.Scalar(), item.value.Tag() != "?") != ScalarType::String) {
-		error(item, item.name + " must be a host string or a mapping with host:, not " +
-				    describe(item.value) + " (ports go in outbound_ports)");
+		error(item, item.name + (inbound ? " must be a local address, a port or a mapping with host: or port:, not "
+						 : " must be a host string or a mapping with host:, not ") +
+				    describe(item.value) + (inbound ? " (e.g. \"127.0.0.1\" or 8080)" : " (ports go in outbound_ports)"));
 		return;
 	}
-	std::optional<std::string> spec = readString(item, "registry.npmjs.org, 10.0.0.0/8 or {host: ..., reason: ...}");
+	std::optional<std::string> spec = readString(item, "registry.example.com, 10.0.0.0/8 or {host: ..., reason: ...}");
 	if (!spec)
 		return;
-	Expected<Exception> e = parseHostException(*spec, source);
+	Expected<Exception> e = parse(*spec, source);
 	if (!e) {
 		error(item, e.error().message);
 		return;

@@ -503,7 +503,7 @@ void ProcPoller::onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSock
 		result_.listening.push_back(seen);
 	}
 
-	NetRecord r = sightingRecord(s, role, opts_.outbound, opts_.inbound);
+	NetRecord r = sightingRecord(s, role, opts_.allow);
 	r.seq = seq_++;
 	r.pid = pid;
 	r.tid = pid;

@@ -36,8 +36,7 @@ constexpr int kDefaultPollIntervalMs = 20;
 
 struct ProcPollOptions {
 	int intervalMs = kDefaultPollIntervalMs; // 1..10000
-	const Allowlist *outbound = nullptr;     // exceptions for connects (matched on the remote address)
-	const Allowlist *inbound = nullptr;      // exceptions for listen/bind (matched on the local address)
+	const Allowlist *allow = nullptr;        // governed exceptions, both scopes (policy/decide.h)
 	int timeoutSeconds = 0;                  // 0: none
 	std::string step;                        // step name, for log messages
 };

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "net/listener_table.h"
+
 namespace hg {
 
 namespace {
@@ -17,17 +19,6 @@ constexpr int kTcpClose = 7;
 bool startsWith(const std::string &s, const char *prefix)
 {
 	return s.rfind(prefix, 0) == 0;
-}
-
-bool isWildcard(const Endpoint &ep)
-{
-	size_t n = ep.isV4 ? 4 : 16;
-	return std::all_of(ep.ip.begin(), ep.ip.begin() + static_cast<long>(n), [](uint8_t b) { return b == 0; });
-}
-
-bool sameIp(const Endpoint &a, const Endpoint &b)
-{
-	return a.isV4 == b.isV4 && a.ip == b.ip;
 }
 
 std::string openWhy(const ProcSocket &s, const SocketInfo &info)
@@ -86,7 +77,7 @@ SocketRole socketRole(const ProcSocket &s, const std::vector<ProcSocket> &listen
 	if (s.state != kTcpSynSent) {
 		for (const ProcSocket &l : listeners) {
 			if (l.state == kTcpListen && startsWith(l.proto, "tcp") && l.local.port == s.local.port &&
-			    (isWildcard(l.local) || sameIp(l.local, s.local)))
+			    (isWildcardIp(l.local) || sameIp(l.local, s.local)))
 				return SocketRole::Accepted;
 		}
 	}
@@ -138,7 +129,7 @@ SocketInfo socketInfoFor(const ProcSocket &s)
 	return info;
 }
 
-NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *outbound, const Allowlist *inbound)
+NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *allow)
 {
 	NetRecord r;
 	r.sock = socketInfoFor(s);
@@ -173,7 +164,7 @@ NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *
 		// An open raw/packet/ICMP socket matches no call the tracer models.
 		r.call = NetCall::Other;
 		r.callName = "socket";
-		if (s.remote.isIp && !isWildcard(s.remote))
+		if (s.remote.isIp && !isWildcardIp(s.remote))
 			r.addr = s.remote;
 		r.cls = classify(r.call, r.sock, r.addr);
 		r.cls.why = openWhy(s, r.sock);
@@ -182,7 +173,7 @@ NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *
 	if (r.call != NetCall::Other)
 		r.callName = netCallName(r.call);
 	// A poller sees sockets after the calls: it can refuse nothing.
-	Judgement j = decide(r.call, r.cls, r.addr, DecisionRules{outbound, inbound, false, false});
+	Judgement j = decide(r.call, r.cls, r.addr, DecisionRules{allow, false, false});
 	r.exception = j.exception;
 	r.decision = j.decision;
 	return r;

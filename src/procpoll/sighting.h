@@ -40,6 +40,6 @@ SocketInfo socketInfoFor(const ProcSocket &s);
 // (remote for Connect, local for Listen/Bind), boundAddr (local), cls, exception and
 // decision (Logged / Allowed / Audited). pid, exe and seq are left for the caller. The
 // result is known (0) except for a TCP connect still in SYN-SENT.
-NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *outbound, const Allowlist *inbound);
+NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *allow);
 
 } // namespace hg

@@ -36,9 +36,12 @@ struct NetRecord {
 	uint64_t len = 0;     // addrlen / buffer length / vlen (as strace prints the 3rd arg)
 	uint64_t flags = 0;   // send flags (MSG_*), or listen backlog for listen
 	Endpoint boundAddr;   // listen/bind: the socket's local address after the call (getsockname)
+	// A self connection (Direction::Self): the local address of the step's listener it
+	// reaches, as reports show it (port 0 when the kernel chose the listener's port).
+	Endpoint listener;
 
 	Classification cls;
-	int exception = -1;   // index into the run's allowlist when Decision::Allowed
+	int exception = -1;   // index into the step's allowlist (both scopes) when Decision::Allowed
 	Decision decision = Decision::Logged;
 
 	bool resultKnown = false; // false when the tracee vanished before the call returned

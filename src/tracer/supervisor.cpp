@@ -137,6 +137,7 @@ void Supervisor::endProcess(pid_t tgid, int code, int sig)
 	}
 	pidfds_.erase(tgid);
 	requestedPort_.erase(requestedPort_.lower_bound({tgid, INT_MIN}), requestedPort_.upper_bound({tgid, INT_MAX}));
+	listeners_.dropProcess(tgid);
 }
 
 void Supervisor::onUnknownTracee(pid_t tid)
@@ -337,19 +338,28 @@ void Supervisor::onExec(pid_t tid)
 
 void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs)
 {
-	DecisionRules rules{opts_.outbound, opts_.inbound, opts_.enforce, true};
+	DecisionRules rules{opts_.allow, opts_.enforce, true};
 	// Several destinations (sendmmsg): the record shows the worst one.
 	int bestRank = -1;
 	for (const Endpoint &ep : addrs) {
 		bool listen = r.call == NetCall::Listen;
 		Classification c = classify(r.call, sock.info, listen ? Endpoint{} : ep);
-		Judgement j = decide(r.call, c, listen ? r.boundAddr : ep, rules);
+		// Inbound exceptions are matched on the listener's address as reports show it
+		// (port 0 when the kernel chose it), so that they match the same way every run.
+		const LocalListener *self = listen ? nullptr : selfListener(r.pid, c, sock.info, ep);
+		if (self) {
+			c.direction = Direction::Self;
+			c.why += ": the step's own listener on " + endpointTarget(self->reported) +
+				 (self->reported.port != self->local.port ? " (port chosen by the kernel)" : "");
+		}
+		Judgement j = decide(r.call, c, listen ? r.addr : ep, rules, self ? &self->reported : nullptr);
 		int rank = decisionRank(j.decision);
 		if (rank > bestRank) {
 			bestRank = rank;
 			r.cls = std::move(c);
 			r.exception = j.exception;
 			r.decision = j.decision;
+			r.listener = self ? self->reported : Endpoint{};
 			if (!listen)
 				r.addr = ep;
 		}
@@ -485,7 +495,7 @@ void Supervisor::refuseUnreadable(pid_t tid, const Tracee &t, const Expected<__p
 		r.callName = "unknown";
 	r.addr = undecodableEndpoint(0, what);
 	r.cls = {Direction::Outbound, true, "the gate could not read the call's details: " + what};
-	DecisionRules rules{opts_.outbound, opts_.inbound, opts_.enforce, true};
+	DecisionRules rules{opts_.allow, opts_.enforce, true};
 	r.decision = decide(r.call, r.cls, r.addr, rules).decision; // Denied: NetCall::Other
 	r.resultKnown = true;
 	r.result = -EPERM;
@@ -603,6 +613,9 @@ void Supervisor::onSyscallExit(pid_t tid)
 			p.addr = reportedListenAddress(t.tgid, p.fd, p.boundAddr);
 		else if (p.resultKnown && p.result == 0 && p.addr.isIp)
 			requestedPort_[{t.tgid, p.fd}] = p.addr.port;
+		if (p.resultKnown && p.result == 0 &&
+		    (p.call == NetCall::Listen || (p.call == NetCall::Bind && p.sock.type == SOCK_DGRAM)))
+			addListener(t.tgid, p, t.sock.get());
 		// Closed before the tracee goes on: a duplicate still open when it closes its own
 		// fd would hold back the FIN and change which side of a TCP connection ends in
 		// TIME-WAIT (seen as EADDRINUSE on a later bind to the same port).
@@ -818,6 +831,44 @@ Endpoint Supervisor::reportedListenAddress(pid_t tgid, int fd, const Endpoint &b
 	if (it == requestedPort_.end() || it->second != ep.port)
 		ep.port = 0;
 	return ep;
+}
+
+void Supervisor::addListener(pid_t tgid, const NetRecord &r, int sockFd)
+{
+	struct stat st {};
+	if (!r.sock.known || (r.sock.domain != AF_INET && r.sock.domain != AF_INET6) || !r.boundAddr.isIp ||
+	    fstat(sockFd, &st) != 0)
+		return;
+	LocalListener l;
+	l.tgid = tgid;
+	l.fd = r.fd;
+	l.inode = st.st_ino;
+	l.netns = readLink(procPath(tgid, "/ns/net"));
+	l.sock = r.sock;
+	l.local = r.boundAddr;
+	l.reported = r.call == NetCall::Listen ? r.addr : r.boundAddr;
+	if (r.call == NetCall::Bind)
+		l.reported.port = r.addr.isIp ? r.addr.port : 0; // the port bind() asked for: 0 = the kernel's choice
+	int v6only = 0;
+	socklen_t len = sizeof(v6only);
+	if (r.sock.domain == AF_INET6 && getsockopt(sockFd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len) == 0)
+		l.v6only = v6only != 0;
+	listeners_.add(std::move(l));
+}
+
+const LocalListener *Supervisor::selfListener(pid_t tgid, const Classification &cls, const SocketInfo &sock,
+					      const Endpoint &dest)
+{
+	if (!cls.violation || cls.direction != Direction::Outbound || !sock.known || !dest.isLoopback() ||
+	    listeners_.empty())
+		return nullptr;
+	// Still open in its process as the same socket: an fd closed (or reused) since is no
+	// listener of the step's any more, and the port may belong to anyone now.
+	auto alive = [](const LocalListener &l) {
+		return readLink(procPath(l.tgid, "/fd/" + std::to_string(l.fd))) ==
+		       "socket:[" + std::to_string(l.inode) + "]";
+	};
+	return listeners_.find(sock, dest, readLink(procPath(tgid, "/ns/net")), alive);
 }
 
 void Supervisor::completeRecord(NetRecord &r)

@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "net/listener_table.h"
 #include "policy/allowlist.h"
 #include "record/record.h"
 #include "seccomp/filter.h"
@@ -31,8 +32,7 @@ namespace hg {
 
 struct SupervisorOptions {
 	bool enforce = false;
-	const Allowlist *outbound = nullptr; // exceptions for outbound calls
-	const Allowlist *inbound = nullptr;  // exceptions for listen/bind (matched on the local address)
+	const Allowlist *allow = nullptr;    // governed exceptions, both scopes (policy/decide.h)
 	int timeoutSeconds = 0;              // 0: none
 };
 
@@ -103,6 +103,12 @@ private:
 	void scanLeftovers();
 	void killTree();
 	Endpoint reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const;
+	// A listen() (or a datagram bind()) of the tree succeeded: its socket joins listeners_.
+	void addListener(pid_t tgid, const NetRecord &r, int sockFd);
+	// The step's own listener a call classified as cls reaches at dest, or nullptr: only an
+	// outbound violation towards loopback can be a self connection.
+	const LocalListener *selfListener(pid_t tgid, const Classification &cls, const SocketInfo &sock,
+					  const Endpoint &dest);
 	void checkRacedConnect(Tracee &t);
 	bool exitStopDue_ = false; // a tracee was just resumed to its syscall-exit stop
 	void checkRacedSend(pid_t tid, Tracee &t);
@@ -129,6 +135,7 @@ private:
 	std::unordered_map<pid_t, size_t> procIndex_; // live tgid -> index in result_.processes
 	std::unordered_map<pid_t, UniqueFd> pidfds_; // tgid -> pidfd, for pidfd_getfd
 	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_; // (tgid, fd) -> port an explicit bind() asked for
+	ListenerTable listeners_; // the tree's listening and bound inet sockets, for self connections
 	TraceResult result_;
 };
 

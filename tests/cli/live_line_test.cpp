@@ -76,3 +76,20 @@ TEST_CASE("absent and undecodable addresses are spelled out", "[live]")
 	bad.status = AddrStatus::Undecodable;
 	CHECK(endpointText(bad) == "undecodable");
 }
+
+TEST_CASE("a self connection names the listener it reached", "[live]")
+{
+	NetRecord r = connectRecord();
+	sockaddr_in sa{};
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(44699);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	r.addr = decode(&sa, sizeof(sa));
+	sa.sin_port = 0;
+	r.listener = decode(&sa, sizeof(sa));
+	r.cls.direction = Direction::Self;
+	std::string line = violationLine(r, "unit", false);
+	// The real port on the live line (it is what the process did); the listener as reports show it.
+	CHECK(line.find(" addr=127.0.0.1:44699 ") != std::string::npos);
+	CHECK(line.substr(line.size() - 31) == " kind=self listener=127.0.0.1:0");
+}

@@ -386,17 +386,38 @@ TEST_CASE("policy snippets load in a policy file and allow exactly the violation
 	CHECK(filledAllow[0].owner == "@team-or-person");
 	CHECK(filledAllow[0].expires == "2030-01-31");
 
-	// The policy has outbound exceptions only; nothing else can be allowed.
+	// A listener gets an inbound exception for its local address, with the port it asked
+	// for; a kernel-chosen port (shown as 0) is never written: the address alone, for the
+	// listener and for the self connections that reach it.
+	auto inboundSnippetAllows = [](const ViolationGroup &g, const std::string &spec, const Endpoint &local) {
+		std::string snippet = exceptionSnippet(g);
+		CHECK(snippet.rfind("allow:\n  inbound:\n    - host: \"" + spec + "\"\n", 0) == 0);
+		auto loaded = loadWithSnippet(snippet);
+		REQUIRE(loaded.size() == 1);
+		CHECK(loaded[0].scope == ExceptionScope::Inbound);
+		CHECK(loaded[0].matches(local));
+	};
 	ViolationGroup in = outbound("0.0.0.0", 8000);
 	in.kind = Direction::Inbound;
 	in.syscall = "listen";
-	CHECK(exceptionSnippet(in).empty());
+	inboundSnippetAllows(in, "0.0.0.0:8000", inet4(0, 0, 0, 0, 8000));
+	ViolationGroup ephemeral = outbound("127.0.0.1", 0);
+	ephemeral.kind = Direction::Self;
+	ephemeral.syscall = "connect";
+	inboundSnippetAllows(ephemeral, "127.0.0.1", inet4(127, 0, 0, 1, 0));
+	CHECK(portChosenByKernel(ephemeral));
+	CHECK_FALSE(portChosenByKernel(outbound("127.0.0.1", 0)));
+
 	CHECK(exceptionSnippet(outbound("packet ifindex=2 proto=0x0800", std::nullopt)).empty());
 	CHECK(exceptionSnippet(outbound("", std::nullopt)).empty());
+	ViolationGroup evasion = outbound("203.0.113.1", 443);
+	evasion.kind = Direction::Evasion;
+	CHECK(exceptionSnippet(evasion).empty());
 
 	std::string md = reportMd(sampleRun());
 	CHECK(md.find("### fetch: inbound listen on `0.0.0.0:8000`\n") != std::string::npos);
-	CHECK(md.find("The policy has no exceptions for inbound sockets") != std::string::npos);
+	CHECK(md.find("The socket listens on every address of the machine") != std::string::npos);
+	CHECK(md.find("```yaml\nallow:\n  inbound:\n    - host: \"0.0.0.0:8000\"\n") != std::string::npos);
 
 	SampleRecords records = sampleRecords();
 	NetRecord raw;

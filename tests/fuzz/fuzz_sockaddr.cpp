@@ -34,6 +34,8 @@ const hg::Allowlist &allowlist()
 		for (const char *spec : { "10.0.0.0/8", "2001:db8::/32", "[::1]:53", "::ffff:0:0/96" })
 			l.add(*hg::parseHostException(spec, "fuzz"));
 		l.add(*hg::parsePortException("443", "fuzz"));
+		for (const char *spec : { "127.0.0.1", "8080", "[::1]:8080" })
+			l.add(*hg::parseInboundException(spec, "fuzz"));
 		return l;
 	}();
 	return list;
@@ -92,9 +94,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ep.status == hg::AddrStatus::Undecodable && cls.direction != hg::Direction::Local)
 		check(cls.violation);
 
-	int match = allowlist().match(ep);
-	if (match >= 0)
-		check(ep.status == hg::AddrStatus::Decoded && ep.isIp);
+	for (hg::ExceptionScope scope : { hg::ExceptionScope::Outbound, hg::ExceptionScope::Inbound }) {
+		int match = allowlist().match(ep, scope);
+		if (match >= 0)
+			check(ep.status == hg::AddrStatus::Decoded && ep.isIp && allowlist().entries()[match].scope == scope);
+	}
 
 	hg::NetRecord r;
 	r.pid = 1;

@@ -157,17 +157,17 @@ TEST_CASE("host:port, [v6]:port and bare ports", "[allowlist]")
 	CHECK(bracketedNet.matches(v6Endpoint("2001:db8:1::1", 53)));
 	CHECK_FALSE(bracketedNet.matches(v6Endpoint("2001:db8:1::1", 54)));
 
-	Exception named = host("registry.npmjs.org:443");
+	Exception named = host("registry.example.com:443");
 	CHECK(named.kind == Exception::Kind::HostPort);
-	CHECK(named.host == "registry.npmjs.org");
+	CHECK(named.host == "registry.example.com");
 	CHECK(named.port == 443);
 	CHECK_FALSE(named.resolved);
 	CHECK(named.nets.empty());
 	CHECK_FALSE(named.matches(v4Endpoint("203.0.113.7", 443)));
 
-	Exception name = host("registry.npmjs.org");
+	Exception name = host("registry.example.com");
 	CHECK(name.kind == Exception::Kind::Hostname);
-	CHECK(name.host == "registry.npmjs.org");
+	CHECK(name.host == "registry.example.com");
 	CHECK_FALSE(name.port);
 
 	Expected<Exception> port = parsePortException("443", "policy.yml:3:5");
@@ -202,7 +202,7 @@ TEST_CASE("bad specs say what is wrong", "[allowlist]")
 	      "a CIDR cannot take a port in '10.0.0.0/8:443' (use a separate port exception)");
 	CHECK(hostError("") ==
 	      "empty host exception (expected an address, CIDR, hostname or host:port, "
-	      "e.g. 203.0.113.7, 10.0.0.0/8, registry.npmjs.org:443)");
+	      "e.g. 203.0.113.7, 10.0.0.0/8, registry.example.com:443)");
 	CHECK(hostError("host:0") == "bad port '0' in 'host:0' (ports are 1-65535)");
 	CHECK(hostError("host:65536") == "bad port '65536' in 'host:65536' (ports are 1-65535)");
 	CHECK(hostError("host:") == "bad port '' in 'host:' (ports are 1-65535)");
@@ -242,19 +242,19 @@ TEST_CASE("bad specs say what is wrong", "[allowlist]")
 TEST_CASE("Allowlist::match returns the first matching entry", "[allowlist]")
 {
 	Allowlist list;
-	CHECK(list.match(v4Endpoint("10.0.0.1", 443)) == -1);
+	CHECK(list.match(v4Endpoint("10.0.0.1", 443), ExceptionScope::Outbound) == -1);
 	list.add(host("10.0.0.1"));
 	list.add(host("10.0.0.0/8"));
 	list.add(*parsePortException("443", "--allow-port"));
 	CHECK(list.entries().size() == 3);
 
-	CHECK(list.match(v4Endpoint("10.0.0.1", 80)) == 0);
-	CHECK(list.match(v4Endpoint("10.9.9.9", 80)) == 1);
-	CHECK(list.match(v4Endpoint("203.0.113.1", 443)) == 2);
-	CHECK(list.match(v6Endpoint("2001:db8::1", 443)) == 2);
-	CHECK(list.match(v4Endpoint("203.0.113.1", 80)) == -1);
-	CHECK(list.match(Endpoint{}) == -1);
-	CHECK(list.match(decode(unixBytes("/run/x"))) == -1);
+	CHECK(list.match(v4Endpoint("10.0.0.1", 80), ExceptionScope::Outbound) == 0);
+	CHECK(list.match(v4Endpoint("10.9.9.9", 80), ExceptionScope::Outbound) == 1);
+	CHECK(list.match(v4Endpoint("203.0.113.1", 443), ExceptionScope::Outbound) == 2);
+	CHECK(list.match(v6Endpoint("2001:db8::1", 443), ExceptionScope::Outbound) == 2);
+	CHECK(list.match(v4Endpoint("203.0.113.1", 80), ExceptionScope::Outbound) == -1);
+	CHECK(list.match(Endpoint{}, ExceptionScope::Outbound) == -1);
+	CHECK(list.match(decode(unixBytes("/run/x")), ExceptionScope::Outbound) == -1);
 }
 
 TEST_CASE("resolveHosts fills hostname entries from /etc/hosts", "[allowlist]")
@@ -272,15 +272,42 @@ TEST_CASE("resolveHosts fills hostname entries from /etc/hosts", "[allowlist]")
 	CHECK(local.matches(v4Endpoint("127.0.0.1", 8080)));
 	CHECK_FALSE(local.matches(v4Endpoint("127.0.0.1", 8081)));
 	CHECK_FALSE(local.matches(v4Endpoint("203.0.113.7", 8080)));
-	CHECK(list.match(v4Endpoint("127.0.0.1", 8080)) == 0);
+	CHECK(list.match(v4Endpoint("127.0.0.1", 8080), ExceptionScope::Outbound) == 0);
 
 	// Literals were already resolved; resolveHosts leaves them alone.
 	CHECK(list.entries()[1].nets.size() == 1);
 	CHECK(list.entries()[1].resolveError.empty());
-	CHECK(list.match(v4Endpoint("127.0.0.1", 1)) == -1);
+	CHECK(list.match(v4Endpoint("127.0.0.1", 1), ExceptionScope::Outbound) == -1);
 
 	// Resolution happens once: a second call keeps the nets as they are.
 	size_t count = local.nets.size();
 	list.resolveHosts();
 	CHECK(list.entries()[0].nets.size() == count);
+}
+
+TEST_CASE("Allowlist::match keeps the scopes apart", "[allowlist]")
+{
+	Allowlist list;
+	list.add(host("127.0.0.1"));                                    // outbound
+	list.add(*parseInboundException("127.0.0.1", "inbound"));        // inbound, any port
+	list.add(*parseInboundException("8080", "inbound"));             // inbound, port alone
+	list.add(*parseInboundException("[::1]:9000", "inbound"));       // inbound, v6 with a port
+	CHECK(list.entries()[1].scope == ExceptionScope::Inbound);
+	CHECK(list.entries()[2].kind == Exception::Kind::Port);
+	CHECK(std::string(scopeName(list.entries()[3].scope)) == "inbound");
+
+	CHECK(list.match(v4Endpoint("127.0.0.1", 0), ExceptionScope::Outbound) == 0);
+	CHECK(list.match(v4Endpoint("127.0.0.1", 0), ExceptionScope::Inbound) == 1);
+	CHECK(list.match(v4Endpoint("0.0.0.0", 8080), ExceptionScope::Inbound) == 2);
+	// A listener on every address is not covered by a loopback exception.
+	CHECK(list.match(v4Endpoint("0.0.0.0", 0), ExceptionScope::Inbound) == -1);
+	CHECK(list.match(v6Endpoint("::1", 9000), ExceptionScope::Inbound) == 3);
+	// A kernel-chosen port is matched as 0: a port exception never covers it.
+	CHECK(list.match(v6Endpoint("::1", 0), ExceptionScope::Inbound) == -1);
+	CHECK(list.match(v4Endpoint("203.0.113.1", 8080), ExceptionScope::Outbound) == -1);
+
+	auto bad = parseInboundException("127.0.0.1/33", "inbound");
+	REQUIRE_FALSE(bad.ok());
+	CHECK(bad.error().message == "bad CIDR prefix /33 in '127.0.0.1/33' (IPv4 prefixes are 0-32)");
+	CHECK_FALSE(parseInboundException("70000", "inbound").ok());
 }

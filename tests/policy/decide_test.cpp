@@ -11,31 +11,35 @@ using namespace hg::test;
 
 namespace {
 
-Allowlist listOf(const std::string &spec)
+// One outbound exception, then one inbound exception.
+Allowlist listOf(const std::string &outbound, const std::string &inbound)
 {
 	Allowlist a;
-	auto e = parseHostException(spec, "test");
-	REQUIRE(e.ok());
-	a.add(*e);
+	auto o = parseHostException(outbound, "test");
+	auto i = parseInboundException(inbound, "test");
+	REQUIRE(o.ok());
+	REQUIRE(i.ok());
+	a.add(*o);
+	a.add(*i);
 	return a;
 }
 
 const Classification kOutbound{Direction::Outbound, true, "TCP connect"};
 const Classification kInbound{Direction::Inbound, true, "TCP listen"};
 const Classification kLocal{Direction::Local, false, "AF_UNIX connect"};
+const Classification kSelf{Direction::Self, true, "TCP connect to the step's own listener"};
 
 } // namespace
 
 TEST_CASE("decide: the verdict table", "[decide]")
 {
-	Allowlist out = listOf("203.0.113.7");
-	Allowlist in = listOf("127.0.0.1");
+	Allowlist both = listOf("203.0.113.7", "127.0.0.1");
 	Endpoint allowedDest = v4Endpoint("203.0.113.7", 443);
 	Endpoint otherDest = v4Endpoint("203.0.113.8", 443);
 	Endpoint loopback = v4Endpoint("127.0.0.1", 8080);
-	DecisionRules audit{&out, &in, false, true};
-	DecisionRules enforce{&out, &in, true, true};
-	DecisionRules poller{&out, &in, true, false};
+	DecisionRules audit{&both, false, true};
+	DecisionRules enforce{&both, true, true};
+	DecisionRules poller{&both, true, false};
 
 	SECTION("not a violation is logged, in every mode, without looking at exceptions")
 	{
@@ -54,8 +58,31 @@ TEST_CASE("decide: the verdict table", "[decide]")
 	SECTION("outbound calls are matched against the outbound list only")
 	{
 		CHECK(decide(NetCall::Connect, kOutbound, loopback, audit).decision == Decision::Audited);
-		CHECK(decide(NetCall::Listen, kInbound, loopback, audit).decision == Decision::Allowed);
+		Judgement listen = decide(NetCall::Listen, kInbound, loopback, audit);
+		CHECK(listen.decision == Decision::Allowed);
+		CHECK(listen.exception == 1);
 		CHECK(decide(NetCall::Listen, kInbound, allowedDest, audit).decision == Decision::Audited);
+	}
+	SECTION("a self connection is covered by the inbound exception of its listener")
+	{
+		Endpoint listener = v4Endpoint("127.0.0.1", 0);
+		Endpoint ephemeral = v4Endpoint("127.0.0.1", 44699);
+		Judgement j = decide(NetCall::Connect, kSelf, ephemeral, enforce, &listener);
+		CHECK(j.decision == Decision::Allowed);
+		CHECK(j.exception == 1);
+		// A listener on every address is not covered by the loopback exception.
+		Endpoint any = v4Endpoint("0.0.0.0", 0);
+		CHECK(decide(NetCall::Connect, kSelf, ephemeral, enforce, &any).decision == Decision::Denied);
+		CHECK(decide(NetCall::Connect, kSelf, ephemeral, audit, &any).decision == Decision::Audited);
+	}
+	SECTION("a self connection falls back on an outbound exception for its destination")
+	{
+		Allowlist outOnly = listOf("127.0.0.0/8", "[::1]");
+		Endpoint any = v4Endpoint("0.0.0.0", 0);
+		Judgement j = decide(NetCall::Connect, kSelf, v4Endpoint("127.0.0.1", 44699),
+				     DecisionRules{&outOnly, true, true}, &any);
+		CHECK(j.decision == Decision::Allowed);
+		CHECK(j.exception == 0);
 	}
 	SECTION("an uncovered violation: audited in audit mode, denied in enforce mode")
 	{

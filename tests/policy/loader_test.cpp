@@ -53,9 +53,9 @@ const BadCase kBadCases[] = {
 	{ "bad_id_dot", 4, 9, "step id '.cache' starts with '.'" },
 	{ "bad_cidr", 4, 20, "bad CIDR prefix /33 in '10.0.0.0/33'" },
 	{ "bad_port", 6, 7, "port 70000 in outbound_ports entry #2 is out of range (ports are 1-65535)" },
-	{ "bad_date", 6, 16, "expires '2027-02-30' of exception 'registry.npmjs.org' is not a real date (write YYYY-MM-DD" },
-	{ "bad_date_format", 6, 16, "expires '30/06/2027' of exception 'registry.npmjs.org' is not a real date" },
-	{ "expired", 8, 16, "exception 'registry.npmjs.org' expired on 2024-01-31 (today is 2026-06-01: renew it" },
+	{ "bad_date", 6, 16, "expires '2027-02-30' of exception 'registry.example.com' is not a real date (write YYYY-MM-DD" },
+	{ "bad_date_format", 6, 16, "expires '30/06/2027' of exception 'registry.example.com' is not a real date" },
+	{ "expired", 8, 16, "exception 'registry.example.com' expired on 2024-01-31 (today is 2026-06-01: renew it" },
 	{ "zero_timeout", 6, 22, "'timeout_seconds' in step 'unit' must be positive, not 0 (omit it for no timeout)" },
 	{ "empty_run", 5, 10, "'run' in step 'unit' is empty (give a command" },
 	{ "empty_run_list", 5, 10, "'run' in step 'unit' is an empty list" },
@@ -173,7 +173,7 @@ env:
   set: {LANG: C.UTF-8, RETRIES: 3, VERBOSE: true}
 allow:
   outbound_hosts:
-    - host: registry.npmjs.org
+    - host: registry.example.com
       reason: "package mirror"
       owner: "@build-team"
       expires: 2026-06-01
@@ -203,7 +203,7 @@ hermetic_steps:
 	REQUIRE(p->allow.size() == 4);
 	const Exception &npm = p->allow[0];
 	CHECK(npm.kind == Exception::Kind::Hostname);
-	CHECK(npm.spec == "registry.npmjs.org");
+	CHECK(npm.spec == "registry.example.com");
 	CHECK(npm.source == "full.yml:10:7");
 	CHECK(npm.reason == "package mirror");
 	CHECK(npm.owner == "@build-team");

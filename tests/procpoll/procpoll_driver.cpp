@@ -72,7 +72,7 @@ const char *protoOf(const NetRecord &r)
 int main(int argc, char **argv)
 {
 	ProcPollOptions opts;
-	Allowlist outbound, inbound;
+	Allowlist allow;
 	bool strict = false;
 	std::string detector;
 	int i = 1;
@@ -89,10 +89,10 @@ int main(int argc, char **argv)
 		else if (a == "--timeout")
 			opts.timeoutSeconds = std::atoi(argv[++i]);
 		else if (a == "--allow" || a == "--allow-listen") {
-			auto e = parseHostException(argv[++i], a);
+			auto e = a == "--allow" ? parseHostException(argv[++i], a) : parseInboundException(argv[++i], a);
 			if (!e)
 				return usage(e.error().message.c_str());
-			(a == "--allow" ? outbound : inbound).add(std::move(*e));
+			allow.add(std::move(*e));
 		} else if (a == "--detector")
 			detector = argv[++i];
 		else if (a == "--strict")
@@ -127,8 +127,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	opts.outbound = &outbound;
-	opts.inbound = &inbound;
+	opts.allow = &allow;
 	opts.step = "driver";
 	installStopHandlers();
 	PrintSink sink;

@@ -42,12 +42,20 @@ ProcSocket sock(const std::string &proto, const std::string &local, const std::s
 	return s;
 }
 
-Allowlist allow(const std::string &spec)
+// Outbound exceptions for the specs in `outbound`, then inbound ones for `inbound`.
+Allowlist allow(const std::vector<std::string> &outbound, const std::vector<std::string> &inbound = {})
 {
 	Allowlist a;
-	auto e = parseHostException(spec, "test");
-	REQUIRE(e);
-	a.add(std::move(*e));
+	for (const std::string &spec : outbound) {
+		auto e = parseHostException(spec, "test");
+		REQUIRE(e);
+		a.add(std::move(*e));
+	}
+	for (const std::string &spec : inbound) {
+		auto e = parseInboundException(spec, "test");
+		REQUIRE(e);
+		a.add(std::move(*e));
+	}
 	return a;
 }
 
@@ -114,7 +122,7 @@ TEST_CASE("roles of UDP, raw, ICMP and packet entries", "[procpoll][sighting]")
 	CHECK(socketRole(packet, none) == SocketRole::Open);
 	CHECK(socketRole(sock("sctp", "0.0.0.0:1", "0.0.0.0:0", 1), none) == SocketRole::Ignore);
 
-	NetRecord r = sightingRecord(packet, SocketRole::Open, nullptr, nullptr);
+	NetRecord r = sightingRecord(packet, SocketRole::Open, nullptr);
 	CHECK(r.call == NetCall::Other);
 	CHECK(r.callName == "socket");
 	CHECK(r.cls.violation);
@@ -147,7 +155,7 @@ TEST_CASE("records are judged like trapped calls", "[procpoll][sighting]")
 	SECTION("TCP connect: outbound violation, loopback included")
 	{
 		NetRecord r = sightingRecord(sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kTcpEstablished),
-					     SocketRole::Connect, nullptr, nullptr);
+					     SocketRole::Connect, nullptr);
 		CHECK(r.call == NetCall::Connect);
 		CHECK(r.callName == "connect");
 		CHECK(r.addr.address() == "203.0.113.1");
@@ -159,42 +167,40 @@ TEST_CASE("records are judged like trapped calls", "[procpoll][sighting]")
 		CHECK(r.result == 0);
 
 		NetRecord lo = sightingRecord(sock("tcp", "127.0.0.1:40000", "127.0.0.1:8080", kTcpEstablished),
-					      SocketRole::Connect, nullptr, nullptr);
+					      SocketRole::Connect, nullptr);
 		CHECK(lo.decision == Decision::Audited);
 	}
 	SECTION("SYN-SENT: an attempt whose outcome is unknown")
 	{
 		NetRecord r = sightingRecord(sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kSynSent),
-					     SocketRole::Connect, nullptr, nullptr);
+					     SocketRole::Connect, nullptr);
 		CHECK(r.decision == Decision::Audited);
 		CHECK_FALSE(r.resultKnown);
 		CHECK(r.cls.why == "TCP connect to 203.0.113.1:443 (seen in SYN-SENT)");
 	}
 	SECTION("the outbound allowlist matches the remote address")
 	{
-		Allowlist out = allow("203.0.113.0/24");
-		Allowlist in = allow("0.0.0.0/0");
+		Allowlist out = allow({"203.0.113.0/24"}, {"0.0.0.0/0"});
 		auto s = sock("tcp", "203.0.113.2:40000", "203.0.113.1:443", kTcpEstablished);
-		NetRecord r = sightingRecord(s, SocketRole::Connect, &out, nullptr);
+		NetRecord r = sightingRecord(s, SocketRole::Connect, &out);
 		CHECK(r.decision == Decision::Allowed);
 		CHECK(r.exception == 0);
 		NetRecord other = sightingRecord(sock("tcp", "203.0.113.2:40000", "198.51.100.1:443", kTcpEstablished),
-						 SocketRole::Connect, &out, &in);
-		CHECK(other.decision == Decision::Audited); // the inbound list is not consulted for a connect
+						 SocketRole::Connect, &out);
+		CHECK(other.decision == Decision::Audited); // inbound exceptions are not consulted for a connect
 		CHECK(other.exception == -1);
 	}
 	SECTION("UDP: loopback connect is logged, remote connect audited, bind inbound")
 	{
 		NetRecord lo = sightingRecord(sock("udp", "127.0.0.1:41000", "127.0.0.1:53", kTcpEstablished),
-					      SocketRole::Connect, nullptr, nullptr);
+					      SocketRole::Connect, nullptr);
 		CHECK(lo.decision == Decision::Logged);
 		CHECK_FALSE(lo.cls.violation);
 		NetRecord remote = sightingRecord(sock("udp", "203.0.113.2:41000", "203.0.113.1:53", kTcpEstablished),
-						  SocketRole::Connect, nullptr, nullptr);
+						  SocketRole::Connect, nullptr);
 		CHECK(remote.decision == Decision::Audited);
 		CHECK(remote.cls.direction == Direction::Outbound);
-		NetRecord bind = sightingRecord(sock("udp", "127.0.0.1:5353", "0.0.0.0:0", kSocketClose), SocketRole::Bind,
-						nullptr, nullptr);
+		NetRecord bind = sightingRecord(sock("udp", "127.0.0.1:5353", "0.0.0.0:0", kSocketClose), SocketRole::Bind, nullptr);
 		CHECK(bind.call == NetCall::Bind);
 		CHECK(bind.cls.direction == Direction::Inbound);
 		CHECK(bind.addr.port == 5353);
@@ -203,29 +209,26 @@ TEST_CASE("records are judged like trapped calls", "[procpoll][sighting]")
 	}
 	SECTION("listen: inbound, the inbound allowlist matches the local address")
 	{
-		Allowlist in = allow("127.0.0.1");
-		Allowlist out = allow("0.0.0.0/0");
+		Allowlist both = allow({"0.0.0.0/0"}, {"127.0.0.1"});
 		auto s = sock("tcp", "127.0.0.1:8080", "0.0.0.0:0", kTcpListen);
-		NetRecord r = sightingRecord(s, SocketRole::Listen, &out, &in);
+		NetRecord r = sightingRecord(s, SocketRole::Listen, &both);
 		CHECK(r.call == NetCall::Listen);
 		CHECK(r.addr.port == 8080);
 		CHECK(r.cls.direction == Direction::Inbound);
 		CHECK(r.decision == Decision::Allowed);
 		NetRecord wild = sightingRecord(sock("tcp", "0.0.0.0:8080", "0.0.0.0:0", kTcpListen), SocketRole::Listen,
-						&out, &in);
+						&both);
 		CHECK(wild.decision == Decision::Audited);
 	}
 	SECTION("raw and ICMP sockets: outbound, never allowed by an address")
 	{
-		Allowlist out = allow("0.0.0.0/0");
-		NetRecord raw = sightingRecord(sock("raw", "0.0.0.0:1", "0.0.0.0:0", kSocketClose), SocketRole::Open, &out,
-					       nullptr);
+		Allowlist out = allow({"0.0.0.0/0"});
+		NetRecord raw = sightingRecord(sock("raw", "0.0.0.0:1", "0.0.0.0:0", kSocketClose), SocketRole::Open, &out);
 		CHECK(raw.call == NetCall::Other);
 		CHECK(raw.decision == Decision::Audited);
 		CHECK(raw.cls.why == "AF_INET raw socket open (protocol 1): it can send any packet");
 		CHECK(raw.addr.status == AddrStatus::Absent);
-		NetRecord ping = sightingRecord(sock("icmp6", "[::]:7", "[::]:0", kSocketClose), SocketRole::Open, nullptr,
-						nullptr);
+		NetRecord ping = sightingRecord(sock("icmp6", "[::]:7", "[::]:0", kSocketClose), SocketRole::Open, nullptr);
 		CHECK(ping.cls.why == "AF_INET6 ICMP datagram (ping) socket open");
 		CHECK(ping.decision == Decision::Audited);
 	}
