@@ -20,7 +20,11 @@
 //   tcp-fork ADDR    the same, with the listener in the parent and the client in a forked
 //                    child (which closes its copy of the listener first)
 //   udp ADDR         bind a UDP socket on ADDR port 0; a second socket sends it N datagrams
+//   tcp-handoff ADDR listen on ADDR port 0, fork a child that serves on the inherited listener,
+//                    close the parent's copy, then connect from the parent (the pattern of a
+//                    harness that binds a port and hands the socket to the server it starts)
 //   tcp-any          listen on 0.0.0.0 port 0, connect to 127.0.0.1 on that port
+//   tcp-any6         listen on :: port 0 (dual stack), connect to 127.0.0.1 on that port
 //   tcp-autobind     listen on a socket never bound (the kernel binds it to 0.0.0.0 on an
 //                    ephemeral port), connect to 127.0.0.1 on that port
 //   stray PORT       non-blocking connect to 127.0.0.1:PORT where nobody listens;
@@ -316,7 +320,7 @@ static int reapBounded(pid_t child)
 	kill(child, SIGKILL);
 	int status = 0;
 	waitpid(child, &status, 0);
-	failMsg("the client child did not exit within 5 s (killed)");
+	failMsg("the child did not exit within 5 s (killed)");
 	return status;
 }
 
@@ -349,6 +353,39 @@ static void tcpFork(const char *host, int repeat)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char msg[96];
 		snprintf(msg, sizeof(msg), "the client child failed (wait status 0x%x)", status);
+		failMsg(msg);
+	}
+	printf("selfserve pid=%d op=child-exit status=0\n", getpid());
+}
+
+static void tcpHandoff(const char *host, int repeat)
+{
+	struct Addr bound;
+	int lfd = tcpListen(host, 1, &bound);
+	fflush(stdout);
+	pid_t child = fork();
+	if (child < 0)
+		fail("fork", errno);
+	if (child == 0) {
+		for (int i = 0; i < repeat; i++) {
+			int sfd = tcpAccept(lfd, &bound);
+			serverExchange(sfd, i, portOf(&bound));
+			close(sfd);
+		}
+		fflush(stdout);
+		_exit(0);
+	}
+	close(lfd); // from here on only the child holds the listener
+	printf("selfserve pid=%d op=handoff proto=tcp port=%u server_pid=%d\n", getpid(), portOf(&bound), (int)child);
+	for (int i = 0; i < repeat; i++) {
+		int cfd = tcpConnect(&bound);
+		clientExchange(cfd, i, portOf(&bound));
+		close(cfd);
+	}
+	int status = reapBounded(child);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "the server child failed (wait status 0x%x)", status);
 		failMsg(msg);
 	}
 	printf("selfserve pid=%d op=child-exit status=0\n", getpid());
@@ -444,6 +481,10 @@ int main(int argc, char **argv)
 		udpSelf(argv[1], repeat);
 	else if (!strcmp(mode, "tcp-any") && argc == 1)
 		tcpSame("0.0.0.0", 1, "127.0.0.1", repeat);
+	else if (!strcmp(mode, "tcp-handoff") && argc == 2)
+		tcpHandoff(argv[1], repeat);
+	else if (!strcmp(mode, "tcp-any6") && argc == 1)
+		tcpSame("::", 1, "127.0.0.1", repeat);
 	else if (!strcmp(mode, "tcp-autobind") && argc == 1)
 		tcpSame("0.0.0.0", 0, "127.0.0.1", repeat);
 	else if (!strcmp(mode, "stray") && argc == 2)

@@ -354,6 +354,46 @@ hermetic_steps:
     return res
 
 
+def case_tcp_handoff_allowed(tmp, c):
+    """The listening socket handed to a child server, the parent's copy closed, the parent
+    connecting: the child still listens, so the connections are self connections."""
+    pol = policy(tmp, """version: 1
+mode: audit
+allow:
+  inbound: ["127.0.0.1"]
+hermetic_steps:
+  - id: handoff
+    run: ["@SELFSERVE@", "--repeat", "2", "tcp-handoff", "127.0.0.1"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 0)
+    if not have_report(c, res):
+        return res
+    lines = served(c, res, "handoff")
+    allowed_step(c, res, "handoff", "127.0.0.1", hits=3)
+    no_ephemeral(c, res, lines, step="handoff")
+    c.schema_valid(res.out)
+    return res
+
+
+def case_tcp_handoff_violation(tmp, c):
+    pol = policy(tmp, """version: 1
+mode: audit
+hermetic_steps:
+  - id: handoff
+    run: ["@SELFSERVE@", "--repeat", "2", "tcp-handoff", "127.0.0.1"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    lines = served(c, res, "handoff")
+    listener_violations(c, res, "handoff", "listen", "tcp", "AF_INET", "127.0.0.1", "connect", 2)
+    no_ephemeral(c, res, lines, step="handoff")
+    c.schema_valid(res.out)
+    return res
+
+
 def case_udp4_allowed(tmp, c):
     pol = policy(tmp, """version: 1
 mode: audit
@@ -466,6 +506,28 @@ hermetic_steps:
     listener_violations(c, res, "any", "listen", "tcp", "AF_INET", "0.0.0.0", "connect", 1)
     expect_exception(c, c.step(rep, "any").get("exceptions_unused", []), "127.0.0.1", "exceptions_unused")
     no_ephemeral(c, res, lines, step="any")
+    c.schema_valid(res.out)
+    return res
+
+
+def case_tcp_any6_dual_stack(tmp, c):
+    """A dual-stack listener on :: takes a connect to 127.0.0.1: a self connection reported
+    under the listener (::, port 0); "::1" does not cover ::."""
+    pol = policy(tmp, """version: 1
+mode: audit
+allow:
+  inbound: ["::1", "127.0.0.1"]
+hermetic_steps:
+  - id: any6
+    run: ["@SELFSERVE@", "--repeat", "2", "tcp-any6"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    lines = served(c, res, "any6")
+    listener_violations(c, res, "any6", "listen", "tcp", "AF_INET6", "::", "connect", 2)
+    no_ephemeral(c, res, lines, step="any6")
     c.schema_valid(res.out)
     return res
 
@@ -732,11 +794,14 @@ CASES = {
     "tcp6-violation": case_tcp6_violation,
     "tcp-fork-allowed": case_tcp_fork_allowed,
     "tcp-fork-violation": case_tcp_fork_violation,
+    "tcp-handoff-allowed": case_tcp_handoff_allowed,
+    "tcp-handoff-violation": case_tcp_handoff_violation,
     "udp4-allowed": case_udp4_allowed,
     "udp6-allowed": case_udp6_allowed,
     "udp4-violation": case_udp4_violation,
     "stray-outbound": case_stray_outbound,
     "tcp-any-not-covered": case_tcp_any_not_covered,
+    "tcp-any6-dual-stack": case_tcp_any6_dual_stack,
     "kernel-port-needs-portless-entry": case_kernel_port_needs_portless_entry,
     "reports-byte-identical": case_reports_byte_identical,
     "md-inbound-snippet": case_md_inbound_snippet,
