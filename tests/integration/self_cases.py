@@ -98,8 +98,8 @@ def _numbers_in(value):
 def no_ephemeral(c, res, lines, step=None):
     """None of the kernel-chosen ports in selfserve's lines (different in every run) is in
     report.json or report.md; with step, each listener port is in that step's strace.txt (as
-    the destination of the self connections: where the real ports belong). Digit runs inside
-    hex strings (the policy's sha256) do not count."""
+    the destination of the self connections) and each TCP listener in its ss_listen.txt: where
+    the real ports belong. Digit runs inside hex strings (the policy's sha256) do not count."""
     ports = ports_used(lines)
     leaked = sorted(ports & set(_numbers_in(res.report())))
     c.expect(not leaked, f"kernel-chosen port(s) {leaked} appear in report.json")
@@ -110,6 +110,11 @@ def no_ephemeral(c, res, lines, step=None):
         strace = res.log(step, "strace.txt")
         for p in listener_ports(lines):
             c.expect(f"htons({p})" in strace, f"port {p} is not in logs/{step}/strace.txt:\n{strace}")
+        ss = res.log(step, "ss_listen.txt")
+        for l in lines:
+            if l.get("op") == "listen":
+                c.expect(re.search(rf":{l['port']}\s.*\bLISTEN\b|\bLISTEN\b.*:{l['port']}\s", ss),
+                         f"the TCP listener on port {l['port']} is not in logs/{step}/ss_listen.txt:\n{ss}")
 
 
 def violations(c, rep, step):
