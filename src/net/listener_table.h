@@ -53,6 +53,9 @@ public:
 	const LocalListener *find(const SocketInfo &sock, const Endpoint &dest, const std::string &netns,
 				  const std::function<bool(const LocalListener &)> &alive);
 
+	// Whether (tgid, fd) has an entry.
+	bool contains(pid_t tgid, int fd) const { return entries_.count({ tgid, fd }) != 0; }
+
 	// The process ended: its listeners are gone with it.
 	void dropProcess(pid_t tgid);
 

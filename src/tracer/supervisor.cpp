@@ -346,7 +346,7 @@ void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector
 		Classification c = classify(r.call, sock.info, listen ? Endpoint{} : ep);
 		// Inbound exceptions are matched on the listener's address as reports show it
 		// (port 0 when the kernel chose it), so that they match the same way every run.
-		const LocalListener *self = listen ? nullptr : selfListener(r.pid, c, sock.info, ep);
+		const LocalListener *self = listen ? nullptr : selfListener(r.pid, r.call, c, sock.info, ep);
 		if (self) {
 			c.direction = Direction::Self;
 			c.why += ": the step's own listener on " + endpointTarget(self->reported) +
@@ -469,7 +469,8 @@ void Supervisor::act(pid_t tid, Tracee &t, NetRecord r, const RawSyscall &sc, co
 		t.raw = sc;
 		t.judgedAddrs = d.addrs;
 	}
-	if (call == NetCall::Bind || call == NetCall::Listen || t.checkPeer)
+	bool selfDatagram = t.pending.cls.direction == Direction::Self && isInetDatagram(t.pending.sock);
+	if (call == NetCall::Bind || call == NetCall::Listen || t.checkPeer || selfDatagram)
 		t.sock = std::move(sock.fd);
 	resume(tid, PTRACE_SYSCALL);
 	exitStopDue_ = true;
@@ -616,6 +617,7 @@ void Supervisor::onSyscallExit(pid_t tid)
 		if (p.resultKnown && p.result == 0 &&
 		    (p.call == NetCall::Listen || (p.call == NetCall::Bind && p.sock.type == SOCK_DGRAM)))
 			addListener(t.tgid, p, t.sock.get());
+		addImplicitListener(t.tgid, p, t.sock.get());
 		// Closed before the tracee goes on: a duplicate still open when it closes its own
 		// fd would hold back the FIN and change which side of a TCP connection ends in
 		// TIME-WAIT (seen as EADDRINUSE on a later bind to the same port).
@@ -756,6 +758,8 @@ void Supervisor::completeWithoutCall(pid_t tid, NetRecord &r, long ret, TraceeSo
 	r.resultKnown = skipped.ok();
 	r.result = ret;
 	completeRecord(r);
+	if (sock.fd)
+		addImplicitListener(r.pid, r, sock.fd.get());
 	sock.fd.reset(); // before the tracee goes on (see onSyscallExit)
 	if (skipped)
 		resume(tid, PTRACE_CONT);
@@ -833,34 +837,65 @@ Endpoint Supervisor::reportedListenAddress(pid_t tgid, int fd, const Endpoint &b
 	return ep;
 }
 
-void Supervisor::addListener(pid_t tgid, const NetRecord &r, int sockFd)
+namespace {
+
+// The listener entry for the inet socket sockFd (the supervisor's duplicate of the
+// tracee's fd) with local address `local`, reported as `reported`.
+std::optional<LocalListener> listenerEntry(pid_t tgid, int fd, const SocketInfo &sock, int sockFd,
+					   const Endpoint &local, const Endpoint &reported)
 {
 	struct stat st {};
-	if (!r.sock.known || (r.sock.domain != AF_INET && r.sock.domain != AF_INET6) || !r.boundAddr.isIp ||
+	if (!sock.known || (sock.domain != AF_INET && sock.domain != AF_INET6) || !local.isIp ||
 	    fstat(sockFd, &st) != 0)
-		return;
+		return std::nullopt;
 	LocalListener l;
 	l.tgid = tgid;
-	l.fd = r.fd;
+	l.fd = fd;
 	l.inode = st.st_ino;
 	l.netns = readLink(procPath(tgid, "/ns/net"));
-	l.sock = r.sock;
-	l.local = r.boundAddr;
-	l.reported = r.call == NetCall::Listen ? r.addr : r.boundAddr;
-	if (r.call == NetCall::Bind)
-		l.reported.port = r.addr.isIp ? r.addr.port : 0; // the port bind() asked for: 0 = the kernel's choice
+	l.sock = sock;
+	l.local = local;
+	l.reported = reported;
 	int v6only = 0;
 	socklen_t len = sizeof(v6only);
-	if (r.sock.domain == AF_INET6 && getsockopt(sockFd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len) == 0)
+	if (sock.domain == AF_INET6 && getsockopt(sockFd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len) == 0)
 		l.v6only = v6only != 0;
-	listeners_.add(std::move(l));
+	return l;
 }
 
-const LocalListener *Supervisor::selfListener(pid_t tgid, const Classification &cls, const SocketInfo &sock,
-					      const Endpoint &dest)
+} // namespace
+
+void Supervisor::addListener(pid_t tgid, const NetRecord &r, int sockFd)
 {
-	if (!cls.violation || cls.direction != Direction::Outbound || !sock.known || !dest.isLoopback() ||
-	    listeners_.empty())
+	// listen: the port as reported (0 when the kernel chose it); bind: the port it asked for.
+	Endpoint reported = r.boundAddr;
+	reported.port = r.call == NetCall::Listen ? r.addr.port : r.addr.isIp ? r.addr.port : 0;
+	if (auto l = listenerEntry(tgid, r.fd, r.sock, sockFd, r.boundAddr, reported))
+		listeners_.add(std::move(*l));
+}
+
+void Supervisor::addImplicitListener(pid_t tgid, const NetRecord &r, int sockFd)
+{
+	if ((!isSend(r.call) && r.call != NetCall::Connect) || r.cls.direction != Direction::Self ||
+	    !isInetDatagram(r.sock) || !r.resultKnown || r.result < 0 || listeners_.contains(tgid, r.fd))
+		return;
+	Endpoint local = localAddress(sockFd);
+	if (local.port == 0)
+		return;
+	// Reported as the listener it talked to: a reply is that same exchange, covered by that
+	// listener's inbound exception (the socket itself may be bound to 0.0.0.0 by the kernel).
+	if (auto l = listenerEntry(tgid, r.fd, r.sock, sockFd, local, r.listener))
+		listeners_.add(std::move(*l));
+}
+
+const LocalListener *Supervisor::selfListener(pid_t tgid, NetCall call, const Classification &cls,
+					      const SocketInfo &sock, const Endpoint &dest)
+{
+	// An outbound violation, or a datagram connect to loopback (not a violation, but it
+	// binds the socket where the listener's replies will come: addImplicitListener).
+	bool outbound = cls.violation && cls.direction == Direction::Outbound;
+	bool datagramConnect = call == NetCall::Connect && isInetDatagram(sock);
+	if (!(outbound || datagramConnect) || !sock.known || !dest.isLoopback() || listeners_.empty())
 		return nullptr;
 	// Still open in its process as the same socket: an fd closed (or reused) since is no
 	// listener of the step's any more, and the port may belong to anyone now.

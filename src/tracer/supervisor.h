@@ -105,9 +105,14 @@ private:
 	Endpoint reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const;
 	// A listen() (or a datagram bind()) of the tree succeeded: its socket joins listeners_.
 	void addListener(pid_t tgid, const NetRecord &r, int sockFd);
+	// A datagram socket never bound explicitly sent (or connected) to the step's own
+	// listener: the kernel bound it to a port of its choice, where the reply will come. It
+	// joins listeners_, reported as the listener it reached, so that the reply is a self
+	// connection of the same exchange.
+	void addImplicitListener(pid_t tgid, const NetRecord &r, int sockFd);
 	// The step's own listener a call classified as cls reaches at dest, or nullptr: only an
-	// outbound violation towards loopback can be a self connection.
-	const LocalListener *selfListener(pid_t tgid, const Classification &cls, const SocketInfo &sock,
+	// outbound violation towards loopback (or a datagram connect to it) can be a self connection.
+	const LocalListener *selfListener(pid_t tgid, NetCall call, const Classification &cls, const SocketInfo &sock,
 					  const Endpoint &dest);
 	void checkRacedConnect(Tracee &t);
 	bool exitStopDue_ = false; // a tracee was just resumed to its syscall-exit stop

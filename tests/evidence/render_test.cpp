@@ -460,3 +460,46 @@ TEST_CASE("renders ss_established.txt", "[evidence][ss]")
 	      "tcp    ESTAB     127.0.0.1:45000     127.0.0.1:8080     users:((\"python3\",pid=7))\n"
 	      "tcp    SYN-SENT  203.0.113.2:40000   203.0.113.1:443    users:((\"curl\",pid=42))\n");
 }
+
+TEST_CASE("a step's own servers: kernel-chosen ports are shown as 0 and said so", "[evidence]")
+{
+	SampleRecords records = sampleRecords();
+	records[1].clear();
+	NetRecord listen = listenRecord(0, 203, "/usr/bin/python3", inet4(127, 0, 0, 1, 0), Decision::Audited);
+	records[1].push_back(listen);
+	for (uint16_t port : { 41000, 52000 }) {
+		NetRecord self = connectRecord(port, 204, "/usr/bin/python3", inet4(127, 0, 0, 1, port), Decision::Audited);
+		self.cls.direction = Direction::Self;
+		self.listener = inet4(127, 0, 0, 1, 0);
+		records[1].push_back(self);
+	}
+	RunEvidence run = sampleRun(records);
+	Exception inbound = *parseInboundException("[::1]", "policy.yml:20:9");
+	run.steps[1].exceptions.push_back(inbound);
+
+	std::string json = reportJson(run);
+	CHECK(schemaErrors("report.schema.json", json) == "");
+	rapidjson::Document doc = parse(json);
+	const auto &violations = doc["steps"][1]["violations"];
+	REQUIRE(violations.Size() == 2);
+	CHECK(std::string(violations[0]["kind"].GetString()) == "inbound");
+	CHECK(std::string(violations[1]["kind"].GetString()) == "self");
+	CHECK(violations[1]["count"].GetUint() == 2);
+	for (const auto &v : violations.GetArray()) {
+		CHECK(v["port"].GetUint() == 0);
+		CHECK(v["port_chosen_by_kernel"].GetBool());
+	}
+	for (const char *ephemeral : { "41000", "52000" })
+		CHECK(json.find(ephemeral) == std::string::npos);
+	const auto &unused = doc["steps"][1]["exceptions_unused"];
+	CHECK(std::string(unused[unused.Size() - 1]["direction"].GetString()) == "inbound");
+	CHECK(std::string(unused[0]["direction"].GetString()) == "outbound");
+
+	std::string md = reportMd(run);
+	CHECK(md.find("### fetch: self connect to `127.0.0.1:0` (port chosen by the kernel)\n") != std::string::npos);
+	CHECK(md.find("### fetch: inbound listen on `127.0.0.1:0` (port chosen by the kernel)\n") != std::string::npos);
+	CHECK(md.find("The step connected to its own listener") != std::string::npos);
+	CHECK(md.find("  inbound:\n    - host: \"127.0.0.1\"\n") != std::string::npos);
+	for (const char *ephemeral : { "41000", "52000" })
+		CHECK(md.find(ephemeral) == std::string::npos);
+}

@@ -110,3 +110,26 @@ TEST_CASE("StepAggregates does not depend on record order", "[evidence][aggregat
 	CHECK(forward.exceptionHits.at(0).hits == backward.exceptionHits.at(0).hits);
 	CHECK(forward.exceptionHits.at(0).firstSeq == backward.exceptionHits.at(0).firstSeq);
 }
+
+TEST_CASE("Self connections are grouped under their listener, never the ephemeral port", "[evidence][aggregates]")
+{
+	StepAggregates a;
+	Endpoint listenerShown = inet4(127, 0, 0, 1, 0); // the kernel chose the port
+	for (uint16_t port : { 41000, 41001, 52000 }) {
+		NetRecord r = connectRecord(port, 7, "/usr/bin/node", inet4(127, 0, 0, 1, port), Decision::Audited);
+		r.cls.direction = Direction::Self;
+		r.listener = listenerShown;
+		a.add(r);
+	}
+	REQUIRE(a.violations.size() == 1);
+	const auto &[key, tally] = *a.violations.begin();
+	CHECK(key.kind == Direction::Self);
+	CHECK(key.address == "127.0.0.1");
+	CHECK(key.port == std::optional<uint16_t>(0));
+	CHECK(portChosenByKernel(key));
+	CHECK(tally.count == 3);
+
+	// An outbound connect to loopback keeps its real port, and port 0 there is not the kernel's.
+	NetRecord out = connectRecord(9, 7, "/usr/bin/node", inet4(127, 0, 0, 1, 0), Decision::Audited);
+	CHECK_FALSE(portChosenByKernel(violationKey(out)));
+}

@@ -53,6 +53,9 @@ const BadCase kBadCases[] = {
 	{ "bad_id_dot", 4, 9, "step id '.cache' starts with '.'" },
 	{ "bad_cidr", 4, 20, "bad CIDR prefix /33 in '10.0.0.0/33'" },
 	{ "bad_port", 6, 7, "port 70000 in outbound_ports entry #2 is out of range (ports are 1-65535)" },
+	{ "bad_inbound_port", 6, 7, "port 70000 in inbound entry #2 is out of range (ports are 1-65535)" },
+	{ "inbound_not_list", 4, 12, "'inbound' in allow must be a list, not a string" },
+	{ "unknown_inbound_key", 8, 41, "unknown key 'reasn' in inbound entry #1 (did you mean 'reason'?)" },
 	{ "bad_date", 6, 16, "expires '2027-02-30' of exception 'registry.example.com' is not a real date (write YYYY-MM-DD" },
 	{ "bad_date_format", 6, 16, "expires '30/06/2027' of exception 'registry.example.com' is not a real date" },
 	{ "expired", 8, 16, "exception 'registry.example.com' expired on 2024-01-31 (today is 2026-06-01: renew it" },
@@ -340,4 +343,74 @@ TEST_CASE("isValidDate accepts real calendar dates only", "[loader]")
 TEST_CASE("currentDateUtc is a valid date", "[loader]")
 {
 	CHECK(isValidDate(currentDateUtc()));
+}
+
+TEST_CASE("allow.inbound takes the host forms and ports, globally and per step", "[loader]")
+{
+	std::string text = "version: 1\n"
+			   "allow:\n"
+			   "  inbound:\n"
+			   "    - 127.0.0.1\n"
+			   "    - \"[::1]:8080\"\n"
+			   "    - 9000\n"
+			   "    - \"9001\"\n"
+			   "    - {host: 10.0.0.0/8, reason: \"test cluster\", owner: \"@qa\", expires: 2030-01-31}\n"
+			   "    - {port: 5432, reason: \"postgres for the tests\"}\n"
+			   "  outbound_hosts: [203.0.113.7]\n"
+			   "hermetic_steps:\n"
+			   "  - id: unit\n"
+			   "    run: make test\n"
+			   "    allow:\n"
+			   "      inbound: [\"localhost\"]\n";
+	Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
+	INFO((p.ok() ? std::string() : p.error().message));
+	REQUIRE(p.ok());
+	REQUIRE(p->allow.size() == 7);
+	// Outbound entries first (the keys are read in a fixed order), then inbound in file order.
+	CHECK(p->allow[0].spec == "203.0.113.7");
+	CHECK(p->allow[0].scope == ExceptionScope::Outbound);
+	for (size_t i = 1; i < 7; i++)
+		CHECK(p->allow[i].scope == ExceptionScope::Inbound);
+	CHECK(p->allow[1].spec == "127.0.0.1");
+	CHECK(p->allow[1].source == "p.yml:4:7");
+	CHECK(p->allow[2].kind == Exception::Kind::HostPort);
+	CHECK(p->allow[3].kind == Exception::Kind::Port);
+	CHECK(p->allow[3].port == uint16_t{ 9000 });
+	CHECK(p->allow[4].kind == Exception::Kind::Port);
+	CHECK(p->allow[5].kind == Exception::Kind::Cidr);
+	CHECK(p->allow[5].reason == "test cluster");
+	CHECK(p->allow[5].owner == "@qa");
+	CHECK(p->allow[5].expires == "2030-01-31");
+	CHECK(p->allow[6].port == uint16_t{ 5432 });
+	CHECK(p->allow[6].reason == "postgres for the tests");
+	REQUIRE(p->steps[0].allow.size() == 1);
+	CHECK(p->steps[0].allow[0].scope == ExceptionScope::Inbound);
+	CHECK(p->steps[0].allow[0].kind == Exception::Kind::Hostname);
+	CHECK(p->steps[0].allow[0].source == "p.yml:15:17 (step unit)");
+}
+
+TEST_CASE("bad allow.inbound entries are located errors", "[loader]")
+{
+	struct Bad {
+		const char *allow;
+		const char *message;
+	};
+	const Bad cases[] = {
+		{ "  inbound: \"127.0.0.1\"\n", "p.yml:3:12: 'inbound' in allow must be a list, not a string" },
+		{ "  inbound: [127.0.0.1/33]\n", "p.yml:3:13: bad CIDR prefix /33 in '127.0.0.1/33' (IPv4 prefixes are 0-32)" },
+		{ "  inbound: [70000]\n", "p.yml:3:13: port 70000 in inbound entry #1 is out of range (ports are 1-65535)" },
+		{ "  inbound: [\"70000\"]\n", "p.yml:3:13: bad port '70000' in '70000' (ports are 1-65535)" },
+		{ "  inbound: [{host: 127.0.0.1, reasn: x}]\n", "p.yml:3:31: unknown key 'reasn' in inbound entry #1 (did you mean 'reason'?)" },
+		{ "  inbound: [{port: 8080, expires: 2020-01-01}]\n", "p.yml:3:35: exception for port 8080 expired on 2020-01-01" },
+		{ "  inbound: [true]\n", "p.yml:3:13: inbound entry #1 must be a local address, a port or a mapping with host: or port:, not a boolean" },
+		{ "  inbund: [127.0.0.1]\n", "p.yml:3:3: unknown key 'inbund' in allow (did you mean 'inbound'?)" },
+	};
+	for (const Bad &c : cases) {
+		std::string text = std::string("version: 1\nallow:\n") + c.allow + "hermetic_steps:\n  - {id: unit, run: make}\n";
+		INFO(text);
+		Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
+		REQUIRE_FALSE(p.ok());
+		CHECK(lineCount(p.error().message) == 1);
+		CHECK(p.error().message.rfind(c.message, 0) == 0);
+	}
 }
