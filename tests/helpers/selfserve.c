@@ -20,6 +20,8 @@
 //   tcp-fork ADDR    the same, with the listener in the parent and the client in a forked
 //                    child (which closes its copy of the listener first)
 //   udp ADDR         bind a UDP socket on ADDR port 0; a second socket sends it N datagrams
+//   udp-echo ADDR    the same, and the bound socket answers each datagram with sendto() to
+//                    the sender's (kernel-chosen) address, which the sender receives
 //   tcp-handoff ADDR listen on ADDR port 0, fork a child that serves on the inherited listener,
 //                    close the parent's copy, then connect from the parent (the pattern of a
 //                    harness that binds a port and hands the socket to the server it starts)
@@ -391,7 +393,7 @@ static void tcpHandoff(const char *host, int repeat)
 	printf("selfserve pid=%d op=child-exit status=0\n", getpid());
 }
 
-static void udpSelf(const char *host, int repeat)
+static void udpSelf(const char *host, int repeat, int echo)
 {
 	struct Addr want, bound;
 	parseAddr(host, 0, &want);
@@ -414,12 +416,31 @@ static void udpSelf(const char *host, int repeat)
 		       portOf(&bound), portOf(&mine));
 		waitFor(rfd, POLLIN, "recvfrom");
 		char buf[64];
-		ssize_t r = recv(rfd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct Addr from = {.len = sizeof(from.ss)};
+		ssize_t r = recvfrom(rfd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from.ss, &from.len);
 		if (r < 0)
-			fail("recv", errno);
+			fail("recvfrom", errno);
 		if (r != n || memcmp(buf, msg, (size_t)n) != 0)
 			failMsg("recv: the datagram received is not the one sent");
 		printf("selfserve pid=%d op=recv proto=udp port=%u received=%zd result=ok\n", getpid(), portOf(&bound), r);
+		if (!echo)
+			continue;
+		char reply[32];
+		int nr = snprintf(reply, sizeof(reply), "reply-%d", i);
+		// To the address the datagram came from, as a server does (not the client's
+		// getsockname(), which is the wildcard it was autobound to).
+		if (sendto(rfd, reply, (size_t)nr, MSG_DONTWAIT, (struct sockaddr *)&from.ss, from.len) != nr)
+			fail("sendto (reply)", errno);
+		char peer[INET6_ADDRSTRLEN];
+		printf("selfserve pid=%d op=sendto proto=udp addr=%s port=%u local_port=%u reply=1 result=ok\n", getpid(),
+		       hostOf(&from, peer, sizeof(peer)), portOf(&from), portOf(&bound));
+		waitFor(sfd, POLLIN, "recv (reply)");
+		r = recv(sfd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r < 0)
+			fail("recv (reply)", errno);
+		if (r != nr || memcmp(buf, reply, (size_t)nr) != 0)
+			failMsg("recv: the reply received is not the one sent");
+		printf("selfserve pid=%d op=recv proto=udp port=%u received=%zd reply=1 result=ok\n", getpid(), portOf(&mine), r);
 	}
 	close(sfd);
 	close(rfd);
@@ -478,7 +499,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "tcp-fork") && argc == 2)
 		tcpFork(argv[1], repeat);
 	else if (!strcmp(mode, "udp") && argc == 2)
-		udpSelf(argv[1], repeat);
+		udpSelf(argv[1], repeat, 0);
+	else if (!strcmp(mode, "udp-echo") && argc == 2)
+		udpSelf(argv[1], repeat, 1);
 	else if (!strcmp(mode, "tcp-any") && argc == 1)
 		tcpSame("0.0.0.0", 1, "127.0.0.1", repeat);
 	else if (!strcmp(mode, "tcp-handoff") && argc == 2)

@@ -457,6 +457,50 @@ hermetic_steps:
     return res
 
 
+def case_udp_echo_allowed(tmp, c):
+    """The server's reply to its own client's kernel-chosen port is part of the same exchange:
+    covered by the server's inbound exception."""
+    pol = policy(tmp, """version: 1
+mode: audit
+allow:
+  inbound: ["127.0.0.1"]
+hermetic_steps:
+  - id: echo
+    run: ["@SELFSERVE@", "--repeat", "2", "udp-echo", "127.0.0.1"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 0)
+    if not have_report(c, res):
+        return res
+    lines = served(c, res, "echo")
+    c.expect(len([l for l in lines if l.get("reply") == "1" and l.get("op") == "recv"]) == 2,
+             f"selfserve did not receive two replies: {lines}")
+    allowed_step(c, res, "echo", "127.0.0.1", hits=5)
+    no_ephemeral(c, res, lines, step="echo")
+    c.schema_valid(res.out)
+    return res
+
+
+def case_udp_echo_violation(tmp, c):
+    """Without an exception, the requests and the replies are self sendto calls reported
+    under the one server (127.0.0.1, port 0): one entry, four calls."""
+    pol = policy(tmp, """version: 1
+mode: audit
+hermetic_steps:
+  - id: echo
+    run: ["@SELFSERVE@", "--repeat", "2", "udp-echo", "127.0.0.1"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    lines = served(c, res, "echo")
+    listener_violations(c, res, "echo", "bind", "udp", "AF_INET", "127.0.0.1", "sendto", 4)
+    no_ephemeral(c, res, lines, step="echo")
+    c.schema_valid(res.out)
+    return res
+
+
 def case_stray_outbound(tmp, c):
     """A connect to a loopback port nobody in the step listens on stays outbound (real port),
     the inbound exception notwithstanding; that exception is then unused and stale."""
@@ -589,9 +633,9 @@ allow:
     - 127.0.0.2
 hermetic_steps:
   - id: several
-    run: "@SELFSERVE@ --repeat 3 tcp 127.0.0.1 && @SELFSERVE@ tcp 127.0.0.1 && @SELFSERVE@ udp 127.0.0.1 && @SELFSERVE@ tcp-any && @SELFSERVE@ --repeat 2 tcp-fork 127.0.0.1"
+    run: "@SELFSERVE@ --repeat 3 tcp 127.0.0.1 && @SELFSERVE@ tcp 127.0.0.1 && @SELFSERVE@ udp 127.0.0.1 && @SELFSERVE@ tcp-any && @SELFSERVE@ --repeat 2 tcp-fork 127.0.0.1 && @SELFSERVE@ --repeat 2 udp-echo 127.0.0.1"
   - id: allowed
-    run: "@SELFSERVE@ --repeat 2 tcp ::1 && @SELFSERVE@ udp ::1"
+    run: "@SELFSERVE@ --repeat 2 tcp ::1 && @SELFSERVE@ udp-echo ::1"
   - id: stray
     run: ["@SELFSERVE@", "stray", "@STRAY@"]
   - id: allowed-step
@@ -804,6 +848,8 @@ CASES = {
     "udp4-allowed": case_udp4_allowed,
     "udp6-allowed": case_udp6_allowed,
     "udp4-violation": case_udp4_violation,
+    "udp-echo-allowed": case_udp_echo_allowed,
+    "udp-echo-violation": case_udp_echo_violation,
     "stray-outbound": case_stray_outbound,
     "tcp-any-not-covered": case_tcp_any_not_covered,
     "tcp-any6-dual-stack": case_tcp_any6_dual_stack,
