@@ -48,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { kWaitMs = 3000, kMaxRepeat = 64 };
+enum { kWaitMs = 5000, kMaxRepeat = 64 }; // kWaitMs: generous, as every network call stops under the tracer
 
 static void usage(void)
 {
