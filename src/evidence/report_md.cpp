@@ -1,6 +1,8 @@
 #include "evidence/report_md.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
 #include <string_view>
 
 #include "base/proc.h"
@@ -165,7 +167,9 @@ bool wildcardAddress(const ViolationGroup &g)
 }
 
 // What to do about a violation group: the policy snippet that allows it, or why none can.
-std::string remedy(const ViolationGroup &g)
+// listenerShown: a self connection whose listener has a section of its own above, with the
+// snippet that allows both.
+std::string remedy(const ViolationGroup &g, bool listenerShown)
 {
 	std::string snippet = exceptionSnippet(g);
 	if (snippet.empty() && g.kind == Direction::Inbound)
@@ -173,6 +177,9 @@ std::string remedy(const ViolationGroup &g)
 		       "stop listening or binding.\n";
 	if (snippet.empty())
 		return "\nNo policy exception can allow this call: remove it from the step.\n";
+	if (g.kind == Direction::Self && listenerShown)
+		return "\nThe step connected to its own listener on this address: the inbound exception "
+		       "that allows the listener (above) allows these connections too.\n";
 	std::string md;
 	if (g.kind == Direction::Self)
 		md += "\nThe step connected to its own listener on this address. The inbound exception that "
@@ -189,7 +196,7 @@ std::string endpointShown(const ViolationGroup &g)
 	return code(endpointText(g)) + (portChosenByKernel(g) ? " (port chosen by the kernel)" : "");
 }
 
-std::string violationSection(const std::string &stepId, const ViolationGroup &g)
+std::string violationSection(const std::string &stepId, const ViolationGroup &g, bool listenerShown)
 {
 	std::string md = "\n### " + cell(validUtf8(stepId)) + ": " + directionName(g.kind) + " " +
 			 validUtf8(g.syscall) + (g.kind == Direction::Inbound ? " on " : " to ") +
@@ -203,15 +210,24 @@ std::string violationSection(const std::string &stepId, const ViolationGroup &g)
 	if (g.argvs.size() > kMaxArgvShown)
 		md += "- and " + std::to_string(g.argvs.size() - kMaxArgvShown) +
 		      " more processes (see report.json)\n";
-	return md + remedy(g);
+	return md + remedy(g, listenerShown);
 }
 
 std::string violations(const std::vector<StepEvidence> &steps)
 {
 	std::string md;
-	for (const StepEvidence &s : steps)
-		for (const ViolationGroup &g : aggregateViolations(s))
-			md += violationSection(s.id, g);
+	for (const StepEvidence &s : steps) {
+		std::vector<ViolationGroup> groups = aggregateViolations(s);
+		// Inbound rows sort before self rows (Direction order): a listener's section, with
+		// its snippet, comes before the self connections that reached it.
+		std::set<std::pair<std::string, std::optional<uint16_t>>> listeners;
+		for (const ViolationGroup &g : groups) {
+			if (g.kind == Direction::Inbound)
+				listeners.insert({ g.address, g.port });
+			bool listenerShown = g.kind == Direction::Self && listeners.count({ g.address, g.port });
+			md += violationSection(s.id, g, listenerShown);
+		}
+	}
 	if (md.empty())
 		return "\nNo violations.\n";
 	return "\n## Violations\n" + md;

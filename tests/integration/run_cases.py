@@ -644,6 +644,71 @@ def case_demo_policy(tmp, c):
     return res
 
 
+def readme_block(after):
+    """The lines of the README code block that starts with the line `after`."""
+    with open(os.path.join(env_path("HG_SOURCE_ROOT"), "README.md")) as f:
+        lines = f.read().split("\n")
+    start = lines.index(after) + 1
+    end = lines.index("```", start)
+    return lines[start:end]
+
+
+def case_loopback_example(tmp, c):
+    """The README's loopback-server example: passes with its one inbound exception (and prints
+    what the README shows), fails without it with the listener and its self connections, and
+    two runs give byte-identical reports."""
+    root = env_path("HG_SOURCE_ROOT")
+    example = os.path.join(root, "policy", "examples", "loopback-server.yml")
+    command = "$ hermetic-gate run --policy policy/examples/loopback-server.yml --sha local --out evidence"
+    outs = [os.path.join(tmp, f"out{i}") for i in (1, 2)]
+    runs = [gate(["run", "--policy", "policy/examples/loopback-server.yml", "--sha", "local"], root, out, timeout=100)
+            for out in outs]
+    res = runs[0]
+    for r in runs:
+        c.rc(r, 0)
+    if not all(os.path.isfile(os.path.join(o, "report.json")) for o in outs):
+        c.failures.append("report.json is missing")
+        return res
+    shown = [line.replace(" evidence in evidence", f" evidence in {outs[0]}") for line in readme_block(command)]
+    c.expect(res.stderr.splitlines() == shown,
+             "the gate did not print what the README shows:\n" + "\n".join(difflib.unified_diff(shown, res.stderr.splitlines(), lineterm="")))
+    s = c.step(res.report(), "unit")
+    c.expect(s.get("result") == "pass", f"result {s.get('result')!r}, expected pass")
+    used = s.get("exceptions_used", [])
+    c.expect(len(used) == 1 and used[0].get("spec") == "127.0.0.1" and used[0].get("direction") == "inbound",
+             f"exceptions_used: {used}")
+    for name in ("report.json", "report.md"):
+        with open(os.path.join(outs[0], name), "rb") as a, open(os.path.join(outs[1], name), "rb") as b:
+            c.expect(a.read() == b.read(), f"{name} differs between two runs")
+    c.schema_valid(outs[0])
+
+    # Without the exception (and in audit mode, so the suite runs on): the listen and the
+    # suite's connections to its server are violations, each shown once, at port 0.
+    with open(example) as f:
+        text = f.read()
+    text = text.replace("mode: enforce", "mode: audit").split("    allow:\n")[0]
+    bare = write_policy(tmp, text, "no-exception.yml")
+    out3 = os.path.join(tmp, "out3")
+    res3 = gate(["run", "--policy", bare, "--sha", "local"], root, out3, timeout=100)
+    c.rc(res3, 3)
+    if not os.path.isfile(os.path.join(out3, "report.json")):
+        c.failures.append("report.json is missing without the exception")
+        return res3
+    vs = c.step(res3.report(), "unit").get("violations", [])
+    kinds = sorted((v.get("kind"), v.get("syscall"), v.get("address"), v.get("port"), v.get("port_chosen_by_kernel")) for v in vs)
+    c.expect(kinds == [("inbound", "listen", "127.0.0.1", 0, True), ("self", "connect", "127.0.0.1", 0, True)],
+             f"violations without the exception: {kinds}")
+    with open(os.path.join(out3, "report.md")) as f:
+        md = f.read()
+    c.expect(md.count('  inbound:\n    - host: "127.0.0.1"\n') == 1, f"report.md does not offer the inbound entry once:\n{md}")
+    listen = res3.log("unit", "ss_listen.txt")
+    real = [line.split()[2] for line in listen.splitlines()[1:]]
+    c.expect(real and all(not p.endswith(":0") for p in real), f"ss_listen.txt lacks the real ports:\n{listen}")
+    for addr in real:
+        c.expect(addr.split(":")[-1] not in md, f"report.md names the kernel-chosen port {addr}")
+    return res3
+
+
 def case_timeout_root_killed_by_gate(tmp, c):
     """process_tree.json: a root killed on timeout was killed by the gate (record/record.h:
     killedByGate = 'left alive when the step ended (or timed out) and killed by the gate')."""
@@ -798,6 +863,7 @@ CASES = {
     "bad-option-values": (case_bad_option_values, True),
     "log-levels": (case_log_levels, True),
     "demo-policy": (case_demo_policy, False),  # enforce mode: safe outside the namespace
+    "loopback-example": (case_loopback_example, True),
 }
 
 
