@@ -50,7 +50,10 @@ def have_report(c, res):
 
 
 def served(c, res, step):
-    """selfserve's lines of step (key=value dicts); expects its final result=ok."""
+    """selfserve's lines of step (key=value dicts); expects its final result=ok and the step's
+    exit code 0 (a step of several selfserve runs stops at the first that fails)."""
+    code = c.step(res.report(), step).get("exit_code")
+    c.expect(code == 0, f"step {step}: exit code {code!r}, expected 0 (selfserve failed?)")
     try:
         text = res.log(step, "stdout.txt")
     except OSError as e:
