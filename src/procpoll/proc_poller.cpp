@@ -136,6 +136,9 @@ uint64_t ProcPoller::elapsedMs() const
 Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 {
 	gate_ = getpid();
+	gateNetns_ = readLink("/proc/self/ns/net");
+	if (auto range = parsePortRange(readProcFile("/proc/sys/net/ipv4/ip_local_port_range")))
+		gateEphemeral_ = *range;
 	result_.intervalMs = opts_.intervalMs;
 	result_.limits = procPollLimits(opts_.intervalMs);
 	noteForeignChildren();
@@ -455,7 +458,7 @@ void ProcPoller::scanSockets(const std::vector<pid_t> &procs)
 				readOne(proto);
 		}
 		if (auto it = n.inet.find(p.inode); it != n.inet.end()) {
-			onSighting(p.pid, it->second, listeners, st);
+			onSighting(p.pid, it->second, listeners, st, SightingContext{ephemeralRange(ns)});
 			continue;
 		}
 		if (!n.haveLocal) {
@@ -472,7 +475,13 @@ void ProcPoller::scanSockets(const std::vector<pid_t> &procs)
 	}
 }
 
-void ProcPoller::onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSocket> &listeners, InodeState &st)
+PortRange ProcPoller::ephemeralRange(const std::string &netns) const
+{
+	return netns == gateNetns_ ? gateEphemeral_ : PortRange{};
+}
+
+void ProcPoller::onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSocket> &listeners, InodeState &st,
+			    const SightingContext &ctx)
 {
 	SocketRole role = socketRole(s, listeners);
 	if (role == SocketRole::Ignore)
@@ -503,7 +512,7 @@ void ProcPoller::onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSock
 		result_.listening.push_back(seen);
 	}
 
-	NetRecord r = sightingRecord(s, role, opts_.allow);
+	NetRecord r = sightingRecord(s, role, opts_.allow, ctx);
 	r.seq = seq_++;
 	r.pid = pid;
 	r.tid = pid;

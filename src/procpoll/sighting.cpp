@@ -129,7 +129,15 @@ SocketInfo socketInfoFor(const ProcSocket &s)
 	return info;
 }
 
-NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *allow)
+Endpoint reportedLocal(const Endpoint &local, const PortRange &ephemeral)
+{
+	Endpoint ep = local;
+	if (ep.isIp && ep.port != 0 && ephemeral.contains(ep.port))
+		ep.port = 0;
+	return ep;
+}
+
+NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *allow, const SightingContext &ctx)
 {
 	NetRecord r;
 	r.sock = socketInfoFor(s);
@@ -149,12 +157,12 @@ NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *
 		break;
 	case SocketRole::Listen:
 		r.call = NetCall::Listen;
-		r.addr = s.local;
+		r.addr = reportedLocal(s.local, ctx.ephemeral);
 		r.cls = classify(r.call, r.sock, Endpoint{});
 		break;
 	case SocketRole::Bind:
 		r.call = NetCall::Bind;
-		r.addr = s.local;
+		r.addr = reportedLocal(s.local, ctx.ephemeral);
 		r.cls = classify(r.call, r.sock, r.addr);
 		r.cls.why += " (an explicit bind, or the implicit bind of a sendto)";
 		break;

@@ -9,7 +9,9 @@
 //   nothing more and exits 0 (the Supervisor is not the driver's business), refuse exits 4
 //   and conflict 2 without running anything.
 // Output lines (stdout):
-//   record seq= pid= call= decision= proto= addr= local= state= result_known= why=...
+//   record seq= pid= call= decision= proto= addr= local= result_known= direction= why=...
+//     (addr: the remote, or for listen/bind the local address as reported: port 0 when taken
+//     as chosen by the kernel; local: the real local address)
 //   process pid= ppid= exe= exited= code= signal= killed= argv0=
 //   established proto= state= local= peer= pid=
 //   listening role= proto= state= local= pid=

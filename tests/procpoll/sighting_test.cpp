@@ -233,3 +233,56 @@ TEST_CASE("records are judged like trapped calls", "[procpoll][sighting]")
 		CHECK(ping.decision == Decision::Audited);
 	}
 }
+
+TEST_CASE("a local port in the ephemeral range is taken as the kernel's choice", "[procpoll][sighting]")
+{
+	const PortRange range{32768, 60999};
+	CHECK(reportedLocal(ep("127.0.0.1:32768"), range).port == 0);
+	CHECK(reportedLocal(ep("127.0.0.1:60999"), range).port == 0);
+	CHECK(reportedLocal(ep("127.0.0.1:32767"), range).port == 32767);
+	CHECK(reportedLocal(ep("127.0.0.1:61000"), range).port == 61000);
+	Endpoint v6 = reportedLocal(ep("[::]:40000"), range);
+	CHECK(v6.port == 0);
+	CHECK(v6.address() == "::");
+	CHECK(reportedLocal(ep("[::]:40000"), PortRange{1024, 2048}).port == 40000); // the namespace's own range
+	Endpoint unixPath;
+	unixPath.status = AddrStatus::Decoded;
+	unixPath.family = AF_UNIX;
+	unixPath.port = 40000;
+	CHECK(reportedLocal(unixPath, range).port == 40000); // only IP endpoints
+
+	SightingContext ctx{range};
+	SECTION("listen: addr shows port 0, boundAddr keeps the real port; inbound exceptions see port 0")
+	{
+		Allowlist in = allow({}, {"127.0.0.1:41000"});
+		auto s = sock("tcp", "127.0.0.1:41000", "0.0.0.0:0", kTcpListen);
+		NetRecord r = sightingRecord(s, SocketRole::Listen, &in, ctx);
+		CHECK(r.addr.address() == "127.0.0.1");
+		CHECK(r.addr.port == 0);
+		CHECK(r.boundAddr.port == 41000);
+		CHECK(r.decision == Decision::Audited); // the run's real port never matches
+		Allowlist any = allow({}, {"127.0.0.1"});
+		CHECK(sightingRecord(s, SocketRole::Listen, &any, ctx).decision == Decision::Allowed);
+	}
+	SECTION("a port outside the range is reported as it is")
+	{
+		Allowlist in = allow({}, {"127.0.0.1:8080"});
+		NetRecord r = sightingRecord(sock("tcp", "127.0.0.1:8080", "0.0.0.0:0", kTcpListen), SocketRole::Listen, &in, ctx);
+		CHECK(r.addr.port == 8080);
+		CHECK(r.decision == Decision::Allowed);
+	}
+	SECTION("UDP bind: the same rule")
+	{
+		NetRecord r = sightingRecord(sock("udp", "0.0.0.0:45000", "0.0.0.0:0", kSocketClose), SocketRole::Bind, nullptr, ctx);
+		CHECK(r.addr.port == 0);
+		CHECK(r.boundAddr.port == 45000);
+		CHECK(r.cls.why == "UDP bind to 0.0.0.0:0 (an explicit bind, or the implicit bind of a sendto)");
+	}
+	SECTION("a connect's remote port is never rewritten")
+	{
+		NetRecord r = sightingRecord(sock("tcp", "127.0.0.1:45000", "127.0.0.1:41000", kTcpEstablished),
+					     SocketRole::Connect, nullptr, ctx);
+		CHECK(r.addr.port == 41000);
+		CHECK(r.boundAddr.port == 45000);
+	}
+}
