@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <unordered_set>
 
 #include "base/log.h"
 #include "base/proc.h"
@@ -414,8 +415,10 @@ void ProcPoller::scanSockets(const std::vector<pid_t> &procs)
 		uint64_t inode;
 	};
 	std::vector<Pending> pending;
+	std::unordered_set<uint64_t> treeInodes; // every socket the tree holds at this poll
 	for (pid_t pid : procs) {
 		for (uint64_t inode : socketInodes(pid)) {
+			treeInodes.insert(inode);
 			const InodeState &st = inodes_[inode];
 			if (st.local || st.settled)
 				continue;
@@ -458,7 +461,23 @@ void ProcPoller::scanSockets(const std::vector<pid_t> &procs)
 				readOne(proto);
 		}
 		if (auto it = n.inet.find(p.inode); it != n.inet.end()) {
-			onSighting(p.pid, it->second, listeners, st, SightingContext{ephemeralRange(ns)});
+			const ProcSocket &s = it->second; // stays valid while readOne() adds entries
+			SightingContext ctx{ephemeralRange(ns), nullptr};
+			bool connectReported = st.reported & (1u << static_cast<unsigned>(SocketRole::Connect));
+			if (!connectReported && s.proto.rfind("tcp", 0) == 0 && s.remote.isLoopback()) {
+				// The tree's listeners of this poll, from both TCP tables (a [::] listener
+				// takes IPv4 connects too).
+				readOne("tcp");
+				readOne("tcp6");
+				if (!n.haveTreeListeners) {
+					n.haveTreeListeners = true;
+					for (const auto &[inode, row] : n.inet)
+						if (row.state == kTcpListen && row.proto.rfind("tcp", 0) == 0 && treeInodes.count(inode))
+							n.treeListeners.push_back(treeListener(row, ns, ctx.ephemeral));
+				}
+				ctx.self = selfListener(s, ns, n.treeListeners);
+			}
+			onSighting(p.pid, s, listeners, st, ctx);
 			continue;
 		}
 		if (!n.haveLocal) {

@@ -20,6 +20,8 @@
 // namespace: it applies to the tree's sockets in that namespace (the usual case); a
 // namespace the tree made for itself is taken to have the kernel's default 32768-60999,
 // which every new namespace starts with (the gate cannot read another namespace's sysctls).
+// Self connections: a TCP connect to loopback whose remote address is reached by a LISTEN
+// socket the tree holds at that same poll, in the same namespace, is Direction::Self.
 
 #include <sys/types.h>
 
@@ -104,6 +106,8 @@ private:
 		std::unordered_map<uint64_t, ProcSocket> inet; // their entries by inode
 		std::set<uint64_t> local;                      // this poll's unix/netlink inodes
 		bool haveLocal = false;
+		std::vector<LocalListener> treeListeners;      // this poll's LISTEN sockets held by the tree
+		bool haveTreeListeners = false;                // built once tcp and tcp6 are read
 	};
 
 	void noteForeignChildren();

@@ -246,6 +246,34 @@ def case_udp_bind():
     check(one(out.get("listening"), "listening entry", out)["state"] == "UNCONN", "UNCONN in ss_listen", out)
 
 
+def case_self_connect():
+    """A process listens on 127.0.0.1:0 and connects to itself, holding both sockets 300 ms:
+    the connect is a self connection reported under its listener at port 0, and an inbound
+    exception for 127.0.0.1 allows both the listen and the connect."""
+    out = driver([], holdnet("loopback", 300))
+    res = result_of(out)
+    listen = one(holdnet_ops(out, "listen"), "holdnet listen", out)
+    conn = one(holdnet_ops(out, "connect"), "holdnet connect", out)
+    l = one(out.get("record", call="listen"), "listen record", out)
+    check(l["addr"] == "127.0.0.1:0" and l["local"] == listen["local"] and l["decision"] == "audited",
+          "the listen, at port 0, audited without an exception", out)
+    c = one(out.get("record", call="connect"), "connect record", out)
+    check(c["direction"] == "self" and c["decision"] == "audited", "the connect is a self connection, audited", out)
+    check(c["listener"] == "127.0.0.1:0", "its listener is shown at port 0", out)
+    check(c["addr"] == listen["local"] and c["local"] == conn["local"], "the connect's own addresses are the real ones", out)
+    check(c["why"].endswith(": the step's own listener on 127.0.0.1:0 (port chosen by the kernel)"), "the why says so", out)
+    check(res["violations"] == "2", "two violations: the listen and the self connect", out)
+
+    out = driver(["--allow-listen", "127.0.0.1"], holdnet("loopback", 300))
+    res = result_of(out)
+    l = one(out.get("record", call="listen"), "listen record", out)
+    c = one(out.get("record", call="connect"), "connect record", out)
+    check(l["decision"] == "allowed", "the inbound exception allows the listen", out)
+    check(c["direction"] == "self" and c["decision"] == "allowed" and c["listener"] == "127.0.0.1:0",
+          "and the self connect to that listener", out)
+    check(res["violations"] == "0", "no violation", out)
+
+
 def case_udp_connect_loopback_logged():
     out = driver([], holdnet("udp-connect", "127.0.0.1", 53, 1000))
     res = result_of(out)
