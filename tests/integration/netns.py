@@ -4,11 +4,18 @@ runner for `hermetic-gate exec ... -- netprobe ...` that parses the gate's evide
 Safety: tests only ever address 203.0.113.0/24 and 2001:db8::/32 (documentation ranges), which
 inside the namespace route to a veth pair with nothing behind it, or loopback. The namespace
 has no default route, and enter() refuses to run a test if it finds one.
+
+The DNS cases (issue 11) also get private mount and UTS namespaces (enter(private_dns=True)),
+so that use_test_resolver() can bind-mount a resolv.conf naming a loopback test server over
+/etc/resolv.conf without touching the host's.
 """
 
+import ctypes
+import ipaddress
 import os
 import re
 import shutil
+import socket
 import signal
 import subprocess
 import sys
@@ -60,6 +67,13 @@ def _netns_inode():
     return str(os.stat("/proc/self/ns/net").st_ino)
 
 
+_MARK_PRIVATE = "HG_TEST_MNT_UTS_OUTER"  # mount:UTS namespace inodes we left, for private_dns
+
+
+def _ns_inode(kind):
+    return str(os.stat(f"/proc/self/ns/{kind}").st_ino)
+
+
 def _ip_tool():
     for cand in (shutil.which("ip"), "/usr/sbin/ip", "/sbin/ip", "/bin/ip"):
         if cand and os.access(cand, os.X_OK):
@@ -67,10 +81,11 @@ def _ip_tool():
     return None
 
 
-def enter():
+def enter(private_dns=False):
     """Re-exec the calling script in a fresh network namespace unless already in one made for
-    it; then set up lo and the veth pair. Exits 77 when the kernel has no network namespaces
-    or veth devices, 99 when anything else stops it."""
+    it; then set up lo and the veth pair. private_dns: in fresh mount and UTS namespaces too
+    (unshare -m -u), for use_test_resolver(). Exits 77 when the kernel has no network (or
+    mount, UTS) namespaces or veth devices, 99 when anything else stops it."""
     outer = os.environ.get(_MARK)
     if outer is None or outer == _netns_inode():
         unshare = shutil.which("unshare") or "/usr/bin/unshare"
@@ -79,6 +94,13 @@ def enter():
         if probe.returncode != 0:
             _skip(f"private network namespaces are unavailable here ({unshare} {flags} true: "
                   f"{probe.stderr.strip()})")
+        if private_dns:
+            flags += "mu"  # unshare(1) makes the new mount namespace's propagation private
+            os.environ[_MARK_PRIVATE] = f"{_ns_inode('mnt')}:{_ns_inode('uts')}"
+            probe = subprocess.run([unshare, flags, "true"], capture_output=True, text=True)
+            if probe.returncode != 0:
+                _skip(f"private mount or UTS namespaces are unavailable here ({unshare} {flags} true: "
+                      f"{probe.stderr.strip()})")
         os.environ[_MARK] = _netns_inode()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -107,6 +129,72 @@ def enter():
             print(f"FATAL: the test namespace has a default route ({r.stdout.strip()}); refusing to run",
                   file=sys.stderr)
             sys.exit(99)
+
+
+_MS_BIND = 4096  # <sys/mount.h>
+
+
+def _bind_mount(source, target):
+    """mount --bind SOURCE TARGET through libc (no dependency on the mount tool); the errno
+    text when it fails, None when it worked."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+    if libc.mount(os.fsencode(source), os.fsencode(target), None, _MS_BIND, None) != 0:
+        err = ctypes.get_errno()
+        return f"{os.strerror(err)} (errno {err})"
+    return None
+
+
+TEST_HOSTNAME = "hg-dns-test"  # no dot: glibc then has no default search domain to append
+
+
+def use_test_resolver(tmp, nameserver="127.0.0.1"):
+    """Points glibc's resolver (of this process and its children) at a test DNS server on a
+    loopback address: bind-mounts over /etc/resolv.conf a file naming only it (one attempt,
+    1 s timeout), over /etc/nsswitch.conf a copy whose hosts line is `files dns` (no NSS
+    module that would ask a daemon outside the namespace, such as nss-resolve), and an empty
+    directory over nscd's socket directory. Sets a hostname without a dot, so no search
+    domain is appended to a name that fails. Only after enter(private_dns=True). Exits 77
+    when a mount cannot be made, 99 when the result is not what was mounted."""
+    if not ipaddress.ip_address(nameserver).is_loopback:
+        _fatal(f"use_test_resolver: {nameserver} is not a loopback address")
+    outer = os.environ.get(_MARK_PRIVATE, "")
+    if not outer or outer.split(":")[0] == _ns_inode("mnt") or outer.split(":")[1] == _ns_inode("uts"):
+        _fatal("use_test_resolver: not in the private mount and UTS namespaces of enter(private_dns=True); "
+               "refusing to touch this machine's /etc/resolv.conf or hostname")
+    try:
+        socket.sethostname(TEST_HOSTNAME)
+    except OSError as e:
+        _skip(f"cannot set the hostname in the private UTS namespace: {e}")
+    resolv = os.path.join(tmp, "resolv.conf")
+    text = f"nameserver {nameserver}\noptions attempts:1 timeout:1\n"
+    with open(resolv, "w") as f:
+        f.write(text)
+    nss = os.path.join(tmp, "nsswitch.conf")
+    try:
+        with open("/etc/nsswitch.conf") as f:
+            lines = [l for l in f.read().splitlines() if not re.match(r"\s*hosts\s*:", l)]
+    except OSError:
+        lines = []
+    with open(nss, "w") as f:
+        f.write("\n".join(lines + ["hosts: files dns"]) + "\n")
+    mounts = [(resolv, "/etc/resolv.conf"), (nss, "/etc/nsswitch.conf")]
+    for d in ("/run/nscd", "/var/run/nscd"):
+        if os.path.isdir(d):
+            empty = os.path.join(tmp, "empty-nscd")
+            os.makedirs(empty, exist_ok=True)
+            mounts.append((empty, d))
+    for source, target in mounts:
+        if not os.path.exists(target) and target != "/etc/nsswitch.conf":
+            _skip(f"{target} does not exist, so no test resolv.conf can be bind-mounted over it")
+        if not os.path.exists(target):
+            continue  # glibc's defaults without nsswitch.conf: hosts from files, then dns
+        why = _bind_mount(source, target)
+        if why:
+            _skip(f"cannot bind-mount {source} over {target} in the private mount namespace: {why}")
+    with open("/etc/resolv.conf") as f:
+        if f.read() != text:
+            _fatal("/etc/resolv.conf does not read back as the test resolv.conf just mounted over it")
 
 
 def env_path(name):
@@ -223,10 +311,11 @@ def run_gate(gate_args, command, out=True, timeout=25, env=None):
         return Run(argv, proc, strace_text, elapsed)
 
 
-def table_main(argv, script, names, run, needs_netns=lambda name: True, describe=None):
+def table_main(argv, script, names, run, needs_netns=lambda name: True, describe=None, private_dns=False):
     """The command line shared by the scripts that hold a table of test cases:
       SCRIPT NAME                   run one (inside a private network namespace when
-                                    needs_netns(NAME)); returns run(NAME)'s exit status
+                                    needs_netns(NAME), and private mount and UTS ones too
+                                    with private_dns); returns run(NAME)'s exit status
       SCRIPT --list                 one line per name (describe(name) when given)
       SCRIPT --check-table NAME...  exit 1 unless meson.build registers exactly these names
     """
@@ -246,5 +335,5 @@ def table_main(argv, script, names, run, needs_netns=lambda name: True, describe
               file=sys.stderr)
         return 2
     if needs_netns(argv[0]):
-        enter()
+        enter(private_dns=private_dns)
     return run(argv[0])
