@@ -1,0 +1,641 @@
+#!/usr/bin/env python3
+"""Integration cases of issue 11, governed DNS, under `hermetic-gate run`.
+
+Port 53 of a resolver (a nameserver of /etc/resolv.conf, or a loopback address that is not a
+listener of the step) is a DNS channel: each query the step sends there is judged by the name
+it asks for. A name covered by an `allow.outbound_hosts` name entry (exact, or `*.zone` for
+the names strictly below zone) is allowed, and so are connects to the addresses its answer
+gave, for the rest of the step; any other name is a violation of kind `dns` naming it, refused
+with EPERM in enforce mode. A connect to an address the step never resolved is outbound with
+`"name": null`; one to an address answered for a name not allowed carries that name. Bytes to
+a resolver's port 53 that are not a query are an outbound violation.
+
+`dns_cases.py NAME` runs one case inside private network, mount and UTS namespaces
+(netns.enter(private_dns=True)): a private /etc/resolv.conf names only the test server of
+dns_server.py on 127.0.0.1:53, which answers for documentation names (example.test) with
+documentation addresses (203.0.113.0/24, 2001:db8::/32) that route into nothing.
+`dns_cases.py --check-table NAME...` verifies that meson registers every case. The tracee
+is tests/helpers/dnsprobe.c. Environment (set by meson): HG_BIN, HG_DNSPROBE,
+HG_VALIDATE_JSON, HG_SCHEMA_DIR.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dns_server  # noqa: E402
+import netns  # noqa: E402
+from run_cases import Checker, gate, write_policy  # noqa: E402
+
+RESOLVER = "127.0.0.1"
+API, ROTATE, WWW, OTHER = "api.example.test", "rotate.example.test", "www.example.test", "other.example.test"
+API_V4, API_V6, WWW_V4, OTHER_V4 = "203.0.113.10", "2001:db8::10", "203.0.113.30", "203.0.113.40"
+ROTATE_V4 = {"203.0.113.21", "203.0.113.22", "203.0.113.23"}
+LITERAL_V4 = "203.0.113.50"  # no name of the test server answers with it
+REFUSED_FAST_MS = 800  # a refused query fails at once; an unanswered one takes resolv.conf's 1 s
+# The call glibc's or dnsprobe's query leaves by, per transport (send() is sendto(2) on x86_64).
+SEND_CALLS = {"udp": {"sendto"}, "udp-connected": {"sendto", "send"}, "tcp": {"write"}, "tcp-writev": {"writev"}}
+
+
+def dnsprobe_bin():
+    return os.path.realpath(netns.env_path("HG_DNSPROBE"))
+
+
+def policy(tmp, text, name="policy.yml"):
+    return write_policy(tmp, text.replace("@DNSPROBE@", dnsprobe_bin()), name)
+
+
+class TestResolver:
+    """dns_server.py on RESOLVER:53 with glibc pointed at it; stopped (and waited for) on exit.
+    queries() are the log lines of what it received since the gate started (mark())."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.log_path = os.path.join(tmp, "dns.log")
+        self.ready = os.path.join(tmp, "dns.ready")
+        self.proc = None
+        self.start_line = 0
+
+    def __enter__(self):
+        netns.use_test_resolver(self.tmp, RESOLVER)
+        server = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dns_server.py")
+        self.proc = subprocess.Popen([sys.executable, server, "--addr", RESOLVER, "--port", "53",
+                                      "--ready-file", self.ready, "--log", self.log_path, "--lifetime", "150"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.ready):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else "timed out"
+                self.stop()
+                print(f"FATAL: the test DNS server did not start on {RESOLVER}:53: {err}", file=sys.stderr)
+                sys.exit(99)
+            time.sleep(0.05)
+        # The whole path the step will use: glibc, the private resolv.conf, the server.
+        try:
+            got = {ai[4][0] for ai in socket.getaddrinfo(API, 443, socket.AF_INET, socket.SOCK_STREAM)}
+        except OSError as e:
+            got = f"error {e}"
+        if got != {API_V4}:
+            self.stop()
+            print(f"FATAL: glibc does not reach the test DNS server: {API} resolved to {got}", file=sys.stderr)
+            sys.exit(99)
+        self.mark()
+        return self
+
+    def mark(self):
+        self.start_line = len(self._lines())
+
+    def _lines(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read().splitlines()
+        except OSError:
+            return []
+
+    def queries(self, **want):
+        """Log entries (key=value dicts) since mark() matching want."""
+        out = [netns.parse_kv(l) for l in self._lines()[self.start_line:]]
+        return [q for q in out if all(q.get(k) == v for k, v in want.items())]
+
+    def text(self):
+        return "\n".join(self._lines()[self.start_line:])
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+def run(tmp, pol, sha="dns", out_name="out"):
+    return gate(["run", "--policy", pol, "--sha", sha], tmp, os.path.join(tmp, out_name))
+
+
+def have_report(c, res):
+    if os.path.isfile(os.path.join(res.out, "report.json")) and os.path.isfile(os.path.join(res.out, "report.md")):
+        return True
+    c.failures.append("report.json or report.md is missing")
+    return False
+
+
+def probed(c, res, step):
+    """dnsprobe's lines of step as key=value dicts."""
+    try:
+        text = res.log(step, "stdout.txt")
+    except OSError as e:
+        c.failures.append(f"logs/{step}/stdout.txt: {e}")
+        return []
+    return [netns.parse_kv(l[len("dnsprobe "):]) for l in text.splitlines() if l.startswith("dnsprobe ")]
+
+
+def probe_ok(c, res, step, want_exit=0):
+    """dnsprobe's lines of step, checking its final result and the step's exit code."""
+    lines = probed(c, res, step)
+    code = c.step(res.report(), step).get("exit_code")
+    want = "ok" if want_exit == 0 else "refused"
+    ok = c.expect(code == want_exit, f"step {step}: exit code {code!r}, expected {want_exit}")
+    ok = c.expect(any(l.get("result") == want for l in lines), f"step {step}: dnsprobe did not end with result={want}") and ok
+    if not ok:
+        try:
+            c.failures.append(f"step {step} stdout:\n{res.log(step, 'stdout.txt')}--- stderr:\n{res.log(step, 'stderr.txt')}")
+        except OSError:
+            pass
+    return lines
+
+
+def ops(lines, op):
+    return [l for l in lines if l.get("op") == op]
+
+
+def violations(c, rep, step):
+    return c.step(rep, step).get("violations", [])
+
+
+def pick(vs, **want):
+    return [v for v in vs if all(v.get(k) == w for k, w in want.items())]
+
+
+def expect_step(c, rep, step, result):
+    got = c.step(rep, step).get("result")
+    return c.expect(got == result, f"step {step}: result {got!r}, expected {result}")
+
+
+def expect_used(c, rep, step, spec, hits):
+    s = c.step(rep, step)
+    used = [e for e in s.get("exceptions_used", []) if e.get("spec") == spec]
+    if c.expect(len(used) == 1, f"step {step}: exception {spec} not (once) in exceptions_used: {s.get('exceptions_used')}"):
+        e = used[0]
+        c.expect(e.get("direction") == "outbound", f"step {step}: exception {spec} direction {e.get('direction')!r}")
+        c.expect(isinstance(e.get("hits"), int) and e["hits"] >= hits,
+                 f"step {step}: exception {spec} hits {e.get('hits')!r}, expected >= {hits}")
+    c.expect(not any(e.get("spec") == spec for e in s.get("exceptions_unused", [])),
+             f"step {step}: exception {spec} is used and also listed as unused")
+
+
+def allowed_step(c, res, step, spec, hits=1):
+    rep = res.report()
+    expect_step(c, rep, step, "pass")
+    c.expect(not violations(c, rep, step), f"step {step}: violations listed: {violations(c, rep, step)}")
+    expect_used(c, rep, step, spec, hits)
+
+
+def expect_dns(c, rep, step, name, protocol, syscalls, decision="audited"):
+    """The one dns violation of step naming name, sent to RESOLVER:53 by one of syscalls."""
+    vs = pick(violations(c, rep, step), kind="dns")
+    hit = pick(vs, name=name)
+    if not c.expect(len(hit) == 1, f"step {step}: expected one dns violation naming {name}, got {vs}"):
+        return None
+    v = hit[0]
+    for k, w in (("address", RESOLVER), ("port", 53), ("protocol", protocol), ("family", "AF_INET"),
+                 ("decision", decision)):
+        c.expect(v.get(k) == w, f"step {step}: dns violation {k} {v.get(k)!r}, expected {w!r}")
+    c.expect(v.get("syscall") in syscalls, f"step {step}: dns violation syscall {v.get('syscall')!r}, expected one of {sorted(syscalls)}")
+    c.expect(isinstance(v.get("count"), int) and v["count"] >= 1, f"step {step}: dns violation count {v.get('count')!r}")
+    return v
+
+
+def expect_outbound(c, rep, step, address, port, name, syscall="connect", protocol="tcp", decision="audited"):
+    vs = pick(violations(c, rep, step), kind="outbound", address=address, port=port)
+    if not c.expect(len(vs) == 1, f"step {step}: expected one outbound violation to {address}:{port}, got "
+                                  f"{violations(c, rep, step)}"):
+        return None
+    v = vs[0]
+    for k, w in (("name", name), ("syscall", syscall), ("protocol", protocol), ("decision", decision)):
+        c.expect(v.get(k) == w, f"step {step}: outbound violation to {address}:{port}: {k} {v.get(k)!r}, expected {w!r}")
+    return v
+
+
+def expect_no_eperm(c, lines, step):
+    for l in ops(lines, "connect"):
+        c.expect(l.get("errno") != "EPERM", f"step {step}: a connect to an allowed name's address was refused: {l}")
+
+
+def md_text(res):
+    with open(os.path.join(res.out, "report.md"), errors="replace") as f:
+        return f.read()
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+def case_server_selftest(tmp, c, dns):
+    """The fixture itself, without the gate: the table over UDP and TCP, the rotation, the
+    CNAME, AAAA, NXDOMAIN; dnsprobe's raw modes and glibc through the private resolv.conf."""
+    for proto in ("udp", "tcp"):
+        r = dns_server.query(RESOLVER, 53, API, dns_server.TYPE_A, proto, qid=0x5151)
+        c.expect(r["id"] == 0x5151 and r["qr"] and r["rcode"] == 0 and r["flags"] & 0x0180 == 0x0180,
+                 f"{proto} {API}: header {r}")
+        c.expect(r["question"] == (API, 1, 1), f"{proto} {API}: question {r['question']}")
+        c.expect([a[2] for a in r["answers"]] == [API_V4], f"{proto} {API} A: {r['answers']}")
+        r = dns_server.query(RESOLVER, 53, API, dns_server.TYPE_AAAA, proto)
+        c.expect([a[2] for a in r["answers"]] == [API_V6], f"{proto} {API} AAAA: {r['answers']}")
+        r = dns_server.query(RESOLVER, 53, WWW, dns_server.TYPE_A, proto)
+        c.expect([(a[1], a[2]) for a in r["answers"]] == [(5, "edge.cdn.example.test"), (1, WWW_V4)],
+                 f"{proto} {WWW}: {r['answers']}")
+        r = dns_server.query(RESOLVER, 53, "nothing.example.test", dns_server.TYPE_A, proto)
+        c.expect(r["rcode"] == 3 and not r["answers"], f"{proto} nothing.example.test: rcode {r['rcode']}")
+        r = dns_server.query(RESOLVER, 53, OTHER, dns_server.TYPE_AAAA, proto)
+        c.expect(r["rcode"] == 0 and not r["answers"], f"{proto} {OTHER} AAAA: {r}")
+    got = [dns_server.query(RESOLVER, 53, ROTATE)["answers"] for _ in range(3)]
+    c.expect(all(len(a) == 1 for a in got) and {a[0][2] for a in got} == ROTATE_V4,
+             f"{ROTATE}: three queries gave {got}")
+    probe = dnsprobe_bin()
+    for mode in SEND_CALLS:
+        p = subprocess.run([probe, "raw", mode, RESOLVER, API], capture_output=True, text=True, timeout=10)
+        raw = [netns.parse_kv(l[len("dnsprobe "):]) for l in p.stdout.splitlines() if "op=raw" in l]
+        c.expect(p.returncode == 0 and raw and raw[0].get("addr") == API_V4 and raw[0].get("rcode") == "0",
+                 f"dnsprobe raw {mode}: exit {p.returncode}\n{p.stdout}{p.stderr}")
+    p = subprocess.run([probe, "resolve", ROTATE, "443", "3"], capture_output=True, text=True, timeout=20)
+    addrs = [netns.parse_kv(l).get("addr") for l in p.stdout.splitlines() if "op=resolve " in l]
+    c.expect(p.returncode == 0 and len(addrs) == 3 and set(addrs) == ROTATE_V4,
+             f"dnsprobe resolve {ROTATE} 443 3 (glibc): exit {p.returncode}\n{p.stdout}{p.stderr}")
+    p = subprocess.run([probe, "resolve", "nothing.example.test", "443"], capture_output=True, text=True, timeout=20)
+    c.expect(p.returncode == 1 and "op=resolve-failed" in p.stdout and "gai=EAI_NONAME" in p.stdout,
+             f"dnsprobe resolve nothing.example.test: exit {p.returncode}\n{p.stdout}{p.stderr}")
+    p = subprocess.run([probe, "junk", RESOLVER], capture_output=True, text=True, timeout=10)
+    c.expect(p.returncode == 0 and "sent=40" in p.stdout, f"dnsprobe junk: exit {p.returncode}\n{p.stdout}{p.stderr}")
+    deadline = time.monotonic() + 3
+    while not dns.queries(event="junk") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    c.expect(len(dns.queries(event="junk")) == 1, f"the server did not log the junk datagram:\n{dns.text()}")
+    return None
+
+
+def case_rotate_allowed(tmp, c, dns):
+    """An allowed name whose address changes on every lookup: connects to three different
+    answers are all allowed, as each was read from an allowed answer."""
+    pol = policy(tmp, f"""version: 1
+mode: audit
+allow:
+  outbound_hosts: [{ROTATE}]
+hermetic_steps:
+  - id: rotate
+    run: ["@DNSPROBE@", "resolve", "{ROTATE}", "443", "3"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 0)
+    if not have_report(c, res):
+        return res
+    lines = probe_ok(c, res, "rotate")
+    addrs = [l.get("addr") for l in ops(lines, "resolve")]
+    c.expect(len(addrs) == 3 and set(addrs) == ROTATE_V4, f"dnsprobe did not get the three rotated addresses: {addrs}")
+    c.expect(len(ops(lines, "connect")) == 3, f"dnsprobe did not connect three times: {lines}")
+    allowed_step(c, res, "rotate", ROTATE, hits=3)
+    c.expect(res.report().get("result") == "pass", f"report result {res.report().get('result')!r}")
+    c.expect(len(dns.queries(event="query", name=ROTATE, type="A")) == 3,
+             f"the server did not get three A queries for {ROTATE}:\n{dns.text()}")
+    c.schema_valid(res.out)
+    return res
+
+
+def case_rotate_allowed_enforce(tmp, c, dns):
+    """The same in enforce mode, with the long form of the exception: the queries and the
+    connects to each rotated answer proceed (no EPERM)."""
+    pol = policy(tmp, f"""version: 1
+mode: enforce
+allow:
+  outbound_hosts:
+    - host: {ROTATE}
+      reason: "a name whose address rotates"
+      owner: "@tests"
+      expires: 2099-12-31
+hermetic_steps:
+  - id: rotate
+    run: ["@DNSPROBE@", "resolve", "{ROTATE}", "443", "3"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 0)
+    if not have_report(c, res):
+        return res
+    lines = probe_ok(c, res, "rotate")
+    addrs = [l.get("addr") for l in ops(lines, "resolve")]
+    c.expect(len(addrs) == 3 and set(addrs) == ROTATE_V4, f"dnsprobe did not get the three rotated addresses: {addrs}")
+    expect_no_eperm(c, lines, "rotate")
+    allowed_step(c, res, "rotate", ROTATE, hits=3)
+    c.schema_valid(res.out)
+    return res
+
+
+def case_cname_allowed(tmp, c, dns):
+    """www.example.test is a CNAME of edge.cdn.example.test: the exception for the name asked
+    for allows the query, and the address at the end of the chain."""
+    pol = policy(tmp, f"""version: 1
+mode: audit
+hermetic_steps:
+  - id: www
+    run: ["@DNSPROBE@", "resolve", "{WWW}", "443"]
+    allow:
+      outbound_hosts: [{WWW}]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 0)
+    if not have_report(c, res):
+        return res
+    lines = probe_ok(c, res, "www")
+    c.expect([l.get("addr") for l in ops(lines, "resolve")] == [WWW_V4], f"dnsprobe: {lines}")
+    c.expect([l.get("addr") for l in ops(lines, "connect")] == [f"{WWW_V4}:443"], f"dnsprobe did not connect: {lines}")
+    allowed_step(c, res, "www", WWW)
+    c.schema_valid(res.out)
+    return res
+
+
+def case_cname_wildcard(tmp, c, dns):
+    """'*.example.test' allows the queries for names below example.test (and the CNAME's
+    address), but not example.test itself."""
+    pol = policy(tmp, f"""version: 1
+mode: audit
+allow:
+  outbound_hosts: ["*.example.test"]
+hermetic_steps:
+  - id: www
+    run: ["@DNSPROBE@", "resolve", "{WWW}", "443"]
+  - id: api
+    run: ["@DNSPROBE@", "resolve", "{API}", "443"]
+  - id: apex
+    run: ["@DNSPROBE@", "raw", "udp", "{RESOLVER}", "example.test"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    rep = res.report()
+    for step, addr in (("www", WWW_V4), ("api", API_V4)):
+        lines = probe_ok(c, res, step)
+        c.expect([l.get("addr") for l in ops(lines, "resolve")] == [addr], f"step {step}: dnsprobe: {lines}")
+        allowed_step(c, res, step, "*.example.test")
+    lines = probe_ok(c, res, "apex")
+    c.expect(ops(lines, "raw") and ops(lines, "raw")[0].get("rcode") == "3", f"step apex: dnsprobe: {lines}")
+    expect_step(c, rep, "apex", "violation")
+    expect_dns(c, rep, "apex", "example.test", "udp", SEND_CALLS["udp"])
+    c.schema_valid(res.out)
+    return res
+
+
+def case_name_not_allowed(tmp, c, dns):
+    """A name no exception covers: a dns violation naming it, and the connect to its answer an
+    outbound violation carrying the name; the connect to the resolver is neither."""
+    pol = policy(tmp, f"""version: 1
+mode: audit
+allow:
+  outbound_hosts: [{API}]
+hermetic_steps:
+  - id: other
+    run: ["@DNSPROBE@", "resolve", "{OTHER}", "443"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    rep = res.report()
+    lines = probe_ok(c, res, "other")
+    c.expect([l.get("addr") for l in ops(lines, "resolve")] == [OTHER_V4], f"dnsprobe: {lines}")
+    expect_step(c, rep, "other", "violation")
+    vs = violations(c, rep, "other")
+    c.expect(len(vs) == 2, f"step other: expected 2 violations (dns + outbound), got {vs}")
+    expect_dns(c, rep, "other", OTHER, "udp", {"sendto", "sendmmsg"})
+    expect_outbound(c, rep, "other", OTHER_V4, 443, OTHER)
+    c.expect(not pick(vs, kind="outbound", address=RESOLVER), f"the connect to the resolver is a violation: {vs}")
+    unused = [e.get("spec") for e in c.step(rep, "other").get("exceptions_unused", [])]
+    c.expect(API in unused, f"exception {API} is not listed as unused: {unused}")
+    c.expect(OTHER in md_text(res), f"report.md does not name {OTHER}")
+    c.schema_valid(res.out)
+    return res
+
+
+def _raw_case(tmp, c, dns, mode):
+    """dnsprobe's own query over one transport: allowed for an allowed name, a dns violation
+    naming the name otherwise (the answer still comes back in audit mode)."""
+    proto = "tcp" if mode.startswith("tcp") else "udp"
+    pol = policy(tmp, f"""version: 1
+mode: audit
+hermetic_steps:
+  - id: allowed
+    run: ["@DNSPROBE@", "raw", "{mode}", "{RESOLVER}", "{API}"]
+    allow:
+      outbound_hosts: [{API}]
+  - id: other
+    run: ["@DNSPROBE@", "raw", "{mode}", "{RESOLVER}", "{OTHER}"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    rep = res.report()
+    for step, addr in (("allowed", API_V4), ("other", OTHER_V4)):
+        lines = probe_ok(c, res, step)
+        c.expect([l.get("addr") for l in ops(lines, "raw")] == [addr], f"step {step}: dnsprobe: {lines}")
+    allowed_step(c, res, "allowed", API)
+    expect_step(c, rep, "other", "violation")
+    vs = violations(c, rep, "other")
+    c.expect(len(vs) == 1, f"step other: expected one violation (dns), got {vs}")
+    expect_dns(c, rep, "other", OTHER, proto, SEND_CALLS[mode])
+    c.expect(dns.queries(event="query", proto=proto, name=OTHER), f"the server got no {proto} query for {OTHER}:\n{dns.text()}")
+    c.schema_valid(res.out)
+    return res
+
+
+def case_raw_tcp(tmp, c, dns):
+    return _raw_case(tmp, c, dns, "tcp")
+
+
+def case_raw_tcp_writev(tmp, c, dns):
+    return _raw_case(tmp, c, dns, "tcp-writev")
+
+
+def case_raw_udp_connected(tmp, c, dns):
+    return _raw_case(tmp, c, dns, "udp-connected")
+
+
+def case_raw_udp_sendto(tmp, c, dns):
+    return _raw_case(tmp, c, dns, "udp")
+
+
+def case_unspec_sendmmsg(tmp, c, dns):
+    """AF_UNSPEC: glibc sends the A and AAAA queries together with sendmmsg; an allowed name's
+    AAAA answer is allowed too, a name not allowed gives dns violations from sendmmsg."""
+    pol = policy(tmp, f"""version: 1
+mode: audit
+hermetic_steps:
+  - id: allowed
+    run: ["@DNSPROBE@", "resolve", "{API}", "443", "1", "any"]
+    allow:
+      outbound_hosts: [{API}]
+  - id: other
+    run: ["@DNSPROBE@", "resolve", "{OTHER}", "443", "1", "any"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    rep = res.report()
+    lines = probe_ok(c, res, "allowed")
+    got = ops(lines, "resolve")
+    c.expect(got and set(got[0].get("all", "").split(",")) == {API_V4, API_V6}, f"step allowed: dnsprobe: {lines}")
+    allowed_step(c, res, "allowed", API)
+    probe_ok(c, res, "other")
+    expect_step(c, rep, "other", "violation")
+    vs = pick(violations(c, rep, "other"), kind="dns")
+    c.expect(vs and all(v.get("name") == OTHER and v.get("syscall") == "sendmmsg" for v in vs),
+             f"step other: expected dns violations naming {OTHER} from sendmmsg, got {vs}")
+    expect_outbound(c, rep, "other", OTHER_V4, 443, OTHER)
+    c.expect(dns.queries(event="query", name=OTHER, type="AAAA"), f"no AAAA query for {OTHER} was sent:\n{dns.text()}")
+    c.schema_valid(res.out)
+    return res
+
+
+def case_enforce_refused(tmp, c, dns):
+    """Enforce: a query for a name not allowed is refused before it leaves, so getaddrinfo
+    fails at once (not after resolv.conf's 1 s timeout) and the step fails; an allowed name in
+    the next step resolves and its connect proceeds."""
+    pol = policy(tmp, f"""version: 1
+mode: enforce
+hermetic_steps:
+  - id: refused
+    run: ["@DNSPROBE@", "resolve", "{OTHER}", "443"]
+  - id: allowed
+    run: ["@DNSPROBE@", "resolve", "{API}", "443"]
+    allow:
+      outbound_hosts: [{API}]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    rep = res.report()
+    lines = probe_ok(c, res, "refused", want_exit=1)
+    failed = ops(lines, "resolve-failed")
+    if c.expect(len(failed) == 1, f"step refused: dnsprobe did not report resolve-failed: {lines}"):
+        ms = failed[0].get("ms", "")
+        c.expect(ms.isdigit() and int(ms) < REFUSED_FAST_MS,
+                 f"step refused: getaddrinfo failed after {ms} ms, expected < {REFUSED_FAST_MS} (refused, not timed out)")
+    c.expect(not ops(lines, "connect"), f"step refused: dnsprobe connected although the name did not resolve: {lines}")
+    expect_step(c, rep, "refused", "violation")
+    expect_dns(c, rep, "refused", OTHER, "udp", {"sendto", "sendmmsg"}, decision="denied")
+    vs = violations(c, rep, "refused")
+    c.expect(all(v.get("decision") == "denied" for v in vs), f"step refused: a violation not denied: {vs}")
+    c.expect(not dns.queries(event="query", name=OTHER), f"the refused query reached the server:\n{dns.text()}")
+    lines = probe_ok(c, res, "allowed")
+    c.expect([l.get("addr") for l in ops(lines, "resolve")] == [API_V4], f"step allowed: dnsprobe: {lines}")
+    c.expect(len(ops(lines, "connect")) == 1, f"step allowed: dnsprobe did not connect: {lines}")
+    expect_no_eperm(c, lines, "allowed")
+    allowed_step(c, res, "allowed", API)
+    c.schema_valid(res.out)
+    return res
+
+
+def case_literal_address(tmp, c, dns):
+    """A connect to an address the step never resolved is outbound with name null and
+    report.md calls it a literal address; an answer read in one step does not carry over to
+    the next."""
+    pol = policy(tmp, f"""version: 1
+mode: audit
+hermetic_steps:
+  - id: literal
+    run: ["@DNSPROBE@", "literal", "{LITERAL_V4}", "443"]
+  - id: resolve-first
+    run: ["@DNSPROBE@", "resolve", "{API}", "443"]
+    allow:
+      outbound_hosts: [{API}]
+  - id: later
+    run: ["@DNSPROBE@", "literal", "{API_V4}", "443"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    rep = res.report()
+    for step in ("literal", "resolve-first", "later"):
+        probe_ok(c, res, step)
+    expect_step(c, rep, "literal", "violation")
+    c.expect(len(violations(c, rep, "literal")) == 1, f"step literal: {violations(c, rep, 'literal')}")
+    expect_outbound(c, rep, "literal", LITERAL_V4, 443, None)
+    allowed_step(c, res, "resolve-first", API)
+    expect_step(c, rep, "later", "violation")
+    expect_outbound(c, rep, "later", API_V4, 443, None)
+    c.expect("Literal address" in md_text(res), "report.md does not say 'Literal address'")
+    c.schema_valid(res.out)
+    return res
+
+
+def case_junk_to_resolver(tmp, c, dns):
+    """Bytes to a resolver's port 53 that are not a DNS query: an outbound violation (not dns)."""
+    pol = policy(tmp, f"""version: 1
+mode: audit
+hermetic_steps:
+  - id: junk
+    run: ["@DNSPROBE@", "junk", "{RESOLVER}"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    rep = res.report()
+    probe_ok(c, res, "junk")
+    expect_step(c, rep, "junk", "violation")
+    vs = violations(c, rep, "junk")
+    c.expect(len(vs) == 1 and not pick(vs, kind="dns"), f"step junk: expected one outbound violation, got {vs}")
+    expect_outbound(c, rep, "junk", RESOLVER, 53, None, syscall="sendto", protocol="udp")
+    c.schema_valid(res.out)
+    return res
+
+
+CASES = {
+    "server-selftest": case_server_selftest,
+    "rotate-allowed": case_rotate_allowed,
+    "rotate-allowed-enforce": case_rotate_allowed_enforce,
+    "cname-allowed": case_cname_allowed,
+    "cname-wildcard": case_cname_wildcard,
+    "name-not-allowed": case_name_not_allowed,
+    "raw-tcp": case_raw_tcp,
+    "raw-tcp-writev": case_raw_tcp_writev,
+    "raw-udp-connected": case_raw_udp_connected,
+    "raw-udp-sendto": case_raw_udp_sendto,
+    "unspec-sendmmsg": case_unspec_sendmmsg,
+    "enforce-refused": case_enforce_refused,
+    "literal-address": case_literal_address,
+    "junk-to-resolver": case_junk_to_resolver,
+}
+
+
+def run_case(name):
+    c = Checker()
+    with tempfile.TemporaryDirectory(prefix="hg-dns-") as tmp:
+        tmp = os.path.realpath(tmp)
+        res = None
+        with TestResolver(tmp) as dns:
+            try:
+                res = CASES[name](tmp, c, dns)
+            except Exception as e:  # a crash of the test is a failure with its traceback
+                import traceback
+                c.failures.append(f"test raised {type(e).__name__}: {e}\n{traceback.format_exc()}")
+            log = dns.text()
+        if c.failures:
+            print(f"FAIL {name}:")
+            for f in c.failures:
+                print(f"  - {f}")
+            if res is not None:
+                print(res.diagnostics())
+                if res.out and os.path.isfile(os.path.join(res.out, "report.json")):
+                    print("--- report.json:\n" + open(os.path.join(res.out, "report.json")).read())
+            print("--- the test DNS server's log:\n" + log)
+            return 1
+    print(f"PASS {name}")
+    return 0
+
+
+def main(argv):
+    return netns.table_main(argv, "dns_cases.py", CASES, run_case, private_dns=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
