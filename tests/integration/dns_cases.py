@@ -292,7 +292,8 @@ hermetic_steps:
     c.expect(len(ops(lines, "connect")) == 3, f"dnsprobe did not connect three times: {lines}")
     allowed_step(c, res, "rotate", ROTATE, hits=3)
     c.expect(res.report().get("result") == "pass", f"report result {res.report().get('result')!r}")
-    c.expect(len(dns.queries(event="query", name=ROTATE, type="A")) == 3,
+    # >= 3: the gate may look the policy's names up itself at start
+    c.expect(len(dns.queries(event="query", name=ROTATE, type="A")) >= 3,
              f"the server did not get three A queries for {ROTATE}:\n{dns.text()}")
     c.schema_valid(res.out)
     return res
