@@ -211,6 +211,7 @@ def expect_outbound(c, rep, step, address, port, name, syscall="connect", protoc
                                   f"{violations(c, rep, step)}"):
         return None
     v = vs[0]
+    c.expect("name" in v, f"step {step}: outbound violation to {address}:{port} has no key 'name': {v}")
     for k, w in (("name", name), ("syscall", syscall), ("protocol", protocol), ("decision", decision)):
         c.expect(v.get(k) == w, f"step {step}: outbound violation to {address}:{port}: {k} {v.get(k)!r}, expected {w!r}")
     return v
