@@ -5,11 +5,13 @@
 #include <fmt/core.h>
 
 #include "base/log.h"
+#include "base/proc.h"
 #include "base/shell_quote.h"
 #include "cli/detector_choice.h"
 #include "cli/live_printer.h"
 #include "cli/verdict.h"
 #include "evidence/step_log.h"
+#include "net/resolv_conf.h"
 #include "procpoll/limits.h"
 
 namespace hg {
@@ -54,7 +56,10 @@ Expected<TraceResult> runStepEngine(const DetectorSetup &setup, const Supervisor
 			 spec.cwd.empty() ? "" : "; cwd " + spec.cwd,
 			 so.timeoutSeconds > 0 ? "; timeout " + std::to_string(so.timeoutSeconds) + " s" : "");
 	if (!setup.useProc) {
-		Supervisor sup(so, sink);
+		SupervisorOptions withResolvers = so;
+		if (withResolvers.nameservers.empty())
+			withResolvers.nameservers = parseResolvConf(readProcFile("/etc/resolv.conf"));
+		Supervisor sup(withResolvers, sink);
 		return sup.run(spec);
 	}
 	ProcPollOptions po;

@@ -74,6 +74,8 @@ void violations(JsonWriter &w, const std::vector<ViolationGroup> &groups)
 			w.Null();
 		w.Key("port_chosen_by_kernel");
 		w.Bool(portChosenByKernel(g));
+		w.Key("name");
+		strOrNull(w, g.name);
 		w.Key("executable");
 		str(w, g.exe);
 		w.Key("decision");

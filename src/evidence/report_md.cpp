@@ -85,11 +85,17 @@ std::string exceptionSnippet(const ViolationGroup &g)
 {
 	// Only a decoded IP address has a port set (aggregateViolations).
 	bool inbound = g.kind == Direction::Inbound || g.kind == Direction::Self;
-	if ((g.kind != Direction::Outbound && !inbound) || !g.port)
+	bool dns = g.kind == Direction::Dns && !g.name.empty();
+	if (!dns && ((g.kind != Direction::Outbound && !inbound) || !g.port))
 		return "";
 	// Port 0: any port (an outbound call to port 0), or one the kernel chose, which
-	// differs from run to run and so is never written into a policy.
+	// differs from run to run and so is never written into a policy. A destination the
+	// step resolved by name is allowed by that name: its query and every address it gets.
 	std::string host = *g.port ? endpointText(g) : g.address;
+	if (dns)
+		host = g.name;
+	else if (g.kind == Direction::Outbound && !g.name.empty())
+		host = *g.port ? g.name + ":" + std::to_string(*g.port) : g.name;
 	// Quoted: "[" would start a YAML flow sequence. The placeholders are comments so
 	// the fragment loads as is; quoted values survive uncommenting ('@' cannot start a
 	// plain YAML scalar).
@@ -196,14 +202,32 @@ std::string endpointShown(const ViolationGroup &g)
 	return code(endpointText(g)) + (portChosenByKernel(g) ? " (port chosen by the kernel)" : "");
 }
 
+// What the row is about: "to `203.0.113.1:443`", "on `127.0.0.1:0` (...)", "for `name` via `10.0.0.2:53`".
+std::string target(const ViolationGroup &g)
+{
+	if (g.kind == Direction::Dns)
+		return " for " + code(g.name) + " via " + code(endpointText(g));
+	return (g.kind == Direction::Inbound ? " on " : " to ") + endpointShown(g);
+}
+
+// Which name the address came from, for an inet destination of the step.
+std::string nameLine(const ViolationGroup &g)
+{
+	if (g.kind != Direction::Outbound || !g.port)
+		return "";
+	if (g.name.empty())
+		return "- Literal address: the step never resolved it by name\n";
+	return "- Name: " + code(g.name) + " (the step's DNS answer gave this address)\n";
+}
+
 std::string violationSection(const std::string &stepId, const ViolationGroup &g, bool listenerShown)
 {
 	std::string md = "\n### " + cell(validUtf8(stepId)) + ": " + directionName(g.kind) + " " +
-			 validUtf8(g.syscall) + (g.kind == Direction::Inbound ? " on " : " to ") +
-			 endpointShown(g) + "\n\n";
+			 validUtf8(g.syscall) + target(g) + "\n\n";
 	md += "- " + std::string(decisionName(g.decision)) + ", " + std::to_string(g.count) +
 	      (g.count == 1 ? " call" : " calls") + ", " + validUtf8(g.protocol) + " over " +
 	      validUtf8(g.family) + "\n";
+	md += nameLine(g);
 	md += "- Executable: " + code(g.exe) + "\n";
 	for (size_t i = 0; i < g.argvs.size() && i < kMaxArgvShown; i++)
 		md += "- Process: " + code(shellJoin(g.argvs[i])) + "\n";

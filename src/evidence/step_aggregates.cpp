@@ -24,7 +24,8 @@ bool portChosenByKernel(const ViolationKey &key)
 
 const Endpoint &recordEndpoint(const NetRecord &rec)
 {
-	if (rec.cls.direction == Direction::Self && rec.listener.status != AddrStatus::Absent)
+	if ((rec.cls.direction == Direction::Self || rec.cls.direction == Direction::Dns) &&
+	    rec.listener.status != AddrStatus::Absent)
 		return rec.listener;
 	if (rec.addr.status == AddrStatus::Absent && rec.boundAddr.status != AddrStatus::Absent)
 		return rec.boundAddr;
@@ -38,7 +39,7 @@ ViolationKey violationKey(const NetRecord &rec)
 	if (ep.status == AddrStatus::Decoded && ep.isIp)
 		port = ep.port;
 	return ViolationKey{ rec.cls.direction, rec.callName, groupFamily(rec, ep), protocolLabel(rec.sock),
-			     ep.address(), port, rec.exe, rec.decision };
+			     ep.address(), port, rec.name, rec.exe, rec.decision };
 }
 
 void StepAggregates::add(const NetRecord &r)

@@ -34,6 +34,7 @@ struct ViolationKey {
 	std::string protocol;         // protocolLabel(sock)
 	std::string address;          // Endpoint::address(); "" when the call carried none
 	std::optional<uint16_t> port; // set for decoded inet addresses only
+	std::string name;             // NetRecord::name: the queried name (dns), the name that resolved to address, or ""
 	std::string exe;
 	Decision decision = Decision::Audited;
 
@@ -74,7 +75,7 @@ private:
 bool portChosenByKernel(const ViolationKey &key);
 
 // The endpoint a record is about, as reports show it: for a self connection the listener
-// it reached (Endpoint::listener), else its address argument, or for listen()/bind() with
+// it reached, for a DNS query the resolver it went to (both in NetRecord::listener), else its address argument, or for listen()/bind() with
 // no address argument the socket's local address (boundAddr).
 const Endpoint &recordEndpoint(const NetRecord &rec);
 

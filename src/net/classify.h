@@ -38,9 +38,12 @@ enum class Direction {
 	// process of the same step listens on (or has bound, for datagrams) at that moment.
 	// classify() never returns it: the tracer, which knows the step's listeners, does.
 	Self,
+	// A DNS query sent to the step's resolver, judged by the name it asks for (issue 11).
+	// classify() never returns it: the tracer, which reads the query, does.
+	Dns,
 };
 
-const char *directionName(Direction d); // "none", "local", "outbound", "inbound", "evasion", "self"
+const char *directionName(Direction d); // "none", "local", "outbound", "inbound", "evasion", "self", "dns"
 
 struct Classification {
 	Direction direction = Direction::None;

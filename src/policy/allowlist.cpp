@@ -10,6 +10,8 @@
 #include <cstring>
 #include <memory>
 
+#include "net/dns_message.h"
+
 namespace hg {
 
 namespace {
@@ -303,12 +305,18 @@ Expected<Exception> parseHostException(const std::string &spec, const std::strin
 	if (looksNumeric(host))
 		return Error::msg("bad IPv4 address '" + host + "' in '" + spec +
 				  "' (expected four numbers 0-255, e.g. 203.0.113.7)");
-	if (!validHostname(host))
+	// "*.example.com": every name below example.com, known only from DNS answers.
+	bool wildcard = host.rfind("*.", 0) == 0;
+	std::string name = wildcard ? host.substr(2) : host;
+	if (!validHostname(name) || (wildcard && name.find('.') == std::string::npos))
 		return Error::msg("bad hostname '" + host + "' in '" + spec +
-				  "' (letters, digits, '-', '_' and '.'; no scheme or path)");
+				  "' (letters, digits, '-', '_' and '.', or *.example.com for every name below "
+				  "a domain; no scheme or path)");
 
 	e.kind = e.port ? Exception::Kind::HostPort : Exception::Kind::Hostname;
 	e.host = host;
+	e.wildcard = wildcard;
+	e.resolved = wildcard;
 	return e;
 }
 
@@ -331,6 +339,19 @@ Expected<Exception> parseInboundException(const std::string &spec, const std::st
 	if (e)
 		e->scope = ExceptionScope::Inbound;
 	return e;
+}
+
+bool Exception::matchesName(const std::string &name) const
+{
+	return (kind == Kind::Hostname || kind == Kind::HostPort) && !host.empty() && dnsNameMatches(host, name);
+}
+
+int Allowlist::matchName(const std::string &name) const
+{
+	for (size_t i = 0; i < entries_.size(); i++)
+		if (entries_[i].scope == ExceptionScope::Outbound && entries_[i].matchesName(name))
+			return static_cast<int>(i);
+	return -1;
 }
 
 int Allowlist::match(const Endpoint &ep, ExceptionScope scope) const

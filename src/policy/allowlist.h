@@ -35,7 +35,8 @@ struct Exception {
 	std::string source; // where it came from: "--allow-host", "policy.yml:12:7", "step unit"
 	std::string reason, owner, expires; // optional metadata from the policy file
 
-	std::string host;           // Hostname/HostPort: the name to resolve ("" otherwise)
+	std::string host;           // Hostname/HostPort: the name to resolve ("" otherwise); "*.example.com" for a wildcard
+	bool wildcard = false;      // host is "*.NAME": every name below NAME, allowed by DNS answers only
 	std::vector<IpNet> nets;    // Address/Cidr: one net; Hostname/HostPort: filled by resolve
 	std::optional<uint16_t> port; // HostPort/Port: the port; nullopt = any port
 	bool resolved = false;      // Hostname/HostPort: resolution has been attempted
@@ -43,9 +44,12 @@ struct Exception {
 
 	// Matches an Decoded AF_INET/AF_INET6 endpoint (address and port).
 	bool matches(const Endpoint &ep) const;
+
+	// Hostname/HostPort: whether a DNS query for `name` is covered (exact, or below a wildcard).
+	bool matchesName(const std::string &name) const;
 };
 
-// Parses "203.0.113.7", "2001:db8::/32", "[2001:db8::1]:443", "10.0.0.0/8",
+// Parses "203.0.113.7", "2001:db8::/32", "[2001:db8::1]:443", "10.0.0.0/8", "*.example.com",
 // "registry.example.com", "registry.example.com:443", "host:port". Error says what is wrong
 // and how to fix it ("bad CIDR prefix /33 in '10.0.0.0/33' (IPv4 prefixes are 0-32)").
 Expected<Exception> parseHostException(const std::string &spec, const std::string &source);
@@ -67,8 +71,13 @@ public:
 	// endpoints can match.
 	int match(const Endpoint &ep, ExceptionScope scope) const;
 
+	// Index of the first outbound Hostname/HostPort exception covering a DNS query for
+	// `name`, or -1.
+	int matchName(const std::string &name) const;
+
 	// Resolves every Hostname/HostPort entry once with getaddrinfo (AF_UNSPEC), filling
 	// nets with /32 or /128 entries. Failures are stored in resolveError, not fatal.
+	// Wildcards are not resolved: only the step's own DNS answers give them addresses.
 	void resolveHosts();
 
 private:

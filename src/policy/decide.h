@@ -6,6 +6,7 @@
 #include "net/classify.h"
 #include "net/endpoint.h"
 #include "policy/allowlist.h"
+#include "policy/resolved_names.h"
 
 namespace hg {
 
@@ -28,6 +29,9 @@ struct DecisionRules {
 	const Allowlist *allow = nullptr;
 	bool enforce = false;   // refuse violations (Denied) instead of auditing them
 	bool canRefuse = true;  // false for a detector that sees calls after the fact
+	// The addresses the step's DNS answers gave: an outbound call to one that an allowed
+	// name resolved to is allowed by that name's exception (and its port, if it has one).
+	const ResolvedNames *resolved = nullptr;
 };
 
 struct Judgement {
@@ -46,5 +50,10 @@ struct Judgement {
 // that cannot refuse records both as Audited.
 Judgement decide(NetCall call, const Classification &cls, const Endpoint &matched, const DecisionRules &rules,
 		 const Endpoint *listener = nullptr);
+
+// The decision on a DNS query for `name` sent to the step's resolver (Direction::Dns): allowed
+// by the first outbound hostname exception that covers the name (exact or wildcard), else a
+// violation, Denied in enforce mode.
+Judgement decideQuery(const std::string &name, const DecisionRules &rules);
 
 } // namespace hg

@@ -36,8 +36,13 @@ struct NetRecord {
 	uint64_t len = 0;     // addrlen / buffer length / vlen (as strace prints the 3rd arg)
 	uint64_t flags = 0;   // send flags (MSG_*), or listen backlog for listen
 	Endpoint boundAddr;   // listen/bind: the socket's local address after the call (getsockname)
+	// Kind dns: the name the query asked for. An inet connect or send: the name whose DNS
+	// answer (read by the tracer) gave its destination, "" for an address the step never
+	// resolved (a literal address).
+	std::string name;
 	// A self connection (Direction::Self): the local address of the step's listener it
 	// reaches, as reports show it (port 0 when the kernel chose the listener's port).
+	// A DNS query (Direction::Dns): the resolver it was sent to.
 	Endpoint listener;
 
 	Classification cls;

@@ -329,6 +329,7 @@ void Supervisor::onExec(pid_t tid)
 		tracees_.erase(static_cast<pid_t>(*former)); // a non-leader thread exec'd and took the leader's pid
 	Tracee &t = tracee(tid);
 	t.tgid = tid;
+	t.dns.reset(); // a new program: its sockets are its own business from here
 	ProcessRecord &pr = process(tid, 0);
 	pr.exe = readLink(procPath(tid, "/exe"));
 	auto argv = readCmdline(tid);
@@ -339,7 +340,7 @@ void Supervisor::onExec(pid_t tid)
 
 void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector<Endpoint> &addrs)
 {
-	DecisionRules rules{opts_.allow, opts_.enforce, true};
+	DecisionRules rules{opts_.allow, opts_.enforce, true, &resolved_};
 	// Several destinations (sendmmsg): the record shows the worst one.
 	int bestRank = -1;
 	for (const Endpoint &ep : addrs) {
@@ -361,6 +362,8 @@ void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector
 			r.exception = j.exception;
 			r.decision = j.decision;
 			r.listener = self ? self->reported : Endpoint{};
+			const Resolution *named = c.direction == Direction::Outbound ? resolved_.find(ep) : nullptr;
+			r.name = named ? named->name : "";
 			if (!listen)
 				r.addr = ep;
 		}
@@ -391,6 +394,9 @@ void Supervisor::onSeccomp(pid_t tid)
 	DecodedCall d = decodeCall(sc, mem);
 	TraceeSocket sock;
 	NetRecord r = judgedRecord(tid, t, sc, d, sock);
+	Endpoint peer;
+	if (const Endpoint *resolver = resolverOf(r, sock, d, peer))
+		judgeDnsSend(tid, t, r, d, *resolver, sock);
 	act(tid, t, std::move(r), sc, d, sock);
 }
 
@@ -497,7 +503,7 @@ void Supervisor::refuseUnreadable(pid_t tid, const Tracee &t, const Expected<__p
 		r.callName = "unknown";
 	r.addr = undecodableEndpoint(0, what);
 	r.cls = {Direction::Outbound, true, "the gate could not read the call's details: " + what};
-	DecisionRules rules{opts_.allow, opts_.enforce, true};
+	DecisionRules rules{opts_.allow, opts_.enforce, true, &resolved_};
 	r.decision = decide(r.call, r.cls, r.addr, rules).decision; // Denied: NetCall::Other
 	r.resultKnown = true;
 	r.result = -EPERM;
@@ -586,7 +592,10 @@ void Supervisor::onSyscallExit(pid_t tid)
 {
 	Tracee &t = tracee(tid);
 	if (!t.inCall) {
-		resume(tid, PTRACE_CONT);
+		if (t.dns)
+			onDnsStop(tid, t);
+		else
+			resume(tid, PTRACE_CONT);
 		return;
 	}
 	auto info = ops_.syscallInfo(tid);
@@ -626,11 +635,18 @@ void Supervisor::onSyscallExit(pid_t tid)
 	}
 	t.inCall = false;
 	completeRecord(t.pending);
+	afterDnsCall(tid, t.pending);
 	resume(tid, PTRACE_CONT);
 }
 
 void Supervisor::resume(pid_t tid, int request, int sig)
 {
+	// A thread followed through its DNS exchange stops at every syscall until it is over.
+	if (request == PTRACE_CONT) {
+		auto followed = tracees_.find(tid);
+		if (followed != tracees_.end() && followed->second.dns)
+			request = PTRACE_SYSCALL;
+	}
 	auto resumed = ops_.restart(tid, request, sig);
 	if (resumed || resumed.error().errnum == ESRCH)
 		return; // ESRCH: killed or exited under us; its exit status follows
@@ -759,6 +775,7 @@ void Supervisor::completeWithoutCall(pid_t tid, NetRecord &r, long ret, TraceeSo
 	r.resultKnown = skipped.ok();
 	r.result = ret;
 	completeRecord(r);
+	afterDnsCall(tid, r);
 	if (sock.fd)
 		addImplicitListener(r.pid, r, sock.fd.get());
 	sock.fd.reset(); // before the tracee goes on (see onSyscallExit)

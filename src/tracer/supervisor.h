@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -21,8 +22,10 @@
 #include "base/unique_fd.h"
 #include "net/listener_table.h"
 #include "policy/allowlist.h"
+#include "policy/resolved_names.h"
 #include "record/record.h"
 #include "seccomp/filter.h"
+#include "tracer/dns_follow.h"
 #include "tracer/pid_waiter.h"
 #include "tracer/ptrace_ops.h"
 #include "tracer/spawn.h"
@@ -34,6 +37,9 @@ namespace hg {
 struct SupervisorOptions {
 	bool enforce = false;
 	const Allowlist *allow = nullptr;    // governed exceptions, both scopes (policy/decide.h)
+	// The resolvers of the gate's resolv.conf (net/resolv_conf.h): queries sent to them (or
+	// to any loopback port 53 that is not the step's own server) are judged by name.
+	std::vector<Endpoint> nameservers;
 	int timeoutSeconds = 0;              // 0: none
 };
 
@@ -66,7 +72,33 @@ private:
 		bool checkSendAddr = false;
 		RawSyscall raw;
 		std::vector<Endpoint> judgedAddrs;
+		// The DNS exchange this thread is followed through (every syscall stops), if any.
+		std::unique_ptr<DnsFollow> dns;
+		// Set while a trapped connect or send to a resolver is in flight: what to follow once
+		// it has succeeded (the queries of a send, with the exception that allowed each).
+		struct DnsStart {
+			bool active = false;
+			int fd = -1;
+			bool stream = false;
+			std::vector<std::pair<DnsQuery, int>> queries;
+		} dnsStart;
 	};
+
+	// DNS (issue 11): the resolver a connect or send of r is aimed at, if any.
+	const Endpoint *resolverOf(const NetRecord &r, const TraceeSocket &sock, const DecodedCall &d, Endpoint &peer) const;
+	// Judges a trapped send to a resolver by the queries in its payload.
+	void judgeDnsSend(pid_t tid, Tracee &t, NetRecord &r, const DecodedCall &d, const Endpoint &resolver,
+			  const TraceeSocket &sock);
+	// Judges the queries in bytes a followed thread is about to write (untrapped call).
+	void judgeDnsWrite(pid_t tid, Tracee &t, const IoCall &io);
+	// Sets r's verdict from the queries (or the bytes that are not one) of a send to resolver.
+	std::vector<std::pair<DnsQuery, int>> judgeQueries(NetRecord &r, const DnsSend &send, const Endpoint &resolver);
+	// A call of r completed: starts following the thread when it opened or used a DNS channel.
+	void afterDnsCall(pid_t tid, const NetRecord &r);
+	// A syscall stop of a thread being followed through its DNS exchange.
+	void onDnsStop(pid_t tid, Tracee &t);
+	// The addresses in the answers a followed thread read.
+	void learnAnswers(Tracee &t, const std::vector<std::vector<uint8_t>> &buffers);
 
 	bool dispatch(const TraceEvent &ev);
 	void onExited(pid_t tid, int code, int sig);
@@ -144,6 +176,7 @@ private:
 	std::unordered_map<pid_t, UniqueFd> pidfds_; // tgid -> pidfd, for pidfd_getfd
 	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_; // (tgid, fd) -> port an explicit bind() asked for
 	ListenerTable listeners_; // the tree's listening and bound inet sockets, for self connections
+	ResolvedNames resolved_;  // what the step's DNS answers resolved names to
 	TraceResult result_;
 };
 

@@ -218,9 +218,11 @@ TEST_CASE("bad specs say what is wrong", "[allowlist]")
 	CHECK(hostError("example.com/x") ==
 	      "bad address 'example.com' in CIDR 'example.com/x' (expected e.g. 10.0.0.0/8 or 2001:db8::/32)");
 	CHECK(hostError("foo bar") ==
-	      "bad hostname 'foo bar' in 'foo bar' (letters, digits, '-', '_' and '.'; no scheme or path)");
+	      "bad hostname 'foo bar' in 'foo bar' (letters, digits, '-', '_' and '.', or *.example.com for every name below a domain; no scheme or path)");
 	CHECK(hostError("a..b") ==
-	      "bad hostname 'a..b' in 'a..b' (letters, digits, '-', '_' and '.'; no scheme or path)");
+	      "bad hostname 'a..b' in 'a..b' (letters, digits, '-', '_' and '.', or *.example.com for every name below a domain; no scheme or path)");
+	CHECK(hostError("*.com").rfind("bad hostname '*.com'", 0) == 0);
+	CHECK(hostError("a.*.example.com").rfind("bad hostname 'a.*.example.com'", 0) == 0);
 	CHECK(hostError("[2001:db8::1") == "missing ']' in '[2001:db8::1' (write [2001:db8::1]:443)");
 	CHECK(hostError("[203.0.113.7]:443") ==
 	      "bad IPv6 address '203.0.113.7' in '[203.0.113.7]:443' (brackets are for IPv6: [2001:db8::1]:443)");
@@ -310,4 +312,27 @@ TEST_CASE("Allowlist::match keeps the scopes apart", "[allowlist]")
 	REQUIRE_FALSE(bad.ok());
 	CHECK(bad.error().message == "bad CIDR prefix /33 in '127.0.0.1/33' (IPv4 prefixes are 0-32)");
 	CHECK_FALSE(parseInboundException("70000", "inbound").ok());
+}
+
+TEST_CASE("name exceptions cover DNS queries, wildcards the names below a domain", "[allowlist]")
+{
+	Allowlist list;
+	list.add(host("api.example.test"));
+	list.add(host("*.cdn.example.test:443"));
+	list.add(host("203.0.113.7"));
+	list.add(*parseInboundException("localhost", "inbound"));
+	const Exception &wild = list.entries()[1];
+	CHECK(wild.wildcard);
+	CHECK(wild.kind == Exception::Kind::HostPort);
+	CHECK(wild.resolved); // never resolved at start: only DNS answers give it addresses
+	CHECK(wild.nets.empty());
+
+	CHECK(list.matchName("api.example.test") == 0);
+	CHECK(list.matchName("API.Example.Test") == 0);
+	CHECK(list.matchName("v2.api.example.test") == -1);
+	CHECK(list.matchName("edge.cdn.example.test") == 1);
+	CHECK(list.matchName("a.b.cdn.example.test") == 1);
+	CHECK(list.matchName("cdn.example.test") == -1);
+	CHECK(list.matchName("other.example.test") == -1);
+	CHECK(list.matchName("localhost") == -1); // inbound exceptions do not allow queries
 }

@@ -113,3 +113,44 @@ TEST_CASE("decide: ranks pick the worst destination", "[decide]")
 	CHECK(decisionRank(Decision::Audited) == decisionRank(Decision::Denied));
 	CHECK(std::string(decisionName(Decision::Denied)) == "denied");
 }
+
+TEST_CASE("decide: DNS queries by name, and the addresses an allowed name resolved to", "[decide]")
+{
+	Allowlist allow;
+	allow.add(*parseHostException("rotate.example.test", "test"));
+	allow.add(*parseHostException("*.cdn.example.test:443", "test"));
+	ResolvedNames resolved;
+	DecisionRules audit{&allow, false, true, &resolved};
+	DecisionRules enforce{&allow, true, true, &resolved};
+
+	Judgement q = decideQuery("rotate.example.test", enforce);
+	CHECK(q.decision == Decision::Allowed);
+	CHECK(q.exception == 0);
+	CHECK(decideQuery("edge.cdn.example.test", enforce).exception == 1);
+	CHECK(decideQuery("other.example.test", audit).decision == Decision::Audited);
+	CHECK(decideQuery("other.example.test", enforce).decision == Decision::Denied);
+
+	// Whatever address the answers gave, a connect to it is allowed by the name's exception.
+	for (const char *ip : { "203.0.113.21", "203.0.113.22" })
+		resolved.add(v4Endpoint(ip, 0), "rotate.example.test", 0);
+	resolved.add(v4Endpoint("203.0.113.30", 0), "edge.cdn.example.test", 1);
+	resolved.add(v4Endpoint("203.0.113.40", 0), "other.example.test", -1);
+	const Classification out{Direction::Outbound, true, "TCP connect"};
+	Judgement c = decide(NetCall::Connect, out, v4Endpoint("203.0.113.22", 443), enforce);
+	CHECK(c.decision == Decision::Allowed);
+	CHECK(c.exception == 0);
+	// The wildcard exception has a port: only that port.
+	CHECK(decide(NetCall::Connect, out, v4Endpoint("203.0.113.30", 443), enforce).exception == 1);
+	CHECK(decide(NetCall::Connect, out, v4Endpoint("203.0.113.30", 80), enforce).decision == Decision::Denied);
+	// An answer for a name that is not allowed allows nothing.
+	CHECK(decide(NetCall::Connect, out, v4Endpoint("203.0.113.40", 443), enforce).decision == Decision::Denied);
+	CHECK(decide(NetCall::Connect, out, v4Endpoint("203.0.113.99", 443), enforce).decision == Decision::Denied);
+
+	// An allowing answer wins over an earlier one that did not allow, never the reverse.
+	resolved.add(v4Endpoint("203.0.113.40", 0), "rotate.example.test", 0);
+	CHECK(resolved.find(v4Endpoint("203.0.113.40", 1))->name == "rotate.example.test");
+	resolved.add(v4Endpoint("203.0.113.40", 0), "other.example.test", -1);
+	CHECK(resolved.find(v4Endpoint("203.0.113.40", 1))->exception == 0);
+	CHECK(resolved.find(v6Endpoint("::ffff:203.0.113.40", 1)) != nullptr); // mapped is IPv4
+	CHECK(resolved.find(Endpoint{}) == nullptr);
+}
