@@ -20,6 +20,7 @@ HG_VALIDATE_JSON, HG_SCHEMA_DIR.
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -591,6 +592,34 @@ hermetic_steps:
     return res
 
 
+def case_md_snippet_passes(tmp, c, dns):
+    """report.md offers, for a dns violation, the name entry to paste (not the resolver's
+    address); pasted into the policy, it validates and makes the step pass, query and connect."""
+    step = f"""hermetic_steps:
+  - id: other
+    run: ["@DNSPROBE@", "resolve", "{OTHER}", "443"]
+"""
+    res = run(tmp, policy(tmp, "version: 1\nmode: audit\n" + step))
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    md = md_text(res)
+    blocks = re.findall(r"```ya?ml\n(.*?)```", md, re.S)
+    named = [b for b in blocks if re.search(rf'^allow:\n  outbound_hosts:\n    - host: "{re.escape(OTHER)}"\n', b, re.M)]
+    if not c.expect(named, f"report.md has no yaml block 'allow:\\n  outbound_hosts:\\n    - host: \"{OTHER}\"':\n{md}"):
+        return res
+    c.expect(not any(RESOLVER in b for b in blocks), f"report.md suggests an exception for the resolver itself:\n{md}")
+    fixed = policy(tmp, "version: 1\nmode: audit\n" + named[0] + step, name="fixed.yml")
+    val = gate(["validate", "--policy", fixed], tmp)
+    c.expect(val.rc == 0, f"the report.md snippet does not validate (exit {val.rc}):\n{val.diagnostics()}")
+    again = run(tmp, fixed, out_name="out-fixed")
+    c.expect(again.rc == 0, f"the run with the report.md snippet pasted in: exit {again.rc}, expected 0\n{again.diagnostics()}")
+    if have_report(c, again):
+        allowed_step(c, again, "other", OTHER)
+        c.schema_valid(again.out)
+    return res
+
+
 CASES = {
     "server-selftest": case_server_selftest,
     "rotate-allowed": case_rotate_allowed,
@@ -606,6 +635,7 @@ CASES = {
     "enforce-refused": case_enforce_refused,
     "literal-address": case_literal_address,
     "junk-to-resolver": case_junk_to_resolver,
+    "md-snippet-passes": case_md_snippet_passes,
 }
 
 
