@@ -21,6 +21,8 @@
 //       N times (default 1): getaddrinfo(NAME, PORT, AF_INET (any: AF_UNSPEC, which makes
 //       glibc send the A and AAAA queries together with sendmmsg), SOCK_STREAM), then a
 //       non-blocking connect to the first address, waited for at most 200 ms, closed
+//   dnsprobe threads NAME PORT N
+//       N threads, started together, each resolving NAME (AF_INET) and connecting once
 //   dnsprobe raw udp|udp-connected|tcp|tcp-writev SERVER NAME
 //       builds an A query for NAME and sends it to SERVER port 53: sendto on an unconnected
 //       UDP socket, connect + send, connect + write of the 2-byte length and the query in one
@@ -37,6 +39,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,7 +59,7 @@ enum {
 	kMaxMessage = 4096,
 };
 
-static int refused; // some call was refused (EPERM) or some name did not resolve
+static _Atomic int refused; // some call was refused (EPERM) or some name did not resolve
 
 static void usage(void)
 {
@@ -201,47 +204,88 @@ static void connectOnce(const struct sockaddr *sa, socklen_t len)
 	close(fd);
 }
 
+// One getaddrinfo and a connect to its first address; false when the name did not resolve.
+static int resolveOnce(const char *name, const char *port, int family)
+{
+	struct addrinfo hints;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	struct addrinfo *res = NULL;
+	long start = nowMs();
+	errno = 0;
+	int rc = getaddrinfo(name, port, &hints, &res);
+	int err = errno;
+	long ms = nowMs() - start;
+	if (rc != 0) {
+		printf("dnsprobe op=resolve-failed name=%s gai=%s rc=%d errno=%s ms=%ld\n", name, gaiName(rc), rc,
+		       rc == EAI_SYSTEM ? errName(err) : "0", ms);
+		refused = 1;
+		return 0;
+	}
+	char all[512] = "";
+	size_t used = 0;
+	for (struct addrinfo *ai = res; ai && used < sizeof(all) - INET6_ADDRSTRLEN - 2; ai = ai->ai_next) {
+		char one[INET6_ADDRSTRLEN + 16];
+		struct sockaddr_storage bare;
+		memcpy(&bare, ai->ai_addr, ai->ai_addrlen);
+		if (bare.ss_family == AF_INET)
+			((struct sockaddr_in *)&bare)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)&bare)->sin6_port = 0;
+		used += (size_t)snprintf(all + used, sizeof(all) - used, "%s%s", used ? "," : "",
+					 showAddr((struct sockaddr *)&bare, one, sizeof(one)));
+	}
+	char first[INET6_ADDRSTRLEN + 16];
+	size_t firstLen = strcspn(all, ",");
+	snprintf(first, sizeof(first), "%.*s", (int)(firstLen < sizeof(first) ? firstLen : sizeof(first) - 1), all);
+	printf("dnsprobe op=resolve name=%s addr=%s all=%s rc=0 ms=%ld\n", name, first, all, ms);
+	connectOnce(res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 1;
+}
+
 static void resolve(const char *name, const char *port, int times, int family)
 {
-	for (int i = 0; i < times; i++) {
-		struct addrinfo hints;
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = family;
-		hints.ai_socktype = SOCK_STREAM;
-		struct addrinfo *res = NULL;
-		long start = nowMs();
-		errno = 0;
-		int rc = getaddrinfo(name, port, &hints, &res);
-		int err = errno;
-		long ms = nowMs() - start;
-		if (rc != 0) {
-			printf("dnsprobe op=resolve-failed name=%s gai=%s rc=%d errno=%s ms=%ld\n", name, gaiName(rc), rc,
-			       rc == EAI_SYSTEM ? errName(err) : "0", ms);
-			refused = 1;
+	for (int i = 0; i < times; i++)
+		if (!resolveOnce(name, port, family))
 			return;
-		}
-		char all[512] = "";
-		size_t used = 0;
-		for (struct addrinfo *ai = res; ai && used < sizeof(all) - INET6_ADDRSTRLEN - 2; ai = ai->ai_next) {
-			char one[INET6_ADDRSTRLEN + 16];
-			struct sockaddr_storage bare;
-			memcpy(&bare, ai->ai_addr, ai->ai_addrlen);
-			if (bare.ss_family == AF_INET)
-				((struct sockaddr_in *)&bare)->sin_port = 0;
-			else
-				((struct sockaddr_in6 *)&bare)->sin6_port = 0;
-			used += (size_t)snprintf(all + used, sizeof(all) - used, "%s%s", used ? "," : "",
-						 showAddr((struct sockaddr *)&bare, one, sizeof(one)));
-		}
-		char first[INET6_ADDRSTRLEN + 16];
-		strcpy(first, all);
-		char *comma = strchr(first, ',');
-		if (comma)
-			*comma = '\0';
-		printf("dnsprobe op=resolve name=%s addr=%s all=%s rc=0 ms=%ld\n", name, first, all, ms);
-		connectOnce(res->ai_addr, res->ai_addrlen);
-		freeaddrinfo(res);
+}
+
+struct ThreadArgs {
+	const char *name, *port;
+	pthread_barrier_t *start;
+};
+
+static void *resolveThread(void *p)
+{
+	struct ThreadArgs *a = p;
+	pthread_barrier_wait(a->start);
+	resolveOnce(a->name, a->port, AF_INET);
+	return NULL;
+}
+
+// n threads started together, each resolving name and connecting once (AF_INET).
+static void resolveThreads(const char *name, const char *port, int n)
+{
+	pthread_t tids[kMaxRepeat];
+	pthread_barrier_t start;
+	struct ThreadArgs args = {.name = name, .port = port, .start = &start};
+	if (pthread_barrier_init(&start, NULL, (unsigned)n) != 0) {
+		printf("dnsprobe op=threads call=pthread_barrier_init result=failed\n");
+		refused = 1;
+		return;
 	}
+	for (int i = 0; i < n; i++) {
+		int err = pthread_create(&tids[i], NULL, resolveThread, &args);
+		if (err) {
+			fprintf(stderr, "dnsprobe: pthread_create: %s\n", strerror(err));
+			exit(1); // also ends the threads already waiting at the barrier
+		}
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+	pthread_barrier_destroy(&start);
 }
 
 // An A query for name (RD set) into buf; returns its length, 0 when name cannot be encoded.
@@ -483,6 +527,13 @@ int main(int argc, char **argv)
 		}
 		parsePort(argv[2]);
 		resolve(argv[1], argv[2], times, family);
+	} else if (!strcmp(mode, "threads") && argc == 4) {
+		char *end = NULL;
+		long n = strtol(argv[3], &end, 10);
+		if (*argv[3] == '\0' || *end != '\0' || n < 1 || n > kMaxRepeat)
+			usage();
+		parsePort(argv[2]);
+		resolveThreads(argv[1], argv[2], (int)n);
 	} else if (!strcmp(mode, "raw") && argc == 4) {
 		raw(argv[1], argv[2], argv[3]);
 	} else if (!strcmp(mode, "literal") && argc == 3) {
