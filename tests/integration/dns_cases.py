@@ -592,6 +592,51 @@ hermetic_steps:
     return res
 
 
+def case_threads_and_children(tmp, c, dns):
+    """Three threads resolving at once are each followed to their own answer; an answer read
+    by one process of the step allows a connect from a later process of the same step."""
+    pol = policy(tmp, f"""version: 1
+mode: audit
+hermetic_steps:
+  - id: threads
+    run: ["@DNSPROBE@", "threads", "{ROTATE}", "443", "3"]
+    allow:
+      outbound_hosts: [{ROTATE}]
+  - id: threads-other
+    run: ["@DNSPROBE@", "threads", "{OTHER}", "443", "3"]
+  - id: shell
+    run: "@DNSPROBE@ resolve {API} 443 && @DNSPROBE@ literal {API_V4} 443"
+    allow:
+      outbound_hosts: [{API}]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 3)
+    if not have_report(c, res):
+        return res
+    rep = res.report()
+    lines = probe_ok(c, res, "threads")
+    addrs = [l.get("addr") for l in ops(lines, "resolve")]
+    c.expect(len(addrs) == 3 and set(addrs) == ROTATE_V4, f"step threads: not three rotated addresses: {lines}")
+    c.expect(len(ops(lines, "connect")) == 3, f"step threads: not three connects: {lines}")
+    allowed_step(c, res, "threads", ROTATE, hits=3)
+    lines = probe_ok(c, res, "threads-other")
+    c.expect(len(ops(lines, "connect")) == 3, f"step threads-other: not three connects: {lines}")
+    expect_step(c, rep, "threads-other", "violation")
+    vs = violations(c, rep, "threads-other")
+    c.expect(len(vs) == 2, f"step threads-other: expected 2 violation entries (dns + outbound), got {vs}")
+    v = expect_dns(c, rep, "threads-other", OTHER, "udp", {"sendto", "sendmmsg"})
+    if v:
+        c.expect(v.get("count") == 3, f"step threads-other: dns violation count {v.get('count')!r}, expected 3")
+    v = expect_outbound(c, rep, "threads-other", OTHER_V4, 443, OTHER)
+    if v:
+        c.expect(v.get("count") == 3, f"step threads-other: outbound violation count {v.get('count')!r}, expected 3")
+    lines = probe_ok(c, res, "shell")
+    c.expect([l.get("addr") for l in ops(lines, "connect")] == [f"{API_V4}:443"] * 2, f"step shell: dnsprobe: {lines}")
+    allowed_step(c, res, "shell", API)
+    c.schema_valid(res.out)
+    return res
+
+
 def case_md_snippet_passes(tmp, c, dns):
     """report.md offers, for a dns violation, the name entry to paste (not the resolver's
     address); pasted into the policy, it validates and makes the step pass, query and connect."""
@@ -636,6 +681,7 @@ CASES = {
     "literal-address": case_literal_address,
     "junk-to-resolver": case_junk_to_resolver,
     "md-snippet-passes": case_md_snippet_passes,
+    "threads-and-children": case_threads_and_children,
 }
 
 
