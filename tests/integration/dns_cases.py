@@ -637,6 +637,41 @@ hermetic_steps:
     return res
 
 
+def case_step_own_server(tmp, c, dns):
+    """A DNS server the step runs itself on loopback is the step's own listener, not a
+    resolver: queries to it are self connections, allowed by the inbound exception for its
+    address and judged by no name."""
+    server = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dns_server.py")
+    own = "127.0.0.2"
+    script = (f"{sys.executable} {server} --addr {own} --port 53 --ready-file @TMP@/own.ready --lifetime 20 & "
+              f"for i in $(seq 100); do [ -e @TMP@/own.ready ] && break; sleep 0.1; done; "
+              f"@DNSPROBE@ raw udp {own} {OTHER} && @DNSPROBE@ raw tcp {own} {OTHER}; rc=$?; kill $!; wait; exit $rc")
+    pol = policy(tmp, f"""version: 1
+mode: audit
+hermetic_steps:
+  - id: own
+    run: "{script}"
+    allow:
+      inbound: ["{own}"]
+""")
+    res = run(tmp, pol)
+    c.rc(res, 0)
+    if not have_report(c, res):
+        return res
+    rep = res.report()
+    lines = probe_ok(c, res, "own")
+    c.expect([l.get("addr") for l in ops(lines, "raw")] == [OTHER_V4] * 2, f"step own: dnsprobe: {lines}")
+    expect_step(c, rep, "own", "pass")
+    vs = violations(c, rep, "own")
+    c.expect(not vs, f"step own: violations listed (a query to the step's own server judged as DNS?): {vs}")
+    used = [e for e in c.step(rep, "own").get("exceptions_used", []) if e.get("spec") == own]
+    c.expect(used and used[0].get("direction") == "inbound", f"step own: inbound exception {own} not used: "
+                                                              f"{c.step(rep, 'own').get('exceptions_used')}")
+    c.expect(not dns.queries(event="query", name=OTHER), f"the test resolver got a query:\n{dns.text()}")
+    c.schema_valid(res.out)
+    return res
+
+
 def case_md_snippet_passes(tmp, c, dns):
     """report.md offers, for a dns violation, the name entry to paste (not the resolver's
     address); pasted into the policy, it validates and makes the step pass, query and connect."""
@@ -682,6 +717,7 @@ CASES = {
     "junk-to-resolver": case_junk_to_resolver,
     "md-snippet-passes": case_md_snippet_passes,
     "threads-and-children": case_threads_and_children,
+    "step-own-server": case_step_own_server,
 }
 
 
