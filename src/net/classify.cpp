@@ -143,6 +143,8 @@ const char *directionName(Direction d)
 		return "evasion";
 	case Direction::Self:
 		return "self";
+	case Direction::Delegated:
+		return "delegated";
 	}
 	return "none";
 }

@@ -38,9 +38,15 @@ enum class Direction {
 	// process of the same step listens on (or has bound, for datagrams) at that moment.
 	// classify() never returns it: the tracer, which knows the step's listeners, does.
 	Self,
+	// Delegated egress: a connect or an addressed send on an AF_UNIX socket to the socket
+	// of a daemon that makes network calls for its clients (net/daemon_sockets.h). What the
+	// daemon then does is outside the traced tree: the call records that the step asked.
+	// classify() never returns it (AF_UNIX is Local): the tracer, which knows the list, does.
+	Delegated,
 };
 
-const char *directionName(Direction d); // "none", "local", "outbound", "inbound", "evasion", "self"
+// "none", "local", "outbound", "inbound", "evasion", "self", "delegated"
+const char *directionName(Direction d);
 
 struct Classification {
 	Direction direction = Direction::None;
