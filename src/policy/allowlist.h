@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "net/daemon_sockets.h"
 #include "net/endpoint.h"
 
 namespace hg {
@@ -21,14 +22,15 @@ struct IpNet {
 	std::string str() const;                 // "10.0.0.0/8", "2001:db8::1/128"
 };
 
-// What an exception is matched against: the destination of an outbound call, or the local
-// address of a listen()/bind() (and the self connections that reach such a listener).
-enum class ExceptionScope { Outbound, Inbound };
+// What an exception is matched against: the destination of an outbound call, the local
+// address of a listen()/bind() (and the self connections that reach such a listener), or
+// the daemon socket a delegated call asks (Direction::Delegated).
+enum class ExceptionScope { Outbound, Inbound, Delegated };
 
-const char *scopeName(ExceptionScope scope); // "outbound", "inbound"
+const char *scopeName(ExceptionScope scope); // "outbound", "inbound", "delegated"
 
 struct Exception {
-	enum class Kind { Address, Cidr, Hostname, HostPort, Port };
+	enum class Kind { Address, Cidr, Hostname, HostPort, Port, Socket };
 	Kind kind = Kind::Address;
 	ExceptionScope scope = ExceptionScope::Outbound;
 	std::string spec;   // exactly as the user wrote it: "10.0.0.0/8", "registry.example.com:443", "443"
@@ -40,9 +42,12 @@ struct Exception {
 	std::optional<uint16_t> port; // HostPort/Port: the port; nullopt = any port
 	bool resolved = false;      // Hostname/HostPort: resolution has been attempted
 	std::string resolveError;   // set when resolution failed (the exception then matches nothing)
+	SocketRef socket;           // Socket (scope Delegated): the daemon socket it allows
 
 	// Matches an Decoded AF_INET/AF_INET6 endpoint (address and port).
 	bool matches(const Endpoint &ep) const;
+	// A Socket exception: matches a delegated call's target (SocketRef::matches).
+	bool matches(const UnixTarget &t) const;
 };
 
 // Parses "203.0.113.7", "2001:db8::/32", "[2001:db8::1]:443", "10.0.0.0/8",
@@ -57,6 +62,10 @@ Expected<Exception> parsePortException(const std::string &spec, const std::strin
 // or any form parseHostException takes, with scope Inbound.
 Expected<Exception> parseInboundException(const std::string &spec, const std::string &source);
 
+// A delegated exception (policy allow.delegated, exec --allow-delegated): an absolute
+// socket path or "@name" (parseSocketPath), scope Delegated, kind Socket.
+Expected<Exception> parseDelegatedException(const std::string &spec, const std::string &source);
+
 class Allowlist {
 public:
 	void add(Exception e) { entries_.push_back(std::move(e)); }
@@ -66,10 +75,16 @@ public:
 	// Index of the first exception of that scope matching ep, or -1. Only Decoded inet
 	// endpoints can match.
 	int match(const Endpoint &ep, ExceptionScope scope) const;
+	// Index of the first delegated exception matching t, or -1.
+	int match(const UnixTarget &t) const;
 
 	// Resolves every Hostname/HostPort entry once with getaddrinfo (AF_UNSPEC), filling
 	// nets with /32 or /128 entries. Failures are stored in resolveError, not fatal.
 	void resolveHosts();
+
+	// SocketRef::snapshot() of every delegated exception: the socket files that exist are
+	// then matched by inode too.
+	void resolveSockets();
 
 private:
 	std::vector<Exception> entries_;
