@@ -18,7 +18,7 @@ inline constexpr std::string_view kProcPollLimits[] = {
 	"the thread, syscall and result of a call are not known; a socket shared by several processes is reported once, for the first one seen holding it",
 	"connections accepted from a listener are not reported as connections (the listening socket is)",
 	"sockets of processes the gate may not inspect (/proc/PID/fd unreadable: another user, a setuid program, when the gate is not root)",
-	"network work done by a process outside the step's tree (a Docker daemon, a build daemon started before the step, a resolver reached over D-Bus)",
+	"network work done by a process outside the step's tree (a Docker daemon, a build daemon started before the step, a resolver reached over D-Bus), and the step's requests to such daemons over unix sockets (the tracer records them as delegated)",
 	"sockets passed to another process over a unix socket, or held only as io_uring fixed files, have no /proc/PID/fd entry",
 };
 

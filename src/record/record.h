@@ -39,6 +39,9 @@ struct NetRecord {
 	// A self connection (Direction::Self): the local address of the step's listener it
 	// reaches, as reports show it (port 0 when the kernel chose the listener's port).
 	Endpoint listener;
+	// A delegated call (Direction::Delegated): the daemon socket it asked, as reports show
+	// it: AF_UNIX, its absolute path with the directory's symlinks resolved, or "@name".
+	Endpoint daemonSocket;
 
 	Classification cls;
 	int exception = -1;   // index into the step's allowlist (both scopes) when Decision::Allowed

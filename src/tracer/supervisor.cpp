@@ -49,6 +49,17 @@ bool isLocalOnly(const Endpoint &ep)
 	return ep.status == AddrStatus::Decoded && (ep.family == AF_UNIX || ep.family == AF_NETLINK);
 }
 
+// The daemon socket a delegated call asked, as reports show it (NetRecord::daemonSocket).
+Endpoint daemonEndpoint(const UnixTarget &t)
+{
+	Endpoint ep;
+	ep.status = AddrStatus::Decoded;
+	ep.family = AF_UNIX;
+	ep.unixKind = t.abstract ? UnixKind::Abstract : UnixKind::Path;
+	ep.unixPath = t.abstract ? t.path.substr(1) : t.path;
+	return ep;
+}
+
 bool hasInetDestination(const std::vector<Endpoint> &addrs)
 {
 	return std::any_of(addrs.begin(), addrs.end(), [](const Endpoint &ep) { return ep.isIp; });
@@ -352,7 +363,16 @@ void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector
 			c.why += ": the step's own listener on " + endpointTarget(self->reported) +
 				 (self->reported.port != self->local.port ? " (port chosen by the kernel)" : "");
 		}
-		Judgement j = decide(r.call, c, listen ? r.addr : ep, rules, self ? &self->reported : nullptr);
+		UnixTarget target;
+		const DaemonSocket *daemon = delegatedDaemon(r.tid, r.call, c, ep, target);
+		if (daemon) {
+			c.direction = Direction::Delegated;
+			c.violation = true;
+			c.why += ": the socket of " + daemon->daemon + " (" + target.path +
+				 "), which makes network calls for its clients";
+		}
+		Judgement j = decide(r.call, c, listen ? r.addr : ep, rules, self ? &self->reported : nullptr,
+				     daemon ? &target : nullptr);
 		int rank = decisionRank(j.decision);
 		if (rank > bestRank) {
 			bestRank = rank;
@@ -360,6 +380,7 @@ void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector
 			r.exception = j.exception;
 			r.decision = j.decision;
 			r.listener = self ? self->reported : Endpoint{};
+			r.daemonSocket = daemon ? daemonEndpoint(target) : Endpoint{};
 			if (!listen)
 				r.addr = ep;
 		}
@@ -886,6 +907,18 @@ void Supervisor::addImplicitListener(pid_t tgid, const NetRecord &r, int sockFd)
 	// listener's inbound exception (the socket itself may be bound to 0.0.0.0 by the kernel).
 	if (auto l = listenerEntry(tgid, r.fd, r.sock, sockFd, local, r.listener))
 		listeners_.add(std::move(*l));
+}
+
+const DaemonSocket *Supervisor::delegatedDaemon(pid_t tid, NetCall call, const Classification &cls,
+						 const Endpoint &dest, UnixTarget &target) const
+{
+	// classify() calls every AF_UNIX call Local; only a connect or a send with a name can
+	// reach a daemon (a bind makes a socket, it asks nobody).
+	if (!opts_.daemons || cls.direction != Direction::Local || (call != NetCall::Connect && !isSend(call)) ||
+	    dest.status != AddrStatus::Decoded || dest.family != AF_UNIX || dest.unixKind == UnixKind::Unnamed)
+		return nullptr;
+	target = resolveUnixTarget(tid, dest);
+	return opts_.daemons->match(target);
 }
 
 const LocalListener *Supervisor::selfListener(pid_t tgid, NetCall call, const Classification &cls,
