@@ -74,8 +74,9 @@ private:
 bool portChosenByKernel(const ViolationKey &key);
 
 // The endpoint a record is about, as reports show it: for a self connection the listener
-// it reached (Endpoint::listener), else its address argument, or for listen()/bind() with
-// no address argument the socket's local address (boundAddr).
+// it reached (NetRecord::listener), for a delegated call the daemon socket it asked
+// (NetRecord::daemonSocket, the path resolved), else its address argument, or for
+// listen()/bind() with no address argument the socket's local address (boundAddr).
 const Endpoint &recordEndpoint(const NetRecord &rec);
 
 // The violation-table key of an Audited or Denied record.
