@@ -362,6 +362,9 @@ CASES = {
                                  rc=2),
     "usage-bad-port": dict(argv_touch=lambda m: ["--allow-port", "notaport", "--", netns.netprobe_bin(), "touch", m],
                            rc=2),
+    "usage-allow-delegated-relative": dict(
+        argv_touch=lambda m: ["--allow-delegated", "docker.sock", "--", netns.netprobe_bin(), "touch", m],
+        rc=2, check=check_usage_error("--allow-delegated", "'docker.sock' is a relative path")),
     # Option values CLI11 checks (IsMember, Range): exit 2, one line naming the option.
     "usage-bad-detector": dict(argv_touch=lambda m: ["--detector", "strace", "--", netns.netprobe_bin(), "touch", m],
                                rc=2, check=check_usage_error("--detector", "strace")),
