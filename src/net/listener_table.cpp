@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace hg {
 
@@ -38,20 +39,48 @@ void ListenerTable::add(LocalListener l)
 	entries_.insert_or_assign(key, std::move(l));
 }
 
-const LocalListener *ListenerTable::find(const SocketInfo &sock, const Endpoint &dest, const std::string &netns,
-					 const std::function<bool(const LocalListener &)> &alive)
+ListenerTable::Map::iterator ListenerTable::relocate(Map::iterator it, const LocateListener &locate)
 {
-	for (auto it = entries_.begin(); it != entries_.end();) {
-		const LocalListener &l = it->second;
-		if (l.netns != netns || !reaches(l, sock, dest)) {
-			++it;
+	auto where = locate(it->second);
+	if (!where) {
+		entries_.erase(it);
+		return entries_.end();
+	}
+	if (*where == it->first)
+		return it;
+	LocalListener moved = std::move(it->second);
+	entries_.erase(it);
+	moved.tgid = where->first;
+	moved.fd = where->second;
+	return entries_.insert_or_assign(*where, std::move(moved)).first;
+}
+
+const LocalListener *ListenerTable::find(const SocketInfo &sock, const Endpoint &dest, const std::string &netns,
+					 const LocateListener &locate)
+{
+	std::vector<std::pair<pid_t, int>> candidates;
+	for (const auto &[key, l] : entries_)
+		if (l.netns == netns && reaches(l, sock, dest))
+			candidates.push_back(key);
+	for (const auto &key : candidates) {
+		auto it = entries_.find(key);
+		if (it == entries_.end())
 			continue;
-		}
-		if (alive(l))
-			return &l;
-		it = entries_.erase(it);
+		it = relocate(it, locate);
+		if (it != entries_.end())
+			return &it->second;
 	}
 	return nullptr;
+}
+
+void ListenerTable::endProcess(pid_t tgid, const LocateListener &locate)
+{
+	std::vector<std::pair<pid_t, int>> keys;
+	for (auto it = entries_.lower_bound({ tgid, INT32_MIN }); it != entries_.end() && it->first.first == tgid; ++it)
+		keys.push_back(it->first);
+	for (const auto &key : keys)
+		if (auto it = entries_.find(key); it != entries_.end())
+			relocate(it, locate);
 }
 
 void ListenerTable::dropProcess(pid_t tgid)

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -42,28 +43,40 @@ bool sameIp(const Endpoint &a, const Endpoint &b);
 // a wildcard of a family that takes dest (an IPv6 wildcard takes IPv4 unless v6only).
 bool reaches(const LocalListener &l, const SocketInfo &sock, const Endpoint &dest);
 
+// Where a listener's socket is open now: (tgid, fd) of a process of the step that holds
+// its inode (the one that listened, or one it was handed to: a forked child, an fd passed
+// over a unix socket), or nullopt when none does any more.
+using LocateListener = std::function<std::optional<std::pair<pid_t, int>>(const LocalListener &)>;
+
 class ListenerTable {
 public:
 	// Records a listener; one already known for the same (tgid, fd) is replaced.
 	void add(LocalListener l);
 
 	// The listener in namespace netns that `dest` (a decoded loopback address) reaches
-	// from a socket of kind `sock`, or nullptr. Each candidate is asked to `alive` first;
-	// one that is not (the fd was closed or now names another socket) is dropped.
+	// from a socket of kind `sock`, or nullptr. Each candidate is located first: one no
+	// process of the step holds any more is dropped, one held elsewhere now moves there.
 	const LocalListener *find(const SocketInfo &sock, const Endpoint &dest, const std::string &netns,
-				  const std::function<bool(const LocalListener &)> &alive);
+				  const LocateListener &locate);
+
+	// The process ended: its listeners still open in another process of the step move
+	// there, the others are dropped.
+	void endProcess(pid_t tgid, const LocateListener &locate);
 
 	// Whether (tgid, fd) has an entry.
 	bool contains(pid_t tgid, int fd) const { return entries_.count({ tgid, fd }) != 0; }
 
-	// The process ended: its listeners are gone with it.
+	// Drops every listener of the process (tests; the supervisor uses endProcess).
 	void dropProcess(pid_t tgid);
 
 	bool empty() const { return entries_.empty(); }
 	size_t size() const { return entries_.size(); }
 
 private:
-	std::map<std::pair<pid_t, int>, LocalListener> entries_;
+	using Map = std::map<std::pair<pid_t, int>, LocalListener>;
+	// Moves entry `it` to where locate finds its socket; end() when it is gone.
+	Map::iterator relocate(Map::iterator it, const LocateListener &locate);
+	Map entries_;
 };
 
 } // namespace hg

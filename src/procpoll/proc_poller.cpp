@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <unordered_set>
 
 #include "base/log.h"
 #include "base/proc.h"
@@ -136,6 +137,9 @@ uint64_t ProcPoller::elapsedMs() const
 Expected<ProcPollResult> ProcPoller::run(const SpawnSpec &spec)
 {
 	gate_ = getpid();
+	gateNetns_ = readLink("/proc/self/ns/net");
+	if (auto range = parsePortRange(readProcFile("/proc/sys/net/ipv4/ip_local_port_range")))
+		gateEphemeral_ = *range;
 	result_.intervalMs = opts_.intervalMs;
 	result_.limits = procPollLimits(opts_.intervalMs);
 	noteForeignChildren();
@@ -411,8 +415,10 @@ void ProcPoller::scanSockets(const std::vector<pid_t> &procs)
 		uint64_t inode;
 	};
 	std::vector<Pending> pending;
+	std::unordered_set<uint64_t> treeInodes; // every socket the tree holds at this poll
 	for (pid_t pid : procs) {
 		for (uint64_t inode : socketInodes(pid)) {
+			treeInodes.insert(inode);
 			const InodeState &st = inodes_[inode];
 			if (st.local || st.settled)
 				continue;
@@ -455,7 +461,23 @@ void ProcPoller::scanSockets(const std::vector<pid_t> &procs)
 				readOne(proto);
 		}
 		if (auto it = n.inet.find(p.inode); it != n.inet.end()) {
-			onSighting(p.pid, it->second, listeners, st);
+			const ProcSocket &s = it->second; // stays valid while readOne() adds entries
+			SightingContext ctx{ephemeralRange(ns), nullptr};
+			bool connectReported = st.reported & (1u << static_cast<unsigned>(SocketRole::Connect));
+			if (!connectReported && s.proto.rfind("tcp", 0) == 0 && s.remote.isLoopback()) {
+				// The tree's listeners of this poll, from both TCP tables (a [::] listener
+				// takes IPv4 connects too).
+				readOne("tcp");
+				readOne("tcp6");
+				if (!n.haveTreeListeners) {
+					n.haveTreeListeners = true;
+					for (const auto &[inode, row] : n.inet)
+						if (row.state == kTcpListen && row.proto.rfind("tcp", 0) == 0 && treeInodes.count(inode))
+							n.treeListeners.push_back(treeListener(row, ns, ctx.ephemeral));
+				}
+				ctx.self = selfListener(s, ns, n.treeListeners);
+			}
+			onSighting(p.pid, s, listeners, st, ctx);
 			continue;
 		}
 		if (!n.haveLocal) {
@@ -472,7 +494,13 @@ void ProcPoller::scanSockets(const std::vector<pid_t> &procs)
 	}
 }
 
-void ProcPoller::onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSocket> &listeners, InodeState &st)
+PortRange ProcPoller::ephemeralRange(const std::string &netns) const
+{
+	return netns == gateNetns_ ? gateEphemeral_ : PortRange{};
+}
+
+void ProcPoller::onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSocket> &listeners, InodeState &st,
+			    const SightingContext &ctx)
 {
 	SocketRole role = socketRole(s, listeners);
 	if (role == SocketRole::Ignore)
@@ -503,7 +531,7 @@ void ProcPoller::onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSock
 		result_.listening.push_back(seen);
 	}
 
-	NetRecord r = sightingRecord(s, role, opts_.allow);
+	NetRecord r = sightingRecord(s, role, opts_.allow, ctx);
 	r.seq = seq_++;
 	r.pid = pid;
 	r.tid = pid;

@@ -13,6 +13,15 @@
 // socket needs looking up (each read walks the kernel's whole socket hash): a new socket
 // every poll until found, a reported one whose meaning may still change (SYN-SENT, bound
 // UDP) every 5th poll and only in its own table, a settled or AF_UNIX/AF_NETLINK one never.
+//
+// Kernel-chosen ports: a listen or bind record shows port 0 when the local port lies in the
+// namespace's ephemeral range (sighting.h reportedLocal()). The range is read once per run
+// from /proc/sys/net/ipv4/ip_local_port_range, which shows the gate's own network
+// namespace: it applies to the tree's sockets in that namespace (the usual case); a
+// namespace the tree made for itself is taken to have the kernel's default 32768-60999,
+// which every new namespace starts with (the gate cannot read another namespace's sysctls).
+// Self connections: a TCP connect to loopback whose remote address is reached by a LISTEN
+// socket the tree holds at that same poll, in the same namespace, is Direction::Self.
 
 #include <sys/types.h>
 
@@ -97,6 +106,8 @@ private:
 		std::unordered_map<uint64_t, ProcSocket> inet; // their entries by inode
 		std::set<uint64_t> local;                      // this poll's unix/netlink inodes
 		bool haveLocal = false;
+		std::vector<LocalListener> treeListeners;      // this poll's LISTEN sockets held by the tree
+		bool haveTreeListeners = false;                // built once tcp and tcp6 are read
 	};
 
 	void noteForeignChildren();
@@ -107,7 +118,9 @@ private:
 	void discoverTree(std::vector<pid_t> &order);
 	bool refreshProcess(pid_t pid, pid_t parent, std::vector<pid_t> &children);
 	void scanSockets(const std::vector<pid_t> &procs);
-	void onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSocket> &listeners, InodeState &st);
+	void onSighting(pid_t pid, const ProcSocket &s, std::vector<ProcSocket> &listeners, InodeState &st,
+			const SightingContext &ctx);
+	PortRange ephemeralRange(const std::string &netns) const;
 	void markExited(pid_t pid, int code, int sig);
 	void reapChildren();
 	void scanLeftovers();
@@ -127,6 +140,8 @@ private:
 	std::map<pid_t, Proc> procs_;
 	std::unordered_map<uint64_t, InodeState> inodes_;
 	std::map<std::string, std::vector<ProcSocket>> listeners_; // netns -> every LISTEN entry seen
+	std::string gateNetns_;    // the gate's network namespace ("net:[4026531840]")
+	PortRange gateEphemeral_;  // its ip_local_port_range, read once per run
 	ProcPollResult result_;
 };
 

@@ -135,4 +135,13 @@ std::optional<ProcStat> parseProcStat(std::string_view text)
 	return st;
 }
 
+std::optional<PortRange> parsePortRange(std::string_view text)
+{
+	auto f = fields(text.substr(0, text.find('\n')));
+	unsigned low = 0, high = 0;
+	if (f.size() != 2 || !number(f[0], low) || !number(f[1], high) || low == 0 || high > 65535 || low > high)
+		return std::nullopt;
+	return PortRange{static_cast<uint16_t>(low), static_cast<uint16_t>(high)};
+}
+
 } // namespace hg

@@ -1,7 +1,8 @@
 #pragma once
 // Pure parsers for the /proc files the poller reads besides the inet tables (which
 // net/proc_sockets.h parses): /proc/net/packet, the inode column of /proc/net/unix
-// and /proc/net/netlink, /proc/PID/task/TID/children and /proc/PID/stat. No I/O here.
+// and /proc/net/netlink, /proc/PID/task/TID/children, /proc/PID/stat and
+// /proc/sys/net/ipv4/ip_local_port_range. No I/O here.
 
 #include <sys/types.h>
 
@@ -42,5 +43,17 @@ struct ProcStat {
 
 // Parses one /proc/PID/stat line; nullopt when it is not one.
 std::optional<ProcStat> parseProcStat(std::string_view text);
+
+// The ports the kernel picks from when a socket is bound to port 0 or connects unbound
+// (net.ipv4.ip_local_port_range, per network namespace; IPv6 uses it too). Inclusive.
+struct PortRange {
+	uint16_t low = 32768; // the kernel's default, which a new network namespace starts with
+	uint16_t high = 60999;
+	bool contains(uint16_t port) const { return port >= low && port <= high; }
+};
+
+// "32768\t60999\n" (ip_local_port_range) -> {32768, 60999}; nullopt unless two ports
+// 1..65535 with low <= high.
+std::optional<PortRange> parsePortRange(std::string_view text);
 
 } // namespace hg

@@ -5,8 +5,6 @@
 
 #include <algorithm>
 
-#include "net/listener_table.h"
-
 namespace hg {
 
 namespace {
@@ -129,7 +127,38 @@ SocketInfo socketInfoFor(const ProcSocket &s)
 	return info;
 }
 
-NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *allow)
+Endpoint reportedLocal(const Endpoint &local, const PortRange &ephemeral)
+{
+	Endpoint ep = local;
+	if (ep.isIp && ep.port != 0 && ephemeral.contains(ep.port))
+		ep.port = 0;
+	return ep;
+}
+
+LocalListener treeListener(const ProcSocket &l, const std::string &netns, const PortRange &ephemeral)
+{
+	LocalListener out;
+	out.inode = l.inode;
+	out.netns = netns;
+	out.sock = socketInfoFor(l);
+	out.local = l.local;
+	out.reported = reportedLocal(l.local, ephemeral);
+	return out;
+}
+
+const LocalListener *selfListener(const ProcSocket &s, const std::string &netns,
+				  const std::vector<LocalListener> &listeners)
+{
+	if (!startsWith(s.proto, "tcp") || s.state == kTcpListen)
+		return nullptr;
+	SocketInfo sock = socketInfoFor(s);
+	for (const LocalListener &l : listeners)
+		if (l.netns == netns && reaches(l, sock, s.remote))
+			return &l;
+	return nullptr;
+}
+
+NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *allow, const SightingContext &ctx)
 {
 	NetRecord r;
 	r.sock = socketInfoFor(s);
@@ -146,15 +175,21 @@ NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *
 			if (s.state == kTcpSynSent)
 				r.resultKnown = false; // still in progress: its outcome is not known
 		}
+		if (ctx.self && r.cls.violation) {
+			r.cls.direction = Direction::Self;
+			r.cls.why += ": the step's own listener on " + endpointTarget(ctx.self->reported) +
+				     (ctx.self->reported.port != ctx.self->local.port ? " (port chosen by the kernel)" : "");
+			r.listener = ctx.self->reported;
+		}
 		break;
 	case SocketRole::Listen:
 		r.call = NetCall::Listen;
-		r.addr = s.local;
+		r.addr = reportedLocal(s.local, ctx.ephemeral);
 		r.cls = classify(r.call, r.sock, Endpoint{});
 		break;
 	case SocketRole::Bind:
 		r.call = NetCall::Bind;
-		r.addr = s.local;
+		r.addr = reportedLocal(s.local, ctx.ephemeral);
 		r.cls = classify(r.call, r.sock, r.addr);
 		r.cls.why += " (an explicit bind, or the implicit bind of a sendto)";
 		break;
@@ -173,7 +208,8 @@ NetRecord sightingRecord(const ProcSocket &s, SocketRole role, const Allowlist *
 	if (r.call != NetCall::Other)
 		r.callName = netCallName(r.call);
 	// A poller sees sockets after the calls: it can refuse nothing.
-	Judgement j = decide(r.call, r.cls, r.addr, DecisionRules{allow, false, false});
+	Judgement j = decide(r.call, r.cls, r.addr, DecisionRules{allow, false, false},
+			     r.cls.direction == Direction::Self ? &r.listener : nullptr);
 	r.exception = j.exception;
 	r.decision = j.decision;
 	return r;

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 
 #include <linux/audit.h>
@@ -148,7 +149,7 @@ void Supervisor::endProcess(pid_t tgid, int code, int sig)
 	}
 	pidfds_.erase(tgid);
 	requestedPort_.erase(requestedPort_.lower_bound({tgid, INT_MIN}), requestedPort_.upper_bound({tgid, INT_MAX}));
-	listeners_.dropProcess(tgid);
+	listeners_.endProcess(tgid, [this](const LocalListener &l) { return locateListener(l); });
 }
 
 void Supervisor::onUnknownTracee(pid_t tid)
@@ -909,6 +910,26 @@ void Supervisor::addImplicitListener(pid_t tgid, const NetRecord &r, int sockFd)
 		listeners_.add(std::move(*l));
 }
 
+std::optional<std::pair<pid_t, int>> Supervisor::locateListener(const LocalListener &l) const
+{
+	// Still open as the same socket where it was, or in another live process of the step
+	// (handed to a child, passed over a unix socket): an fd closed or reused since is no
+	// listener of the step's any more, and the port may belong to anyone now.
+	const std::string want = "socket:[" + std::to_string(l.inode) + "]";
+	if (procIndex_.count(l.tgid) && readLink(procPath(l.tgid, "/fd/" + std::to_string(l.fd))) == want)
+		return std::make_pair(l.tgid, l.fd);
+	for (const auto &[tgid, index] : procIndex_) {
+		std::error_code ec;
+		for (const auto &entry : std::filesystem::directory_iterator(procPath(tgid, "/fd"), ec)) {
+			if (readLink(entry.path()) != want)
+				continue;
+			if (auto fd = parseInteger(entry.path().filename().string()))
+				return std::make_pair(tgid, static_cast<int>(*fd));
+		}
+	}
+	return std::nullopt;
+}
+
 const DaemonSocket *Supervisor::delegatedDaemon(pid_t tid, NetCall call, const Classification &cls,
 						 const Endpoint &dest, UnixTarget &target) const
 {
@@ -930,13 +951,8 @@ const LocalListener *Supervisor::selfListener(pid_t tgid, NetCall call, const Cl
 	bool datagramConnect = call == NetCall::Connect && isInetDatagram(sock);
 	if (!(outbound || datagramConnect) || !sock.known || !dest.isLoopback() || listeners_.empty())
 		return nullptr;
-	// Still open in its process as the same socket: an fd closed (or reused) since is no
-	// listener of the step's any more, and the port may belong to anyone now.
-	auto alive = [](const LocalListener &l) {
-		return readLink(procPath(l.tgid, "/fd/" + std::to_string(l.fd))) ==
-		       "socket:[" + std::to_string(l.inode) + "]";
-	};
-	return listeners_.find(sock, dest, readLink(procPath(tgid, "/ns/net")), alive);
+	return listeners_.find(sock, dest, readLink(procPath(tgid, "/ns/net")),
+			       [this](const LocalListener &l) { return locateListener(l); });
 }
 
 void Supervisor::completeRecord(NetRecord &r)

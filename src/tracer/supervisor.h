@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -107,6 +108,8 @@ private:
 	void scanLeftovers();
 	void killTree();
 	Endpoint reportedListenAddress(pid_t tgid, int fd, const Endpoint &bound) const;
+	// Where a listener's socket is open now (net/listener_table.h's LocateListener).
+	std::optional<std::pair<pid_t, int>> locateListener(const LocalListener &l) const;
 	// A listen() (or a datagram bind()) of the tree succeeded: its socket joins listeners_.
 	void addListener(pid_t tgid, const NetRecord &r, int sockFd);
 	// A datagram socket never bound explicitly sent (or connected) to the step's own

@@ -32,9 +32,10 @@ LocalListener listener(pid_t tgid, int fd, const SocketInfo &sock, const Endpoin
 	return l;
 }
 
-bool always(const LocalListener &)
+// Located where it was listened on.
+std::optional<std::pair<pid_t, int>> always(const LocalListener &l)
 {
-	return true;
+	return std::make_pair(l.tgid, l.fd);
 }
 
 } // namespace
@@ -92,9 +93,9 @@ TEST_CASE("ListenerTable: find, replace, liveness and process exit", "[listeners
 	table.add(listener(11, 7, kUdp4, v4Endpoint("127.0.0.1", 5353)));
 	CHECK(table.size() == 2);
 	int asked = 0;
-	auto closed = [&](const LocalListener &) {
+	auto closed = [&](const LocalListener &) -> std::optional<std::pair<pid_t, int>> {
 		asked++;
-		return false;
+		return std::nullopt;
 	};
 	CHECK(table.find(kUdp4, v4Endpoint("127.0.0.1", 5353), kNs, closed) == nullptr);
 	CHECK(asked == 1);
@@ -116,4 +117,25 @@ TEST_CASE("isWildcardIp and sameIp", "[listeners]")
 	CHECK_FALSE(isWildcardIp(Endpoint{}));
 	CHECK(sameIp(v4Endpoint("127.0.0.1", 1), v6Endpoint("::ffff:127.0.0.1", 2)));
 	CHECK_FALSE(sameIp(v4Endpoint("127.0.0.1", 1), v6Endpoint("::1", 1)));
+}
+
+TEST_CASE("ListenerTable: a listener handed to another process moves with it", "[listeners]")
+{
+	ListenerTable table;
+	table.add(listener(10, 3, kTcp4, v4Endpoint("127.0.0.1", 40000)));
+	auto child = [](const LocalListener &) -> std::optional<std::pair<pid_t, int>> { return std::make_pair(11, 5); };
+	const LocalListener *found = table.find(kTcp4, v4Endpoint("127.0.0.1", 40000), kNs, child);
+	REQUIRE(found != nullptr);
+	CHECK(found->tgid == 11);
+	CHECK(found->fd == 5);
+	CHECK(found->reported.port == 0);
+	CHECK(table.size() == 1);
+
+	// The holder ends while another process still holds the socket: the entry moves.
+	table.endProcess(11, [](const LocalListener &) -> std::optional<std::pair<pid_t, int>> { return std::make_pair(12, 7); });
+	REQUIRE(table.find(kTcp4, v4Endpoint("127.0.0.1", 40000), kNs, always) != nullptr);
+	CHECK(table.find(kTcp4, v4Endpoint("127.0.0.1", 40000), kNs, always)->tgid == 12);
+	// Nobody holds it any more: gone.
+	table.endProcess(12, [](const LocalListener &) -> std::optional<std::pair<pid_t, int>> { return std::nullopt; });
+	CHECK(table.empty());
 }

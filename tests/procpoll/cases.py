@@ -212,7 +212,8 @@ def case_connect_established_loopback():
           "the client side, to the loopback listener, audited", out)
     check(c["result_known"] == "1" and "seen in" not in c["why"], "an established connection", out)
     l = one(out.get("record", call="listen"), "listen record", out)
-    check(l["addr"] == port_addr and l["direction"] == "inbound" and l["decision"] == "audited", "the listener", out)
+    check(l["addr"] == "127.0.0.1:0" and l["local"] == port_addr and l["direction"] == "inbound"
+          and l["decision"] == "audited", "the listener, its kernel-chosen port reported as 0", out)
     check(len(out.get("record")) == 2, "nothing else is reported", out)
     e = one(out.get("established"), "established entry", out)
     check(e["state"] == "ESTAB" and e["peer"] == port_addr, "ESTAB in ss_established", out)
@@ -223,10 +224,16 @@ def case_listen():
     result_of(out)
     h = one(holdnet_ops(out, "listen"), "holdnet listen", out)
     r = one(out.get("record", call="listen"), "listen record", out)
-    check(r["addr"] == h["local"] and r["decision"] == "audited" and r["direction"] == "inbound" and r["proto"] == "tcp",
-          "an inbound listen on the kernel-picked port", out)
+    check(r["addr"] == "0.0.0.0:0" and r["local"] == h["local"] and r["decision"] == "audited"
+          and r["direction"] == "inbound" and r["proto"] == "tcp",
+          "an inbound listen, the kernel-picked port reported as 0 (the real one in local)", out)
     l = one(out.get("listening"), "listening entry", out)
     check(l["role"] == "listen" and l["state"] == "LISTEN" and l["local"] == h["local"], "ss_listen entry", out)
+    # A port outside the namespace's ephemeral range (32768-60999 in a new namespace) is shown as it is.
+    out = driver([], holdnet("listen", 8080, 300))
+    result_of(out)
+    r = one(out.get("record", call="listen"), "listen record", out)
+    check(r["addr"] == "0.0.0.0:8080" and r["local"] == "0.0.0.0:8080", "a fixed port is reported as it is", out)
 
 
 def case_udp_bind():
@@ -234,9 +241,37 @@ def case_udp_bind():
     result_of(out)
     h = one(holdnet_ops(out, "bind"), "holdnet bind", out)
     r = one(out.get("record", call="bind"), "bind record", out)
-    check(r["proto"] == "udp" and r["addr"] == h["local"] and r["decision"] == "audited" and r["direction"] == "inbound",
-          "an inbound UDP bind", out)
+    check(r["proto"] == "udp" and r["addr"] == "127.0.0.1:0" and r["local"] == h["local"] and r["decision"] == "audited"
+          and r["direction"] == "inbound", "an inbound UDP bind, the kernel-picked port reported as 0", out)
     check(one(out.get("listening"), "listening entry", out)["state"] == "UNCONN", "UNCONN in ss_listen", out)
+
+
+def case_self_connect():
+    """A process listens on 127.0.0.1:0 and connects to itself, holding both sockets 300 ms:
+    the connect is a self connection reported under its listener at port 0, and an inbound
+    exception for 127.0.0.1 allows both the listen and the connect."""
+    out = driver([], holdnet("loopback", 300))
+    res = result_of(out)
+    listen = one(holdnet_ops(out, "listen"), "holdnet listen", out)
+    conn = one(holdnet_ops(out, "connect"), "holdnet connect", out)
+    l = one(out.get("record", call="listen"), "listen record", out)
+    check(l["addr"] == "127.0.0.1:0" and l["local"] == listen["local"] and l["decision"] == "audited",
+          "the listen, at port 0, audited without an exception", out)
+    c = one(out.get("record", call="connect"), "connect record", out)
+    check(c["direction"] == "self" and c["decision"] == "audited", "the connect is a self connection, audited", out)
+    check(c["listener"] == "127.0.0.1:0", "its listener is shown at port 0", out)
+    check(c["addr"] == listen["local"] and c["local"] == conn["local"], "the connect's own addresses are the real ones", out)
+    check(c["why"].endswith(": the step's own listener on 127.0.0.1:0 (port chosen by the kernel)"), "the why says so", out)
+    check(res["violations"] == "2", "two violations: the listen and the self connect", out)
+
+    out = driver(["--allow-listen", "127.0.0.1"], holdnet("loopback", 300))
+    res = result_of(out)
+    l = one(out.get("record", call="listen"), "listen record", out)
+    c = one(out.get("record", call="connect"), "connect record", out)
+    check(l["decision"] == "allowed", "the inbound exception allows the listen", out)
+    check(c["direction"] == "self" and c["decision"] == "allowed" and c["listener"] == "127.0.0.1:0",
+          "and the self connect to that listener", out)
+    check(res["violations"] == "0", "no violation", out)
 
 
 def case_udp_connect_loopback_logged():
@@ -403,7 +438,7 @@ def case_cli_exec_auto_noptrace_listen():
     v = one(violations(out), "violation line", out)
     check(v.get("syscall") == "listen" and v.get("proto") == "tcp" and v.get("decision") == "audited",
           "a TCP listen, audited", out)
-    check(v.get("addr") == probe["local"], f"the listener's address {probe['local']}", out)
+    check(v.get("addr") == "0.0.0.0:0", f"the listener's address {probe['local']}, its kernel-chosen port shown as 0", out)
     check(v.get("pid") == probe["pid"], "attributed to the process that made it", out)
 
 

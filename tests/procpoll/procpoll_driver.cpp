@@ -9,7 +9,10 @@
 //   nothing more and exits 0 (the Supervisor is not the driver's business), refuse exits 4
 //   and conflict 2 without running anything.
 // Output lines (stdout):
-//   record seq= pid= call= decision= proto= addr= local= state= result_known= why=...
+//   record seq= pid= call= decision= proto= addr= local= result_known= direction= listener= why=...
+//     (addr: the remote, or for listen/bind the local address as reported: port 0 when taken
+//     as chosen by the kernel; local: the real local address; listener: a self connection's
+//     listener as reported, "-" for other records)
 //   process pid= ppid= exe= exited= code= signal= killed= argv0=
 //   established proto= state= local= peer= pid=
 //   listening role= proto= state= local= pid=
@@ -138,10 +141,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (const NetRecord &r : sink.records) {
-		printf("record seq=%llu pid=%d call=%s decision=%s proto=%s addr=%s local=%s result_known=%d direction=%s why=%s\n",
+		std::string listener = r.listener.status == AddrStatus::Absent ? "-" : ssEndpoint(r.listener);
+		printf("record seq=%llu pid=%d call=%s decision=%s proto=%s addr=%s local=%s result_known=%d direction=%s "
+		       "listener=%s why=%s\n",
 		       static_cast<unsigned long long>(r.seq), r.pid, r.callName.c_str(), decisionName(r.decision), protoOf(r),
 		       ssEndpoint(r.addr).c_str(), ssEndpoint(r.boundAddr).c_str(), r.resultKnown ? 1 : 0,
-		       directionName(r.cls.direction), r.cls.why.c_str());
+		       directionName(r.cls.direction), listener.c_str(), r.cls.why.c_str());
 	}
 	const TraceResult &t = result->trace;
 	for (const ProcessRecord &p : t.processes) {

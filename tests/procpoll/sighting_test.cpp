@@ -233,3 +233,145 @@ TEST_CASE("records are judged like trapped calls", "[procpoll][sighting]")
 		CHECK(ping.decision == Decision::Audited);
 	}
 }
+
+TEST_CASE("a local port in the ephemeral range is taken as the kernel's choice", "[procpoll][sighting]")
+{
+	const PortRange range{32768, 60999};
+	CHECK(reportedLocal(ep("127.0.0.1:32768"), range).port == 0);
+	CHECK(reportedLocal(ep("127.0.0.1:60999"), range).port == 0);
+	CHECK(reportedLocal(ep("127.0.0.1:32767"), range).port == 32767);
+	CHECK(reportedLocal(ep("127.0.0.1:61000"), range).port == 61000);
+	Endpoint v6 = reportedLocal(ep("[::]:40000"), range);
+	CHECK(v6.port == 0);
+	CHECK(v6.address() == "::");
+	CHECK(reportedLocal(ep("[::]:40000"), PortRange{1024, 2048}).port == 40000); // the namespace's own range
+	Endpoint unixPath;
+	unixPath.status = AddrStatus::Decoded;
+	unixPath.family = AF_UNIX;
+	unixPath.port = 40000;
+	CHECK(reportedLocal(unixPath, range).port == 40000); // only IP endpoints
+
+	SightingContext ctx{range, nullptr};
+	SECTION("listen: addr shows port 0, boundAddr keeps the real port; inbound exceptions see port 0")
+	{
+		Allowlist in = allow({}, {"127.0.0.1:41000"});
+		auto s = sock("tcp", "127.0.0.1:41000", "0.0.0.0:0", kTcpListen);
+		NetRecord r = sightingRecord(s, SocketRole::Listen, &in, ctx);
+		CHECK(r.addr.address() == "127.0.0.1");
+		CHECK(r.addr.port == 0);
+		CHECK(r.boundAddr.port == 41000);
+		CHECK(r.decision == Decision::Audited); // the run's real port never matches
+		Allowlist any = allow({}, {"127.0.0.1"});
+		CHECK(sightingRecord(s, SocketRole::Listen, &any, ctx).decision == Decision::Allowed);
+	}
+	SECTION("a port outside the range is reported as it is")
+	{
+		Allowlist in = allow({}, {"127.0.0.1:8080"});
+		NetRecord r = sightingRecord(sock("tcp", "127.0.0.1:8080", "0.0.0.0:0", kTcpListen), SocketRole::Listen, &in, ctx);
+		CHECK(r.addr.port == 8080);
+		CHECK(r.decision == Decision::Allowed);
+	}
+	SECTION("UDP bind: the same rule")
+	{
+		NetRecord r = sightingRecord(sock("udp", "0.0.0.0:45000", "0.0.0.0:0", kSocketClose), SocketRole::Bind, nullptr, ctx);
+		CHECK(r.addr.port == 0);
+		CHECK(r.boundAddr.port == 45000);
+		CHECK(r.cls.why == "UDP bind to 0.0.0.0:0 (an explicit bind, or the implicit bind of a sendto)");
+	}
+	SECTION("a connect's remote port is never rewritten")
+	{
+		NetRecord r = sightingRecord(sock("tcp", "127.0.0.1:45000", "127.0.0.1:41000", kTcpEstablished),
+					     SocketRole::Connect, nullptr, ctx);
+		CHECK(r.addr.port == 41000);
+		CHECK(r.boundAddr.port == 45000);
+	}
+}
+
+TEST_CASE("the tree's own listener a TCP connect reaches", "[procpoll][sighting]")
+{
+	const PortRange range{32768, 60999};
+	const std::string ns = "net:[4026532000]";
+	std::vector<LocalListener> listeners = {
+		treeListener(sock("tcp", "127.0.0.1:41000", "0.0.0.0:0", kTcpListen, 10), ns, range),
+		treeListener(sock("tcp6", "[::]:42000", "[::]:0", kTcpListen, 11), ns, range),
+		treeListener(sock("tcp", "0.0.0.0:8080", "0.0.0.0:0", kTcpListen, 12), ns, range),
+	};
+	CHECK(listeners[0].inode == 10);
+	CHECK(listeners[0].netns == ns);
+	CHECK(listeners[0].local.port == 41000);
+	CHECK(listeners[0].reported.port == 0);
+	CHECK(listeners[0].sock.type == SOCK_STREAM);
+	CHECK_FALSE(listeners[1].v6only); // not in /proc: [::] is taken as dual-stack
+	CHECK(listeners[2].reported.port == 8080);
+
+	auto client = [](const std::string &proto, const std::string &remote, int state = kTcpEstablished) {
+		return sock(proto, proto == "tcp6" ? "[::1]:50000" : "127.0.0.1:50000", remote, state, 20);
+	};
+	CHECK(selfListener(client("tcp", "127.0.0.1:41000"), ns, listeners) == &listeners[0]);
+	CHECK(selfListener(client("tcp", "127.0.0.1:41000", kSynSent), ns, listeners) == &listeners[0]);
+	CHECK(selfListener(client("tcp", "127.0.0.1:41000"), "net:[4026531840]", listeners) == nullptr); // another namespace
+	CHECK(selfListener(client("tcp", "127.0.0.2:41000"), ns, listeners) == nullptr); // not the listener's address
+	CHECK(selfListener(client("tcp", "127.0.0.1:41001"), ns, listeners) == nullptr);
+	CHECK(selfListener(client("tcp6", "[::1]:41000"), ns, listeners) == nullptr); // 127.0.0.1 does not take ::1
+	ProcSocket mapped = client("tcp6", "[::1]:41000");
+	mapped.remote = ep("127.0.0.1:41000"); // ::ffff:127.0.0.1 as the table parser decodes it
+	mapped.remote.family = AF_INET6;
+	mapped.remote.v4Mapped = true;
+	CHECK(selfListener(mapped, ns, listeners) == &listeners[0]);
+	CHECK(selfListener(client("tcp", "127.0.0.1:42000"), ns, listeners) == &listeners[1]); // dual-stack [::]
+	CHECK(selfListener(client("tcp6", "[::1]:42000"), ns, listeners) == &listeners[1]);
+	CHECK(selfListener(client("tcp", "127.9.9.9:8080"), ns, listeners) == &listeners[2]);
+	CHECK(selfListener(client("tcp6", "[::1]:8080"), ns, listeners) == nullptr); // 0.0.0.0 takes no IPv6
+	CHECK(selfListener(client("udp", "127.0.0.1:41000"), ns, listeners) == nullptr); // UDP reaches no TCP listener
+	CHECK(selfListener(sock("tcp", "203.0.113.2:50000", "203.0.113.1:8080", kTcpEstablished), ns, listeners) == nullptr);
+	CHECK(selfListener(sock("tcp", "127.0.0.1:41000", "0.0.0.0:0", kTcpListen, 10), ns, listeners) == nullptr);
+	CHECK(selfListener(client("tcp", "127.0.0.1:41000"), ns, {}) == nullptr);
+}
+
+TEST_CASE("a self connection is judged with its listener's inbound exception", "[procpoll][sighting]")
+{
+	const PortRange range{32768, 60999};
+	const std::string ns = "net:[4026532000]";
+	LocalListener kernelPort = treeListener(sock("tcp", "127.0.0.1:41000", "0.0.0.0:0", kTcpListen, 10), ns, range);
+	auto s = sock("tcp", "127.0.0.1:50000", "127.0.0.1:41000", kTcpEstablished, 20);
+	SightingContext ctx{range, &kernelPort};
+
+	NetRecord r = sightingRecord(s, SocketRole::Connect, nullptr, ctx);
+	CHECK(r.cls.direction == Direction::Self);
+	CHECK(r.cls.violation);
+	CHECK(r.decision == Decision::Audited);
+	CHECK(r.addr.port == 41000); // the destination as it was
+	CHECK(r.listener.address() == "127.0.0.1");
+	CHECK(r.listener.port == 0);
+	CHECK(r.cls.why == "TCP connect to 127.0.0.1:41000: the step's own listener on 127.0.0.1:0 (port chosen by the kernel)");
+
+	Allowlist inbound = allow({"203.0.113.0/24"}, {"127.0.0.1"});
+	NetRecord allowed = sightingRecord(s, SocketRole::Connect, &inbound, ctx);
+	CHECK(allowed.decision == Decision::Allowed);
+	CHECK(allowed.exception == 1);
+	Allowlist otherAddr = allow({}, {"127.0.0.2"});
+	CHECK(sightingRecord(s, SocketRole::Connect, &otherAddr, ctx).decision == Decision::Audited);
+	Allowlist realPort = allow({}, {"127.0.0.1:41000"});
+	CHECK(sightingRecord(s, SocketRole::Connect, &realPort, ctx).decision == Decision::Audited);
+	Allowlist outbound = allow({"127.0.0.1"});
+	NetRecord asLoopback = sightingRecord(s, SocketRole::Connect, &outbound, ctx);
+	CHECK(asLoopback.decision == Decision::Allowed); // an outbound exception for the destination still covers it
+	CHECK(asLoopback.cls.direction == Direction::Self);
+
+	NetRecord syn = sightingRecord(sock("tcp", "127.0.0.1:50000", "127.0.0.1:41000", kSynSent, 20), SocketRole::Connect,
+				       &inbound, ctx);
+	CHECK(syn.cls.direction == Direction::Self);
+	CHECK(syn.decision == Decision::Allowed);
+	CHECK_FALSE(syn.resultKnown);
+
+	LocalListener fixedPort = treeListener(sock("tcp", "127.0.0.1:8080", "0.0.0.0:0", kTcpListen, 12), ns, range);
+	NetRecord fixed = sightingRecord(sock("tcp", "127.0.0.1:50000", "127.0.0.1:8080", kTcpEstablished, 20),
+					 SocketRole::Connect, nullptr, SightingContext{range, &fixedPort});
+	CHECK(fixed.listener.port == 8080);
+	CHECK(fixed.cls.why == "TCP connect to 127.0.0.1:8080: the step's own listener on 127.0.0.1:8080");
+
+	NetRecord plain = sightingRecord(s, SocketRole::Connect, nullptr, SightingContext{range, nullptr});
+	CHECK(plain.cls.direction == Direction::Outbound);
+	CHECK(plain.listener.status == AddrStatus::Absent);
+}
+

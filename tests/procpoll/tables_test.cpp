@@ -102,3 +102,18 @@ TEST_CASE("prints endpoints as ss does", "[procpoll][tables]")
 	CHECK(ssEndpoint(v6[1].local) == "127.0.0.1:8080"); // IPv4-mapped prints as IPv4
 	CHECK(ssEndpoint(Endpoint{}).empty());
 }
+
+TEST_CASE("parses ip_local_port_range", "[procpoll][tables]")
+{
+	auto range = parsePortRange("32768\t60999\n");
+	REQUIRE(range);
+	CHECK(range->low == 32768);
+	CHECK(range->high == 60999);
+	CHECK(parsePortRange("1024 1024")->contains(1024));
+	CHECK_FALSE(parsePortRange("1024 1024")->contains(1025));
+	for (const char *bad : {"", "\n", "32768", "32768 60999 1", "0 60999", "60999 32768", "1024 65536", "a b", "-1 5"})
+		CHECK_FALSE(parsePortRange(bad));
+	PortRange kernelDefault;
+	CHECK(kernelDefault.low == 32768);
+	CHECK(kernelDefault.high == 60999);
+}
