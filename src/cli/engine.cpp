@@ -1,6 +1,7 @@
 #include "cli/engine.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/core.h>
 
@@ -47,6 +48,18 @@ DetectorChoiceResult chooseDetector(DetectorChoice choice, bool strict, bool enf
 	log::cli().debug("detector: {} ({}, poll interval {} ms)", setup.detector, detectorChoiceName(choice), intervalMs);
 	out.setup = setup;
 	return out;
+}
+
+DaemonSockets gateDaemonSockets(const std::vector<DaemonSocket> &extra)
+{
+	DaemonSockets list = DaemonSockets::builtIn([](const char *name) { return std::getenv(name); });
+	for (const DaemonSocket &s : extra)
+		list.add(s);
+	list.snapshot();
+	for (const DaemonSocket &s : list.entries())
+		log::cli().debug("daemon socket {} ({}, {}){}", s.ref.path, s.daemon, s.source,
+				 s.ref.id ? ": present" : "");
+	return list;
 }
 
 Expected<TraceResult> runStepEngine(const DetectorSetup &setup, const SupervisorOptions &so, const std::string &step,

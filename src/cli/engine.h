@@ -31,6 +31,11 @@ struct DetectorChoiceResult {
 };
 DetectorChoiceResult chooseDetector(DetectorChoice choice, bool strict, bool enforce, int intervalMs);
 
+// The daemon sockets delegated calls are judged against: the built-in list (with the
+// gate's own $XDG_RUNTIME_DIR and $SSH_AUTH_SOCK) and extra (the policy's
+// delegated_sockets), stat()ed now, so that the sockets that exist match by inode.
+DaemonSockets gateDaemonSockets(const std::vector<DaemonSocket> &extra);
+
 // One step under the chosen detector. extras receives the poller's own findings.
 struct EngineExtras {
 	std::optional<std::string> ssEstablished;

@@ -44,14 +44,17 @@ bool addExceptions(const std::vector<std::string> &specs, const std::string &fla
 }
 
 // The --allow-* flags as one allowlist (--allow-listen gives inbound exceptions, the
-// policy's allow.inbound), hostnames resolved.
+// policy's allow.inbound; --allow-delegated delegated ones, allow.delegated), hostnames
+// resolved and sockets stat()ed.
 bool buildAllowlist(const ExecOptions &opts, Allowlist &allow)
 {
 	if (!addExceptions(opts.allowHosts, "--allow-host", parseHostException, allow) ||
 	    !addExceptions(opts.allowPorts, "--allow-port", parsePortException, allow) ||
-	    !addExceptions(opts.allowListen, "--allow-listen", parseInboundException, allow))
+	    !addExceptions(opts.allowListen, "--allow-listen", parseInboundException, allow) ||
+	    !addExceptions(opts.allowDelegated, "--allow-delegated", parseDelegatedException, allow))
 		return false;
 	allow.resolveHosts();
+	allow.resolveSockets();
 	return true;
 }
 
@@ -88,11 +91,12 @@ bool openStrace(const std::string &out, StraceStream &strace)
 	return true;
 }
 
-SupervisorOptions supervisorOptions(const ExecOptions &opts, const Allowlist &allow)
+SupervisorOptions supervisorOptions(const ExecOptions &opts, const Allowlist &allow, const DaemonSockets &daemons)
 {
 	SupervisorOptions so;
 	so.enforce = opts.enforce;
 	so.allow = &allow;
+	so.daemons = &daemons;
 	so.timeoutSeconds = opts.timeoutSeconds;
 	return so;
 }
@@ -145,7 +149,8 @@ int runExec(const ExecOptions &opts)
 	StepSink sink("exec", opts.quiet, strace);
 	installStopHandlers();
 	EngineExtras extras;
-	auto result = runStepEngine(*chosen.setup, supervisorOptions(opts, allow), "exec", sink, spec, extras);
+	DaemonSockets daemons = gateDaemonSockets({});
+	auto result = runStepEngine(*chosen.setup, supervisorOptions(opts, allow, daemons), "exec", sink, spec, extras);
 	reclaimTerminal();
 	auto published = strace.publish();
 	if (!published)

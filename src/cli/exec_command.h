@@ -13,6 +13,7 @@ struct ExecOptions {
 	std::vector<std::string> allowHosts;
 	std::vector<std::string> allowPorts;
 	std::vector<std::string> allowListen;
+	std::vector<std::string> allowDelegated;
 	bool enforce = false;
 	bool quiet = false;
 	std::string out;

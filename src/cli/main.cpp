@@ -63,6 +63,7 @@ CLI::App *addExecCommand(CLI::App &app, Invocation &inv)
 	exec->add_option("--allow-host", ex.allowHosts, "Governed exception for outbound calls: IP, CIDR, hostname, host:port, [v6]:port")->type_name("SPEC");
 	exec->add_option("--allow-port", ex.allowPorts, "Governed exception: outbound calls to this port on any host")->type_name("PORT");
 	exec->add_option("--allow-listen", ex.allowListen, "Governed exception for listen/bind: local address, CIDR or port")->type_name("SPEC");
+	exec->add_option("--allow-delegated", ex.allowDelegated, "Governed exception for a daemon's unix socket (Docker, ...): absolute path or @name")->type_name("PATH");
 	exec->add_flag("--enforce", ex.enforce, "Refuse violating calls with EPERM before they happen (default: audit, record and let through)");
 	exec->add_option("--out", ex.out, "Write the evidence (strace.txt) to this folder")->type_name("DIR");
 	exec->add_option("--timeout", ex.timeoutSeconds, "Kill the command tree after this many seconds (0: never)")->type_name("SECONDS")->check(CLI::NonNegativeNumber);

@@ -242,6 +242,7 @@ private:
 	const RunOptions &opts_;
 	std::string policyPath_;
 	Policy policy_;
+	DaemonSockets daemons_; // built-in and delegated_sockets, stat()ed once at start
 	std::vector<Step> steps_;
 	bool enforce_ = false;
 	std::vector<SanitizedEnv> envs_; // per step
@@ -266,6 +267,7 @@ std::optional<int> RunSession::load()
 	}
 	steps_ = inFileOrder(policy_, std::move(*selected));
 	enforce_ = opts_.enforce ? *opts_.enforce : policy_.mode == Mode::Enforce;
+	daemons_ = gateDaemonSockets(policy_.delegatedSockets);
 	return std::nullopt;
 }
 
@@ -361,6 +363,7 @@ bool RunSession::runStep(size_t i)
 	for (Exception &e : stepExceptions(policy_, step))
 		allow.add(std::move(e));
 	allow.resolveHosts();
+	allow.resolveSockets();
 
 	if (!opts_.quiet)
 		fmt::print(stderr, "hermetic-gate: step {}: {}\n", step.id, step.runText);
@@ -410,6 +413,7 @@ StepEvidence RunSession::traceStep(size_t i, const Allowlist &allow, const StepI
 	SupervisorOptions so;
 	so.enforce = enforce_;
 	so.allow = &allow;
+	so.daemons = &daemons_;
 	so.timeoutSeconds = step.timeoutSeconds;
 	SpawnSpec spec;
 	spec.argv = step.argv;

@@ -79,10 +79,19 @@ std::string endpointText(const ViolationGroup &g)
 
 constexpr size_t kMaxArgvShown = 5;
 
+// The metadata of an exception snippet, as comments to fill in and uncomment.
+constexpr const char *kSnippetPlaceholders = "      # reason: \"why this step needs it\"\n"
+					     "      # owner: \"@team-or-person\"\n"
+					     "      # expires: YYYY-MM-DD\n";
+
 } // namespace
 
 std::string exceptionSnippet(const ViolationGroup &g)
 {
+	if (g.kind == Direction::Delegated && !g.address.empty())
+		// The address is escaped as strace does (\" \\ \n ...), which a YAML double-quoted
+		// scalar reads back as the same bytes.
+		return "allow:\n  delegated:\n    - socket: \"" + g.address + "\"\n" + kSnippetPlaceholders;
 	// Only a decoded IP address has a port set (aggregateViolations).
 	bool inbound = g.kind == Direction::Inbound || g.kind == Direction::Self;
 	bool dns = g.kind == Direction::Dns && !g.name.empty();
@@ -100,10 +109,7 @@ std::string exceptionSnippet(const ViolationGroup &g)
 	// the fragment loads as is; quoted values survive uncommenting ('@' cannot start a
 	// plain YAML scalar).
 	return std::string("allow:\n") + (inbound ? "  inbound:\n" : "  outbound_hosts:\n") +
-	       "    - host: \"" + host + "\"\n"
-	       "      # reason: \"why this step needs it\"\n"
-	       "      # owner: \"@team-or-person\"\n"
-	       "      # expires: YYYY-MM-DD\n";
+	       "    - host: \"" + host + "\"\n" + kSnippetPlaceholders;
 }
 
 namespace {
@@ -183,6 +189,11 @@ std::string remedy(const ViolationGroup &g, bool listenerShown)
 		       "stop listening or binding.\n";
 	if (snippet.empty())
 		return "\nNo policy exception can allow this call: remove it from the step.\n";
+	if (g.kind == Direction::Delegated)
+		return "\nThe step asked the daemon behind this socket to act for it; what the daemon does "
+		       "next (pull an image, fetch sources, resolve a name) happens outside the traced tree and "
+		       "is not recorded. Withhold the socket from the step, or to allow it add to the policy:\n\n"
+		       "```yaml\n" + snippet + "```\n";
 	if (g.kind == Direction::Self && listenerShown)
 		return "\nThe step connected to its own listener on this address: the inbound exception "
 		       "that allows the listener (above) allows these connections too.\n";

@@ -26,7 +26,8 @@ Expected<std::string> renderReportMd(const RunEvidence &run);
 // IPv6 prints as "[2001:db8::1]:443", a port of 0 as the bare address. Inbound
 // violations (a listen or bind) and self connections get an entry of allow.inbound for
 // the listener's local address; a port the kernel chose is never written (it is shown as
-// 0, so the snippet names the address alone). Empty when no exception can allow g: calls
+// 0, so the snippet names the address alone). A delegated call gets an entry of
+// allow.delegated, `- socket: "/run/docker.sock"`. Empty when no exception can allow g: calls
 // without a decoded IP address (AF_PACKET, raw sends without an address, other families,
 // undecodable addresses) and evasions.
 std::string exceptionSnippet(const ViolationGroup &g);

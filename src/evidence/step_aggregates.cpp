@@ -27,6 +27,8 @@ const Endpoint &recordEndpoint(const NetRecord &rec)
 	if ((rec.cls.direction == Direction::Self || rec.cls.direction == Direction::Dns) &&
 	    rec.listener.status != AddrStatus::Absent)
 		return rec.listener;
+	if (rec.cls.direction == Direction::Delegated && rec.daemonSocket.status != AddrStatus::Absent)
+		return rec.daemonSocket;
 	if (rec.addr.status == AddrStatus::Absent && rec.boundAddr.status != AddrStatus::Absent)
 		return rec.boundAddr;
 	return rec.addr;

@@ -75,8 +75,10 @@ private:
 bool portChosenByKernel(const ViolationKey &key);
 
 // The endpoint a record is about, as reports show it: for a self connection the listener
-// it reached, for a DNS query the resolver it went to (both in NetRecord::listener), else its address argument, or for listen()/bind() with
-// no address argument the socket's local address (boundAddr).
+// it reached, for a DNS query the resolver it went to (both in NetRecord::listener), for a
+// delegated call the daemon socket it asked (NetRecord::daemonSocket, the path resolved),
+// else its address argument, or for listen()/bind() with no address argument the socket's
+// local address (boundAddr).
 const Endpoint &recordEndpoint(const NetRecord &rec);
 
 // The violation-table key of an Audited or Denied record.

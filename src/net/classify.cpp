@@ -145,6 +145,8 @@ const char *directionName(Direction d)
 		return "self";
 	case Direction::Dns:
 		return "dns";
+	case Direction::Delegated:
+		return "delegated";
 	}
 	return "none";
 }

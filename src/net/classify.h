@@ -41,9 +41,15 @@ enum class Direction {
 	// A DNS query sent to the step's resolver, judged by the name it asks for (issue 11).
 	// classify() never returns it: the tracer, which reads the query, does.
 	Dns,
+	// Delegated egress: a connect or an addressed send on an AF_UNIX socket to the socket
+	// of a daemon that makes network calls for its clients (net/daemon_sockets.h). What the
+	// daemon then does is outside the traced tree: the call records that the step asked.
+	// classify() never returns it (AF_UNIX is Local): the tracer, which knows the list, does.
+	Delegated,
 };
 
-const char *directionName(Direction d); // "none", "local", "outbound", "inbound", "evasion", "self", "dns"
+// "none", "local", "outbound", "inbound", "evasion", "self", "dns", "delegated"
+const char *directionName(Direction d);
 
 struct Classification {
 	Direction direction = Direction::None;

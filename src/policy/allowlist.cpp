@@ -211,7 +211,15 @@ Expected<Exception> parseBracketed(const std::string &spec, const std::string &s
 
 const char *scopeName(ExceptionScope scope)
 {
-	return scope == ExceptionScope::Inbound ? "inbound" : "outbound";
+	switch (scope) {
+	case ExceptionScope::Outbound:
+		return "outbound";
+	case ExceptionScope::Inbound:
+		return "inbound";
+	case ExceptionScope::Delegated:
+		return "delegated";
+	}
+	return "outbound";
 }
 
 bool IpNet::contains(const Endpoint &ep) const
@@ -233,8 +241,15 @@ std::string IpNet::str() const
 	return std::string(buf) + "/" + std::to_string(prefix);
 }
 
+bool Exception::matches(const UnixTarget &t) const
+{
+	return kind == Kind::Socket && socket.matches(t);
+}
+
 bool Exception::matches(const Endpoint &ep) const
 {
+	if (kind == Kind::Socket)
+		return false;
 	if (ep.status != AddrStatus::Decoded || !ep.isIp)
 		return false;
 	if (port && ep.port != *port)
@@ -352,6 +367,33 @@ int Allowlist::matchName(const std::string &name) const
 		if (entries_[i].scope == ExceptionScope::Outbound && entries_[i].matchesName(name))
 			return static_cast<int>(i);
 	return -1;
+}
+
+Expected<Exception> parseDelegatedException(const std::string &spec, const std::string &source)
+{
+	Expected<std::string> path = parseSocketPath(spec);
+	if (!path)
+		return path.error();
+	Exception e = base(spec, source);
+	e.kind = Exception::Kind::Socket;
+	e.scope = ExceptionScope::Delegated;
+	e.socket.path = *path;
+	return e;
+}
+
+int Allowlist::match(const UnixTarget &t) const
+{
+	for (size_t i = 0; i < entries_.size(); i++)
+		if (entries_[i].scope == ExceptionScope::Delegated && entries_[i].matches(t))
+			return static_cast<int>(i);
+	return -1;
+}
+
+void Allowlist::resolveSockets()
+{
+	for (Exception &e : entries_)
+		if (e.kind == Exception::Kind::Socket)
+			e.socket.snapshot();
 }
 
 int Allowlist::match(const Endpoint &ep, ExceptionScope scope) const

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "net/daemon_sockets.h"
 #include "net/endpoint.h"
 
 namespace hg {
@@ -21,14 +22,15 @@ struct IpNet {
 	std::string str() const;                 // "10.0.0.0/8", "2001:db8::1/128"
 };
 
-// What an exception is matched against: the destination of an outbound call, or the local
-// address of a listen()/bind() (and the self connections that reach such a listener).
-enum class ExceptionScope { Outbound, Inbound };
+// What an exception is matched against: the destination of an outbound call, the local
+// address of a listen()/bind() (and the self connections that reach such a listener), or
+// the daemon socket a delegated call asks (Direction::Delegated).
+enum class ExceptionScope { Outbound, Inbound, Delegated };
 
-const char *scopeName(ExceptionScope scope); // "outbound", "inbound"
+const char *scopeName(ExceptionScope scope); // "outbound", "inbound", "delegated"
 
 struct Exception {
-	enum class Kind { Address, Cidr, Hostname, HostPort, Port };
+	enum class Kind { Address, Cidr, Hostname, HostPort, Port, Socket };
 	Kind kind = Kind::Address;
 	ExceptionScope scope = ExceptionScope::Outbound;
 	std::string spec;   // exactly as the user wrote it: "10.0.0.0/8", "registry.example.com:443", "443"
@@ -41,12 +43,16 @@ struct Exception {
 	std::optional<uint16_t> port; // HostPort/Port: the port; nullopt = any port
 	bool resolved = false;      // Hostname/HostPort: resolution has been attempted
 	std::string resolveError;   // set when resolution failed (the exception then matches nothing)
+	SocketRef socket;           // Socket (scope Delegated): the daemon socket it allows
 
 	// Matches an Decoded AF_INET/AF_INET6 endpoint (address and port).
 	bool matches(const Endpoint &ep) const;
 
 	// Hostname/HostPort: whether a DNS query for `name` is covered (exact, or below a wildcard).
 	bool matchesName(const std::string &name) const;
+
+	// A Socket exception: matches a delegated call's target (SocketRef::matches).
+	bool matches(const UnixTarget &t) const;
 };
 
 // Parses "203.0.113.7", "2001:db8::/32", "[2001:db8::1]:443", "10.0.0.0/8", "*.example.com",
@@ -61,6 +67,10 @@ Expected<Exception> parsePortException(const std::string &spec, const std::strin
 // or any form parseHostException takes, with scope Inbound.
 Expected<Exception> parseInboundException(const std::string &spec, const std::string &source);
 
+// A delegated exception (policy allow.delegated, exec --allow-delegated): an absolute
+// socket path or "@name" (parseSocketPath), scope Delegated, kind Socket.
+Expected<Exception> parseDelegatedException(const std::string &spec, const std::string &source);
+
 class Allowlist {
 public:
 	void add(Exception e) { entries_.push_back(std::move(e)); }
@@ -70,6 +80,8 @@ public:
 	// Index of the first exception of that scope matching ep, or -1. Only Decoded inet
 	// endpoints can match.
 	int match(const Endpoint &ep, ExceptionScope scope) const;
+	// Index of the first delegated exception matching t, or -1.
+	int match(const UnixTarget &t) const;
 
 	// Index of the first outbound Hostname/HostPort exception covering a DNS query for
 	// `name`, or -1.
@@ -79,6 +91,10 @@ public:
 	// nets with /32 or /128 entries. Failures are stored in resolveError, not fatal.
 	// Wildcards are not resolved: only the step's own DNS answers give them addresses.
 	void resolveHosts();
+
+	// SocketRef::snapshot() of every delegated exception: the socket files that exist are
+	// then matched by inode too.
+	void resolveSockets();
 
 private:
 	std::vector<Exception> entries_;

@@ -61,12 +61,15 @@ Judgement decideQuery(const std::string &name, const DecisionRules &rules)
 }
 
 Judgement decide(NetCall call, const Classification &cls, const Endpoint &matched, const DecisionRules &rules,
-		 const Endpoint *listener)
+		 const Endpoint *listener, const UnixTarget *socket)
 {
 	Judgement j;
 	if (!cls.violation)
 		return j;
-	if (call != NetCall::Other && rules.allow) {
+	if (call != NetCall::Other && rules.allow && cls.direction == Direction::Delegated) {
+		if (socket)
+			j.exception = rules.allow->match(*socket);
+	} else if (call != NetCall::Other && rules.allow) {
 		const Allowlist &allow = *rules.allow;
 		if (cls.direction == Direction::Inbound)
 			j.exception = allow.match(matched, ExceptionScope::Inbound);

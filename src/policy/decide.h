@@ -24,8 +24,8 @@ const char *decisionName(Decision d); // "logged", "allowed", "audited", "denied
 int decisionRank(Decision d);
 
 struct DecisionRules {
-	// The governed exceptions, both scopes: outbound ones are matched on destinations,
-	// inbound ones on the local address of listen()/bind().
+	// The governed exceptions, every scope: outbound ones are matched on destinations,
+	// inbound ones on the local address of listen()/bind(), delegated ones on daemon sockets.
 	const Allowlist *allow = nullptr;
 	bool enforce = false;   // refuse violations (Denied) instead of auditing them
 	bool canRefuse = true;  // false for a detector that sees calls after the fact
@@ -45,11 +45,13 @@ struct Judgement {
 // exceptions, outbound calls outbound ones. A self connection (Direction::Self) is covered
 // by the inbound exception that covers its `listener` (the listener's local address as
 // reports show it), else by an outbound exception for `matched`, as any loopback connect.
+// A delegated call (Direction::Delegated) is covered only by a delegated exception for the
+// daemon socket it asks, `socket`.
 // A violation no exception covers is Denied in enforce mode; a call the decoder does not
 // model (NetCall::Other) can match no exception and is Denied in any mode. A detector
 // that cannot refuse records both as Audited.
 Judgement decide(NetCall call, const Classification &cls, const Endpoint &matched, const DecisionRules &rules,
-		 const Endpoint *listener = nullptr);
+		 const Endpoint *listener = nullptr, const UnixTarget *socket = nullptr);
 
 // The decision on a DNS query for `name` sent to the step's resolver (Direction::Dns): allowed
 // by the first outbound hostname exception that covers the name (exact or wildcard), else a

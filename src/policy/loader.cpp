@@ -230,6 +230,10 @@ private:
 		      ExceptionScope scope = ExceptionScope::Outbound);
 	void readPort(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out);
 	void readInbound(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out);
+	void readDelegated(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out);
+	void readDelegatedSockets(const Field &f);
+	const Field *entryValue(const Field &item, const std::string &key, const std::string &example,
+				std::optional<MapFields> &fields);
 	bool readMetadata(const MapFields &fields, const std::string &what, Exception &e);
 	void readSteps(const Field &f);
 	std::optional<Step> readStep(const Field &f, size_t index,
@@ -468,7 +472,7 @@ void Loader::readPolicy(const YAML::Node &doc)
 {
 	Field root{ YAML::Node(), doc, "the policy" };
 	static const std::vector<std::string> kRootKeys = {
-		"version", "mode", "strict", "env", "allow", "hermetic_steps",
+		"version", "mode", "strict", "env", "delegated_sockets", "allow", "hermetic_steps",
 	};
 	std::optional<MapFields> fields = readMap(root, kRootKeys, "at the top level");
 	if (!fields)
@@ -487,6 +491,8 @@ void Loader::readPolicy(const YAML::Node &doc)
 	}
 	if (const Field *f = fields->find("env"))
 		readEnvRules(*f);
+	if (const Field *f = fields->find("delegated_sockets"))
+		readDelegatedSockets(*f);
 	if (const Field *f = fields->find("allow"))
 		readAllow(*f, "", "in allow", policy_.allow);
 	if (const Field *f = fields->find("hermetic_steps"))
@@ -604,7 +610,7 @@ std::optional<EnvPairs> Loader::readEnvMap(const Field &f, const std::string &wh
 void Loader::readAllow(const Field &f, const std::string &stepId, const std::string &where,
 		       std::vector<Exception> &out)
 {
-	static const std::vector<std::string> kKeys = { "outbound_hosts", "outbound_ports", "inbound" };
+	static const std::vector<std::string> kKeys = { "outbound_hosts", "outbound_ports", "inbound", "delegated" };
 	std::optional<MapFields> fields = readMap(f, kKeys, where);
 	if (!fields)
 		return;
@@ -624,6 +630,67 @@ void Loader::readAllow(const Field &f, const std::string &stepId, const std::str
 		if (std::optional<std::vector<Field>> items = readList(*inf, "inbound entry"))
 			for (const Field &item : *items)
 				readInbound(item, suffix, out);
+	}
+	if (const Field *df = fields->find("delegated")) {
+		if (std::optional<std::vector<Field>> items = readList(*df, "delegated entry"))
+			for (const Field &item : *items)
+				readDelegated(item, suffix, out);
+	}
+}
+
+/* An exception entry in its short form (the value itself) or its long form (a mapping of key
+ * and reason/owner/expires): the field that holds the value, with the mapping's fields in
+ * `fields` for the long form; nullptr once an error is reported. */
+const Field *Loader::entryValue(const Field &item, const std::string &key, const std::string &example,
+				std::optional<MapFields> &fields)
+{
+	if (!item.value.IsMap())
+		return &item;
+	fields = readMap(item, { key, "reason", "owner", "expires" }, "in " + item.name);
+	if (!fields || !requireKeys(item, *fields, { key }, item.name, { example }))
+		return nullptr;
+	return fields->find(key);
+}
+
+/* A delegated entry: a socket path string, or {socket: PATH, reason:, owner:, expires:}. */
+void Loader::readDelegated(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out)
+{
+	std::optional<MapFields> fields;
+	const Field *sf = entryValue(item, "socket", "socket: /run/docker.sock", fields);
+	if (!sf)
+		return;
+	std::optional<std::string> spec = readString(*sf, "/run/docker.sock or {socket: ..., reason: ...}");
+	if (!spec)
+		return;
+	Expected<Exception> e = parseDelegatedException(*spec, location(item.mark()) + sourceSuffix);
+	if (!e) {
+		error(*sf, sf->name + ": " + e.error().message);
+		return;
+	}
+	if (fields && !readMetadata(*fields, "exception for socket '" + *spec + "'", *e))
+		return;
+	out.push_back(std::move(*e));
+}
+
+void Loader::readDelegatedSockets(const Field &f)
+{
+	std::optional<std::vector<Field>> items = readList(f, "delegated_sockets entry");
+	if (!items)
+		return;
+	for (const Field &item : *items) {
+		std::optional<std::string> spec = readString(item, "/run/my-daemon.sock or @abstract-name");
+		if (!spec)
+			continue;
+		Expected<std::string> path = parseSocketPath(*spec);
+		if (!path) {
+			error(item, item.name + ": " + path.error().message);
+			continue;
+		}
+		DaemonSocket s;
+		s.ref.path = *path;
+		s.daemon = "a daemon listed in the policy";
+		s.source = location(item.mark());
+		policy_.delegatedSockets.push_back(std::move(s));
 	}
 }
 
@@ -726,19 +793,11 @@ void Loader::readHost(const Field &item, const std::string &sourceSuffix, std::v
 
 void Loader::readPort(const Field &item, const std::string &sourceSuffix, std::vector<Exception> &out)
 {
-	static const std::vector<std::string> kKeys = { "port", "reason", "owner", "expires" };
 	std::string source = location(item.mark()) + sourceSuffix;
-
-	const Field *pf = &item;
 	std::optional<MapFields> fields;
-	if (item.value.IsMap()) {
-		fields = readMap(item, kKeys, "in " + item.name);
-		if (!fields)
-			return;
-		if (!requireKeys(item, *fields, { "port" }, item.name, { "port: 443" }))
-			return;
-		pf = fields->find("port");
-	}
+	const Field *pf = entryValue(item, "port", "port: 443", fields);
+	if (!pf)
+		return;
 
 	std::optional<long long> port = readInt(*pf, "443");
 	if (!port)

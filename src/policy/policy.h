@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "net/daemon_sockets.h"
 #include "policy/allowlist.h"
 #include "policy/env.h"
 
@@ -46,6 +47,9 @@ struct Policy {
 	bool strict = false;           // true: refuse to run without the native tracer
 	EnvRules env;
 	std::vector<Exception> allow;  // global exceptions; source is "FILE:LINE:COL"
+	// delegated_sockets: daemon sockets added to the built-in list (DaemonSockets::builtIn);
+	// source is "FILE:LINE:COL". Not yet snapshot.
+	std::vector<DaemonSocket> delegatedSockets;
 	std::vector<Step> steps;       // in file order, ids unique
 	std::string stepsLocation;     // "FILE:LINE:COL" of hermetic_steps (for selectSteps errors)
 };

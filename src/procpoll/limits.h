@@ -20,7 +20,7 @@ inline constexpr std::string_view kProcPollLimits[] = {
 	"a listening or bound port inside the ephemeral range (net.ipv4.ip_local_port_range of the gate's network namespace, the kernel's default 32768-60999 for a namespace of the step's own) is taken as chosen by the kernel and reported as port 0, even when the step asked for it; a port outside the range is reported as it is",
 	"a TCP connect to loopback is recognised as a self connection (to the step's own listener) only when that listener is open, held by the step, at the poll that first sees the connect (seen first at that poll or before it); a listener closed before that poll leaves the connect an outbound one",
 	"sockets of processes the gate may not inspect (/proc/PID/fd unreadable: another user, a setuid program, when the gate is not root)",
-	"network work done by a process outside the step's tree (a Docker daemon, a build daemon started before the step, a resolver reached over D-Bus)",
+	"network work done by a process outside the step's tree (a Docker daemon, a build daemon started before the step, a resolver reached over D-Bus), and the step's requests to such daemons over unix sockets (the tracer records them as delegated)",
 	"sockets passed to another process over a unix socket, or held only as io_uring fixed files, have no /proc/PID/fd entry",
 };
 

@@ -44,6 +44,9 @@ struct NetRecord {
 	// reaches, as reports show it (port 0 when the kernel chose the listener's port).
 	// A DNS query (Direction::Dns): the resolver it was sent to.
 	Endpoint listener;
+	// A delegated call (Direction::Delegated): the daemon socket it asked, as reports show
+	// it: AF_UNIX, its absolute path with the directory's symlinks resolved, or "@name".
+	Endpoint daemonSocket;
 
 	Classification cls;
 	int exception = -1;   // index into the step's allowlist (both scopes) when Decision::Allowed

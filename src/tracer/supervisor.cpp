@@ -50,6 +50,17 @@ bool isLocalOnly(const Endpoint &ep)
 	return ep.status == AddrStatus::Decoded && (ep.family == AF_UNIX || ep.family == AF_NETLINK);
 }
 
+// The daemon socket a delegated call asked, as reports show it (NetRecord::daemonSocket).
+Endpoint daemonEndpoint(const UnixTarget &t)
+{
+	Endpoint ep;
+	ep.status = AddrStatus::Decoded;
+	ep.family = AF_UNIX;
+	ep.unixKind = t.abstract ? UnixKind::Abstract : UnixKind::Path;
+	ep.unixPath = t.abstract ? t.path.substr(1) : t.path;
+	return ep;
+}
+
 bool hasInetDestination(const std::vector<Endpoint> &addrs)
 {
 	return std::any_of(addrs.begin(), addrs.end(), [](const Endpoint &ep) { return ep.isIp; });
@@ -354,7 +365,16 @@ void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector
 			c.why += ": the step's own listener on " + endpointTarget(self->reported) +
 				 (self->reported.port != self->local.port ? " (port chosen by the kernel)" : "");
 		}
-		Judgement j = decide(r.call, c, listen ? r.addr : ep, rules, self ? &self->reported : nullptr);
+		UnixTarget target;
+		const DaemonSocket *daemon = delegatedDaemon(r.tid, r.call, c, ep, target);
+		if (daemon) {
+			c.direction = Direction::Delegated;
+			c.violation = true;
+			c.why += ": the socket of " + daemon->daemon + " (" + target.path +
+				 "), which makes network calls for its clients";
+		}
+		Judgement j = decide(r.call, c, listen ? r.addr : ep, rules, self ? &self->reported : nullptr,
+				     daemon ? &target : nullptr);
 		int rank = decisionRank(j.decision);
 		if (rank > bestRank) {
 			bestRank = rank;
@@ -364,6 +384,7 @@ void Supervisor::judge(NetRecord &r, const TraceeSocket &sock, const std::vector
 			r.listener = self ? self->reported : Endpoint{};
 			const Resolution *named = c.direction == Direction::Outbound ? resolved_.find(ep) : nullptr;
 			r.name = named ? named->name : "";
+			r.daemonSocket = daemon ? daemonEndpoint(target) : Endpoint{};
 			if (!listen)
 				r.addr = ep;
 		}
@@ -924,6 +945,18 @@ std::optional<std::pair<pid_t, int>> Supervisor::locateListener(const LocalListe
 		}
 	}
 	return std::nullopt;
+}
+
+const DaemonSocket *Supervisor::delegatedDaemon(pid_t tid, NetCall call, const Classification &cls,
+						 const Endpoint &dest, UnixTarget &target) const
+{
+	// classify() calls every AF_UNIX call Local; only a connect or a send with a name can
+	// reach a daemon (a bind makes a socket, it asks nobody).
+	if (!opts_.daemons || cls.direction != Direction::Local || (call != NetCall::Connect && !isSend(call)) ||
+	    dest.status != AddrStatus::Decoded || dest.family != AF_UNIX || dest.unixKind == UnixKind::Unnamed)
+		return nullptr;
+	target = resolveUnixTarget(tid, dest);
+	return opts_.daemons->match(target);
 }
 
 const LocalListener *Supervisor::selfListener(pid_t tgid, NetCall call, const Classification &cls,

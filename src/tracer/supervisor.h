@@ -20,6 +20,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "net/daemon_sockets.h"
 #include "net/listener_table.h"
 #include "policy/allowlist.h"
 #include "policy/resolved_names.h"
@@ -36,7 +37,10 @@ namespace hg {
 
 struct SupervisorOptions {
 	bool enforce = false;
-	const Allowlist *allow = nullptr;    // governed exceptions, both scopes (policy/decide.h)
+	const Allowlist *allow = nullptr;    // governed exceptions, every scope (policy/decide.h)
+	// Sockets of daemons that make network calls for their clients, snapshot: a connect or
+	// addressed send to one is Direction::Delegated. nullptr: none.
+	const DaemonSockets *daemons = nullptr;
 	// The resolvers of the gate's resolv.conf (net/resolv_conf.h): queries sent to them (or
 	// to any loopback port 53 that is not the step's own server) are judged by name.
 	std::vector<Endpoint> nameservers;
@@ -149,6 +153,10 @@ private:
 	// outbound violation towards loopback (or a datagram connect to it) can be a self connection.
 	const LocalListener *selfListener(pid_t tgid, NetCall call, const Classification &cls, const SocketInfo &sock,
 					  const Endpoint &dest);
+	// The daemon socket an AF_UNIX connect or addressed send of task tid classified as cls
+	// asks for at dest, or nullptr; target is where dest leads (resolveUnixTarget).
+	const DaemonSocket *delegatedDaemon(pid_t tid, NetCall call, const Classification &cls, const Endpoint &dest,
+					    UnixTarget &target) const;
 	void checkRacedConnect(Tracee &t);
 	bool exitStopDue_ = false; // a tracee was just resumed to its syscall-exit stop
 	void checkRacedSend(pid_t tid, Tracee &t);

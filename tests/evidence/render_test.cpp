@@ -347,6 +347,16 @@ std::vector<Exception> loadWithSnippet(const std::string &snippet)
 	return loaded->allow;
 }
 
+// g's snippet, which must start with `start`, loaded: its one exception.
+Exception loadedSnippet(const ViolationGroup &g, const std::string &start)
+{
+	std::string snippet = exceptionSnippet(g);
+	CHECK(snippet.rfind(start, 0) == 0);
+	auto loaded = loadWithSnippet(snippet);
+	REQUIRE(loaded.size() == 1);
+	return loaded[0];
+}
+
 } // namespace
 
 TEST_CASE("policy snippets load in a policy file and allow exactly the violation", "[evidence]")
@@ -390,12 +400,9 @@ TEST_CASE("policy snippets load in a policy file and allow exactly the violation
 	// for; a kernel-chosen port (shown as 0) is never written: the address alone, for the
 	// listener and for the self connections that reach it.
 	auto inboundSnippetAllows = [](const ViolationGroup &g, const std::string &spec, const Endpoint &local) {
-		std::string snippet = exceptionSnippet(g);
-		CHECK(snippet.rfind("allow:\n  inbound:\n    - host: \"" + spec + "\"\n", 0) == 0);
-		auto loaded = loadWithSnippet(snippet);
-		REQUIRE(loaded.size() == 1);
-		CHECK(loaded[0].scope == ExceptionScope::Inbound);
-		CHECK(loaded[0].matches(local));
+		Exception e = loadedSnippet(g, "allow:\n  inbound:\n    - host: \"" + spec + "\"\n");
+		CHECK(e.scope == ExceptionScope::Inbound);
+		CHECK(e.matches(local));
 	};
 	ViolationGroup in = outbound("0.0.0.0", 8000);
 	in.kind = Direction::Inbound;
@@ -506,4 +513,86 @@ TEST_CASE("a step's own servers: kernel-chosen ports are shown as 0 and said so"
 	CHECK(md.find("allows the listener (above) allows these connections too") != std::string::npos);
 	for (const char *ephemeral : { "41000", "52000" })
 		CHECK(md.find(ephemeral) == std::string::npos);
+}
+
+namespace {
+
+// A connect of the step's `docker` client to a daemon socket, as written (relative) and
+// as the tracer resolved it.
+NetRecord delegatedRecord(uint64_t seq, Decision decision, int exception = -1)
+{
+	NetRecord rec = connectRecord(seq, 205, "/usr/bin/docker", Endpoint{}, decision, exception);
+	rec.sock = SocketInfo{ true, AF_UNIX, SOCK_STREAM, 0 };
+	rec.addr.status = AddrStatus::Decoded;
+	rec.addr.family = AF_UNIX;
+	rec.addr.unixKind = UnixKind::Path;
+	rec.addr.unixPath = "docker.sock";
+	rec.daemonSocket = rec.addr;
+	rec.daemonSocket.unixPath = "/run/docker.sock";
+	rec.cls.direction = Direction::Delegated;
+	rec.cls.why = "unix-stream connect to docker.sock: the socket of Docker";
+	return rec;
+}
+
+} // namespace
+
+TEST_CASE("a delegated call: kind delegated at the daemon's socket, and a snippet that allows it", "[evidence]")
+{
+	SampleRecords records = sampleRecords();
+	records[1].clear();
+	records[1].push_back(delegatedRecord(0, Decision::Audited));
+	records[1].push_back(delegatedRecord(1, Decision::Audited));
+	RunEvidence run = sampleRun(records);
+	run.steps[1].exceptions.push_back(*parseDelegatedException("@/com/example/fetcher", "policy.yml:9:7"));
+
+	std::string json = reportJson(run);
+	CHECK(schemaErrors("report.schema.json", json) == "");
+	rapidjson::Document doc = parse(json);
+	const auto &violations = doc["steps"][1]["violations"];
+	REQUIRE(violations.Size() == 1);
+	const auto &v = violations[0];
+	CHECK(std::string(v["kind"].GetString()) == "delegated");
+	CHECK(std::string(v["address"].GetString()) == "/run/docker.sock");
+	CHECK(std::string(v["family"].GetString()) == "AF_UNIX");
+	CHECK(std::string(v["protocol"].GetString()) == "unix-stream");
+	CHECK(v["port"].IsNull());
+	CHECK_FALSE(v["port_chosen_by_kernel"].GetBool());
+	CHECK(v["count"].GetUint() == 2);
+	const auto &unused = doc["steps"][1]["exceptions_unused"];
+	CHECK(std::string(unused[unused.Size() - 1]["direction"].GetString()) == "delegated");
+
+	std::string md = reportMd(run);
+	CHECK(md.find("### fetch: delegated connect to `/run/docker.sock`\n") != std::string::npos);
+	CHECK(md.find("outside the traced tree") != std::string::npos);
+	CHECK(md.find("```yaml\nallow:\n  delegated:\n    - socket: \"/run/docker.sock\"\n") != std::string::npos);
+
+	// The snippet loads and allows exactly that socket; a path with quotes and backslashes
+	// (shown escaped, as strace does) and an abstract name round-trip too.
+	auto snippetAllows = [](const std::string &shown, const UnixTarget &target) {
+		ViolationGroup g = outbound(shown, std::nullopt);
+		g.kind = Direction::Delegated;
+		Exception e = loadedSnippet(g, "allow:\n  delegated:\n    - socket: \"" + shown + "\"\n");
+		CHECK(e.scope == ExceptionScope::Delegated);
+		CHECK(e.matches(target));
+		CHECK_FALSE(e.matches(UnixTarget{ false, "/run/other.sock", "/run/other.sock", std::nullopt }));
+	};
+	snippetAllows("/run/docker.sock", UnixTarget{ false, "/run/docker.sock", "/var/run/docker.sock", std::nullopt });
+	Endpoint odd;
+	odd.status = AddrStatus::Decoded;
+	odd.family = AF_UNIX;
+	odd.unixKind = UnixKind::Path;
+	odd.unixPath = "/run/a \"b\"\\c.sock";
+	snippetAllows(odd.address(), UnixTarget{ false, odd.unixPath, odd.unixPath, std::nullopt });
+	snippetAllows("@/com/example/fetcher", UnixTarget{ true, "@/com/example/fetcher", "@/com/example/fetcher", std::nullopt });
+
+	// Allowed: counted on the exception, which reports its direction.
+	records[1].clear();
+	records[1].push_back(delegatedRecord(0, Decision::Allowed, 0));
+	RunEvidence allowed = sampleRun(records);
+	allowed.steps[1].exceptions = { *parseDelegatedException("/run/docker.sock", "policy.yml:9:7") };
+	rapidjson::Document ok = parse(reportJson(allowed));
+	const auto &used = ok["steps"][1]["exceptions_used"];
+	REQUIRE(used.Size() == 1);
+	CHECK(std::string(used[0]["direction"].GetString()) == "delegated");
+	CHECK(used[0]["hits"].GetUint() == 1);
 }

@@ -19,6 +19,9 @@
 //   short-addrlen ADDR PORT             connect(tcp socket, ADDR, 4): EINVAL, truncated address
 //   unix-connect                        AF_UNIX listener on a path in a temp dir and an abstract one,
 //                                       connects to both
+//   unix-to connect|sendto PATH         connect (stream) or sendto (datagram) to an AF_UNIX
+//                                       listener someone else made at PATH (relative to the cwd
+//                                       when not absolute; @name for an abstract name)
 //   double-fork SCENARIO...             grandchild (double fork + setsid) runs SCENARIO; the parent
 //                                       waits for it through a pipe, at most 10 s
 //   thread SCENARIO...                  SCENARIO runs on a second pthread
@@ -341,6 +344,29 @@ static void unixConnect(void)
 	unixPair(&sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n), shown);
 }
 
+// A listener made by the test (a stand-in for a daemon's socket), reached by path or name.
+static void unixTo(const char *how, const char *path)
+{
+	struct sockaddr_un sun;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	size_t n = strlen(path);
+	if (n >= sizeof(sun.sun_path))
+		usage();
+	memcpy(sun.sun_path, path, n);
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	if (path[0] == '@') {
+		sun.sun_path[0] = '\0'; // abstract: leading NUL, length-delimited
+		len--;
+	}
+	int datagram = !strcmp(how, "sendto");
+	int fd = mustSocket(AF_UNIX, datagram ? SOCK_DGRAM : SOCK_STREAM);
+	int ret = datagram ? (int)sendto(fd, "x", 1, MSG_DONTWAIT, (const struct sockaddr *)&sun, len)
+			   : connect(fd, (const struct sockaddr *)&sun, len);
+	report(how, AF_UNIX, datagram ? "unix-dgram" : "unix", path, ret, errno);
+	close(fd);
+}
+
 static void clean(void)
 {
 	char path[] = "/tmp/netprobe-clean-XXXXXX";
@@ -556,6 +582,8 @@ static int run(int argc, char **argv)
 		bindUdp4(argv[1]);
 	else if (!strcmp(s, "unix-connect") && argc == 1)
 		unixConnect();
+	else if (!strcmp(s, "unix-to") && argc == 3 && (!strcmp(argv[1], "connect") || !strcmp(argv[1], "sendto")))
+		unixTo(argv[1], argv[2]);
 	else if (!strcmp(s, "double-fork") && argc >= 2)
 		doubleFork(argc - 1, argv + 1);
 	else if (!strcmp(s, "thread") && argc >= 2)

@@ -16,6 +16,7 @@ import glob
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -709,6 +710,109 @@ def case_loopback_example(tmp, c):
     return res3
 
 
+def unix_listener(path, kind=socket.SOCK_STREAM):
+    """A stand-in for a daemon's socket: bound at path (or an abstract @name), listening."""
+    s = socket.socket(socket.AF_UNIX, kind)
+    s.bind("\0" + path[1:] if path.startswith("@") else path)
+    if kind == socket.SOCK_STREAM:
+        s.listen(16)
+    return s
+
+
+def case_delegated_sockets(tmp, c):
+    """Delegated egress (issue 11): a step's connect or send to a daemon socket named in
+    delegated_sockets is a `delegated` violation, however the step spells the path (the
+    absolute path, a relative one from a symlinked directory); a plain unix socket stays
+    logged; allow.delegated lets the step pass; enforce refuses the connect with EPERM."""
+    daemon = os.path.join(tmp, "daemon")
+    os.mkdir(daemon)
+    os.symlink("daemon", os.path.join(tmp, "link"))
+    stream, dgram = os.path.join(daemon, "d.sock"), os.path.join(daemon, "dg.sock")
+    abstract = f"@hg-delegated-test-{os.getpid()}"
+    listeners = [unix_listener(stream), unix_listener(dgram, socket.SOCK_DGRAM), unix_listener(abstract),
+                 unix_listener(os.path.join(tmp, "plain.sock"))]
+    step_allow = "\n    allow: {delegated: [\"" + abstract + "\"]}"  # per step, for run 2
+    steps = f"""hermetic_steps:
+  - id: absolute
+    run: ["@NETPROBE@", unix-to, connect, "{stream}"]
+  - id: relative
+    cwd: "{tmp}/link"
+    run: ["@NETPROBE@", unix-to, connect, d.sock]
+  - id: dotdot
+    run: ["@NETPROBE@", unix-to, connect, "{tmp}/link/..//daemon/./d.sock"]
+  - id: datagram
+    run: ["@NETPROBE@", unix-to, sendto, "{tmp}/link/dg.sock"]
+  - id: abstract
+    run: ["@NETPROBE@", unix-to, connect, "{abstract}"]@STEP_ALLOW@
+  - id: plain
+    run: ["@NETPROBE@", unix-to, connect, "{tmp}/plain.sock"]
+"""
+    listed = f"""version: 1
+delegated_sockets: ["{stream}", "{dgram}", "{abstract}"]
+"""
+    delegated_steps = ("absolute", "relative", "dotdot", "datagram", "abstract")
+    try:
+        res = gate(["run", "--policy", write_policy(tmp, listed + "mode: audit\n" + steps.replace("@STEP_ALLOW@", "")),
+                    "--sha", "deleg"],
+                   tmp, os.path.join(tmp, "out"))
+        c.rc(res, 3)
+        if not os.path.isfile(os.path.join(res.out, "report.json")):
+            c.failures.append("report.json is missing")
+            return res
+        rep = res.report()
+        for sid in delegated_steps:
+            s = c.step(rep, sid)
+            vs = s.get("violations", [])
+            want = abstract if sid == "abstract" else dgram if sid == "datagram" else stream
+            got = [(v.get("kind"), v.get("address"), v.get("family"), v.get("decision")) for v in vs]
+            c.expect(got == [("delegated", want, "AF_UNIX", "audited")], f"step {sid}: violations {got}")
+            done = "ret=1" if sid == "datagram" else "ret=0"  # sendto returns the byte it sent
+            c.expect(done in res.log(sid, "stdout.txt"), f"step {sid}: the audited call did not go through")
+        c.expect(c.step(rep, "datagram").get("violations", [{}])[0].get("protocol") == "unix-dgram",
+                 "the datagram step's protocol is not unix-dgram")
+        plain = c.step(rep, "plain")
+        c.expect(plain.get("result") == "pass" and not plain.get("violations"), f"a plain unix socket is a violation: {plain}")
+        c.expect("ret=0" in res.log("plain", "stdout.txt"), "the plain connect failed")
+        c.expect("kind=delegated" in res.stderr, "no live line says kind=delegated")
+        with open(os.path.join(res.out, "report.md")) as f:
+            md = f.read()
+        c.expect(f'  delegated:\n    - socket: "{stream}"\n' in md, f"report.md offers no delegated entry:\n{md}")
+        c.expect("outside the traced tree" in md, "report.md does not say the daemon's work is not traced")
+        c.schema_valid(res.out)
+
+        allowed = f"""allow:
+  delegated: ["{stream}", "{dgram}"]
+"""
+        res2 = gate(["run", "--policy", write_policy(tmp, listed + allowed + steps.replace("@STEP_ALLOW@", step_allow),
+                                                     "allowed.yml"), "--sha", "deleg"], tmp, os.path.join(tmp, "out2"))
+        c.rc(res2, 0)
+        if os.path.isfile(os.path.join(res2.out, "report.json")):
+            rep2 = res2.report()
+            for sid in delegated_steps:
+                s = c.step(rep2, sid)
+                c.expect(s.get("result") == "pass", f"allowed step {sid}: result {s.get('result')!r}")
+                used = s.get("exceptions_used", [])
+                c.expect(len(used) == 1 and used[0].get("direction") == "delegated", f"step {sid}: exceptions_used {used}")
+            c.schema_valid(res2.out)
+
+        res3 = gate(["run", "--policy", write_policy(tmp, listed + "mode: enforce\n" + steps.replace("@STEP_ALLOW@", ""),
+                                                     "enforce.yml"),
+                     "--sha", "deleg"], tmp, os.path.join(tmp, "out3"))
+        c.rc(res3, 3)
+        if os.path.isfile(os.path.join(res3.out, "report.json")):
+            rep3 = res3.report()
+            for sid in delegated_steps:
+                vs = c.step(rep3, sid).get("violations", [])
+                c.expect([v.get("decision") for v in vs] == ["denied"], f"enforce step {sid}: {vs}")
+                printed = res3.log(sid, "stdout.txt")
+                c.expect("errno=EPERM" in printed, f"enforce step {sid}: the call was not refused:\n{printed}")
+            c.expect("ret=0" in res3.log("plain", "stdout.txt"), "enforce refused a plain unix connect")
+        return res
+    finally:
+        for s in listeners:
+            s.close()
+
+
 def case_timeout_root_killed_by_gate(tmp, c):
     """process_tree.json: a root killed on timeout was killed by the gate (record/record.h:
     killedByGate = 'left alive when the step ended (or timed out) and killed by the gate')."""
@@ -864,6 +968,7 @@ CASES = {
     "log-levels": (case_log_levels, True),
     "demo-policy": (case_demo_policy, False),  # enforce mode: safe outside the namespace
     "loopback-example": (case_loopback_example, True),
+    "delegated-sockets": (case_delegated_sockets, False),  # AF_UNIX only: nothing leaves the machine
 }
 
 

@@ -336,3 +336,35 @@ TEST_CASE("name exceptions cover DNS queries, wildcards the names below a domain
 	CHECK(list.matchName("other.example.test") == -1);
 	CHECK(list.matchName("localhost") == -1); // inbound exceptions do not allow queries
 }
+
+TEST_CASE("delegated exceptions: a socket path or @name, matched only on delegated targets", "[allowlist]")
+{
+	Allowlist list;
+	list.add(host("127.0.0.1"));
+	auto docker = parseDelegatedException("/var/run//docker.sock", "--allow-delegated");
+	REQUIRE(docker.ok());
+	CHECK(docker->spec == "/var/run//docker.sock");
+	CHECK(docker->socket.path == "/var/run/docker.sock");
+	CHECK(docker->kind == Exception::Kind::Socket);
+	CHECK(std::string(scopeName(docker->scope)) == "delegated");
+	list.add(*docker);
+	list.add(*parseDelegatedException("@/org/example/bus", "policy"));
+	list.resolveSockets(); // neither exists here: matched by path and name
+
+	CHECK(list.match(UnixTarget{ false, "/run/docker.sock", "/var/run/docker.sock", std::nullopt }) == 1);
+	CHECK(list.match(UnixTarget{ false, "/var/run/docker.sock", "/var/run/docker.sock", std::nullopt }) == 1);
+	CHECK(list.match(UnixTarget{ true, "@/org/example/bus", "@/org/example/bus", std::nullopt }) == 2);
+	CHECK(list.match(UnixTarget{ false, "/run/podman/podman.sock", "/run/podman/podman.sock", std::nullopt }) == -1);
+	// Same inode, any path (a socket reached through a bind mount or another link).
+	Exception byId = *parseDelegatedException("/run/a.sock", "test");
+	byId.socket.id = FileId{ 1, 42 };
+	CHECK(byId.matches(UnixTarget{ false, "/mnt/b.sock", "/mnt/b.sock", FileId{ 1, 42 } }));
+	CHECK_FALSE(byId.matches(UnixTarget{ false, "/mnt/b.sock", "/mnt/b.sock", FileId{ 1, 43 } }));
+	// Never an inet destination, and an outbound exception never a socket.
+	CHECK(list.match(v4Endpoint("127.0.0.1", 0), ExceptionScope::Delegated) == -1);
+	CHECK_FALSE(list.entries()[0].matches(UnixTarget{ false, "/127.0.0.1", "/127.0.0.1", std::nullopt }));
+
+	auto relative = parseDelegatedException("docker.sock", "--allow-delegated");
+	REQUIRE_FALSE(relative.ok());
+	CHECK_THAT(relative.error().message, Catch::StartsWith("'docker.sock' is a relative path"));
+}

@@ -154,3 +154,31 @@ TEST_CASE("decide: DNS queries by name, and the addresses an allowed name resolv
 	CHECK(resolved.find(v6Endpoint("::ffff:203.0.113.40", 1)) != nullptr); // mapped is IPv4
 	CHECK(resolved.find(Endpoint{}) == nullptr);
 }
+
+TEST_CASE("decide: a delegated call needs a delegated exception for its daemon socket", "[decide]")
+{
+	Allowlist a = listOf("203.0.113.7", "127.0.0.1");
+	auto docker = parseDelegatedException("/run/docker.sock", "test");
+	REQUIRE(docker.ok());
+	a.add(*docker);
+	const Classification delegated{Direction::Delegated, true, "unix-stream connect to /run/docker.sock"};
+	UnixTarget dockerTarget{false, "/run/docker.sock", "/var/run/docker.sock", std::nullopt};
+	UnixTarget podmanTarget{false, "/run/podman/podman.sock", "/run/podman/podman.sock", std::nullopt};
+	Endpoint none;
+	DecisionRules audit{&a, false, true};
+	DecisionRules enforce{&a, true, true};
+
+	Judgement allowed = decide(NetCall::Connect, delegated, none, enforce, nullptr, &dockerTarget);
+	CHECK(allowed.decision == Decision::Allowed);
+	CHECK(allowed.exception == 2);
+	CHECK(decide(NetCall::Sendto, delegated, none, audit, nullptr, &dockerTarget).decision == Decision::Allowed);
+	CHECK(decide(NetCall::Connect, delegated, none, audit, nullptr, &podmanTarget).decision == Decision::Audited);
+	CHECK(decide(NetCall::Connect, delegated, none, enforce, nullptr, &podmanTarget).decision == Decision::Denied);
+	// No target: nothing to match, and no outbound or inbound exception covers a daemon.
+	CHECK(decide(NetCall::Connect, delegated, v4Endpoint("203.0.113.7", 443), enforce).decision == Decision::Denied);
+	CHECK(decide(NetCall::Connect, delegated, v4Endpoint("127.0.0.1", 80), audit,
+		     nullptr, &podmanTarget).decision == Decision::Audited);
+	// A delegated exception covers no inet destination.
+	CHECK(decide(NetCall::Connect, kOutbound, v4Endpoint("203.0.113.9", 443), enforce, nullptr,
+		     &dockerTarget).decision == Decision::Denied);
+}

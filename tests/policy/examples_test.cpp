@@ -145,7 +145,7 @@ TEST_CASE("the schema refuses what the loader refuses for structural reasons", "
 		"zero_timeout", "empty_run", "empty_run_list", "bad_mode", "strict_yes",
 		"bad_env_name", "null_env_value", "empty_steps", "host_is_number",
 		"env_remove_equals", "multiple_errors", "bad_inbound_port", "inbound_not_list",
-		"unknown_inbound_key",
+		"unknown_inbound_key", "delegated_relative", "delegated_sockets_variable", "unknown_delegated_key",
 	};
 	SchemaChecker schema;
 	for (const char *name : structural) {
@@ -161,7 +161,9 @@ TEST_CASE("the schema accepts the full set of value forms the loader accepts", "
 	/* Forms not in the examples: numbers as argv and env values, long-form ports. */
 	const char *text = R"(version: 1
 env: {set: {RETRIES: 3, DEBUG: false, RATIO: 1.5}}
-allow: {outbound_ports: [{port: 1}, 65535], inbound: [8080, "9090", "[::1]", {port: 1}, {host: "127.0.0.1:5432"}]}
+delegated_sockets: [/run/a.sock, "@b"]
+allow: {outbound_ports: [{port: 1}, 65535], inbound: [8080, "9090", "[::1]", {port: 1}, {host: "127.0.0.1:5432"}],
+        delegated: [/run/a.sock, {socket: "@b", owner: "@qa"}]}
 hermetic_steps:
   - {id: "-x_1.2", run: [sleep, 1], timeout_seconds: 604800}
   - {id: "007", run: [7, x]}

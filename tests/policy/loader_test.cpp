@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "base/sha256.h"
@@ -39,7 +40,7 @@ struct BadCase {
 /* One file per error; each must give exactly one line pointing at the right place. */
 const BadCase kBadCases[] = {
 	{ "unknown_step_key", 6, 5, "unknown key 'timout_seconds' in step 'unit' (did you mean 'timeout_seconds'?)" },
-	{ "unknown_top_key", 3, 1, "unknown key 'mdoe' at the top level (allowed keys: version, mode, strict, env, allow, hermetic_steps)" },
+	{ "unknown_top_key", 3, 1, "unknown key 'mdoe' at the top level (allowed keys: version, mode, strict, env, delegated_sockets, allow, hermetic_steps)" },
 	{ "unknown_exception_key", 6, 7, "unknown key 'reasn' in outbound_hosts entry #1 (did you mean 'reason'?)" },
 	{ "timeout_string", 6, 22, "'timeout_seconds' in step 'unit' must be an integer, not a string" },
 	{ "steps_not_list", 3, 17, "'hermetic_steps' at the top level must be a list, not a string" },
@@ -56,6 +57,9 @@ const BadCase kBadCases[] = {
 	{ "bad_inbound_port", 6, 7, "port 70000 in inbound entry #2 is out of range (ports are 1-65535)" },
 	{ "inbound_not_list", 4, 12, "'inbound' in allow must be a list, not a string" },
 	{ "unknown_inbound_key", 8, 41, "unknown key 'reasn' in inbound entry #1 (did you mean 'reason'?)" },
+	{ "delegated_relative", 5, 7, "delegated entry #1: 'docker.sock' is a relative path (write the absolute path, e.g. /run/docker.sock;" },
+	{ "delegated_sockets_variable", 5, 5, "delegated_sockets entry #2: '$XDG_RUNTIME_DIR/buildkit/buildkitd.sock': variables such as $XDG_RUNTIME_DIR are not expanded here" },
+	{ "unknown_delegated_key", 8, 57, "unknown key 'reasn' in delegated entry #1 (did you mean 'reason'?)" },
 	{ "bad_date", 6, 16, "expires '2027-02-30' of exception 'registry.example.com' is not a real date (write YYYY-MM-DD" },
 	{ "bad_date_format", 6, 16, "expires '30/06/2027' of exception 'registry.example.com' is not a real date" },
 	{ "expired", 8, 16, "exception 'registry.example.com' expired on 2024-01-31 (today is 2026-06-01: renew it" },
@@ -74,6 +78,33 @@ const BadCase kBadCases[] = {
 	{ "two_documents", 5, 1, "the policy has more than one YAML document" },
 	{ "env_remove_equals", 4, 12, "env.remove entry #1 'FOO=bar' is not a variable name or glob" },
 };
+
+/* The policy of text, as p.yml; fails the test with the errors when it does not load. */
+std::optional<Policy> loadedOk(const std::string &text)
+{
+	Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
+	INFO((p.ok() ? std::string() : p.error().message));
+	REQUIRE(p.ok());
+	return std::move(*p);
+}
+
+/* Policy text and the one error line it must give (its start). */
+struct BadText {
+	const char *text;
+	const char *message;
+};
+
+/* The policy head, then one step: exactly one error line, starting with message. */
+void checkOneError(const std::string &head, const std::string &message)
+{
+	std::string text = head + "hermetic_steps:\n  - {id: unit, run: make}\n";
+	INFO(text);
+	Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
+	REQUIRE_FALSE(p.ok());
+	INFO(p.error().message);
+	CHECK(lineCount(p.error().message) == 1);
+	CHECK(p.error().message.rfind(message, 0) == 0);
+}
 
 const char *kMinimal = R"(version: 1
 hermetic_steps:
@@ -280,7 +311,7 @@ TEST_CASE("text quoted from the file cannot split an error over two lines", "[lo
 	Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
 	REQUIRE_FALSE(p.ok());
 	CHECK(p.error().message == "p.yml:2:1: unknown key 'bad\\nkey\\t\\x01' at the top level "
-				   "(allowed keys: version, mode, strict, env, allow, hermetic_steps)");
+				   "(allowed keys: version, mode, strict, env, delegated_sockets, allow, hermetic_steps)");
 }
 
 TEST_CASE("timeouts above seven days are refused", "[loader]")
@@ -362,9 +393,7 @@ TEST_CASE("allow.inbound takes the host forms and ports, globally and per step",
 			   "    run: make test\n"
 			   "    allow:\n"
 			   "      inbound: [\"localhost\"]\n";
-	Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
-	INFO((p.ok() ? std::string() : p.error().message));
-	REQUIRE(p.ok());
+	std::optional<Policy> p = loadedOk(text);
 	REQUIRE(p->allow.size() == 7);
 	// Outbound entries first (the keys are read in a fixed order), then inbound in file order.
 	CHECK(p->allow[0].spec == "203.0.113.7");
@@ -391,11 +420,7 @@ TEST_CASE("allow.inbound takes the host forms and ports, globally and per step",
 
 TEST_CASE("bad allow.inbound entries are located errors", "[loader]")
 {
-	struct Bad {
-		const char *allow;
-		const char *message;
-	};
-	const Bad cases[] = {
+	const BadText cases[] = {
 		{ "  inbound: \"127.0.0.1\"\n", "p.yml:3:12: 'inbound' in allow must be a list, not a string" },
 		{ "  inbound: [127.0.0.1/33]\n", "p.yml:3:13: bad CIDR prefix /33 in '127.0.0.1/33' (IPv4 prefixes are 0-32)" },
 		{ "  inbound: [70000]\n", "p.yml:3:13: port 70000 in inbound entry #1 is out of range (ports are 1-65535)" },
@@ -405,12 +430,67 @@ TEST_CASE("bad allow.inbound entries are located errors", "[loader]")
 		{ "  inbound: [true]\n", "p.yml:3:13: inbound entry #1 must be a local address, a port or a mapping with host: or port:, not a boolean" },
 		{ "  inbund: [127.0.0.1]\n", "p.yml:3:3: unknown key 'inbund' in allow (did you mean 'inbound'?)" },
 	};
-	for (const Bad &c : cases) {
-		std::string text = std::string("version: 1\nallow:\n") + c.allow + "hermetic_steps:\n  - {id: unit, run: make}\n";
-		INFO(text);
-		Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
-		REQUIRE_FALSE(p.ok());
-		CHECK(lineCount(p.error().message) == 1);
-		CHECK(p.error().message.rfind(c.message, 0) == 0);
+	for (const BadText &c : cases)
+		checkOneError(std::string("version: 1\nallow:\n") + c.text, c.message);
+}
+
+TEST_CASE("delegated_sockets and allow.delegated: socket paths, globally and per step", "[loader]")
+{
+	std::string text = "version: 1\n"
+			   "delegated_sockets:\n"
+			   "  - /run/artifact-cache//cache.sock\n"
+			   "  - \"@/com/example/fetcher\"\n"
+			   "allow:\n"
+			   "  delegated:\n"
+			   "    - /var/run/docker.sock\n"
+			   "    - {socket: \"@/com/example/fetcher\", reason: \"fetches test data\", owner: \"@qa\", expires: 2030-01-31}\n"
+			   "hermetic_steps:\n"
+			   "  - id: image\n"
+			   "    run: docker build .\n"
+			   "    allow:\n"
+			   "      delegated: [/run/containerd/containerd.sock]\n";
+	std::optional<Policy> p = loadedOk(text);
+	REQUIRE(p->delegatedSockets.size() == 2);
+	CHECK(p->delegatedSockets[0].ref.path == "/run/artifact-cache/cache.sock");
+	CHECK(p->delegatedSockets[0].source == "p.yml:3:5");
+	CHECK(p->delegatedSockets[1].ref.path == "@/com/example/fetcher");
+
+	REQUIRE(p->allow.size() == 2);
+	for (const Exception &e : p->allow) {
+		CHECK(e.scope == ExceptionScope::Delegated);
+		CHECK(e.kind == Exception::Kind::Socket);
 	}
+	CHECK(p->allow[0].spec == "/var/run/docker.sock");
+	CHECK(p->allow[0].socket.path == "/var/run/docker.sock");
+	CHECK(p->allow[0].source == "p.yml:7:7");
+	CHECK(p->allow[1].socket.path == "@/com/example/fetcher");
+	CHECK(p->allow[1].reason == "fetches test data");
+	CHECK(p->allow[1].owner == "@qa");
+	CHECK(p->allow[1].expires == "2030-01-31");
+	REQUIRE(p->steps[0].allow.size() == 1);
+	CHECK(p->steps[0].allow[0].socket.path == "/run/containerd/containerd.sock");
+	CHECK(p->steps[0].allow[0].source == "p.yml:13:19 (step image)");
+}
+
+TEST_CASE("bad delegated entries are located errors with a fix", "[loader]")
+{
+	const BadText cases[] = {
+		{ "allow:\n  delegated: /run/docker.sock\n", "p.yml:3:14: 'delegated' in allow must be a list, not a string" },
+		{ "allow:\n  delegated: [run/docker.sock]\n",
+		  "p.yml:3:15: delegated entry #1: 'run/docker.sock' is a relative path (write the absolute path, e.g. /run/run/docker.sock;" },
+		{ "allow:\n  delegated: [\"~/.docker/run/docker.sock\"]\n", "p.yml:3:15: delegated entry #1: '~/.docker/run/docker.sock': '~' is not expanded here" },
+		{ "allow:\n  delegated: [\"unix:///run/docker.sock\"]\n",
+		  "p.yml:3:15: delegated entry #1: 'unix:///run/docker.sock' is a URL, not a socket path (write the path alone: /run/docker.sock)" },
+		{ "allow:\n  delegated: [{reason: x}]\n", "p.yml:3:15: delegated entry #1 is missing required key 'socket' (add socket: /run/docker.sock)" },
+		{ "allow:\n  delegated: [{socket: /run/docker.sock, expires: 2020-01-01}]\n",
+		  "p.yml:3:51: exception for socket '/run/docker.sock' expired on 2020-01-01" },
+		{ "allow:\n  delegated: [42]\n", "p.yml:3:15: delegated entry #1 must be a string, not an integer" },
+		{ "allow:\n  delegate: [/run/docker.sock]\n", "p.yml:3:3: unknown key 'delegate' in allow (did you mean 'delegated'?)" },
+		{ "delegated_sockets: /run/x.sock\n", "p.yml:2:20: 'delegated_sockets' at the top level must be a list, not a string" },
+		{ "delegated_sockets: [\"@\"]\n", "p.yml:2:21: delegated_sockets entry #1: empty abstract socket name '@'" },
+		{ "delegated_sockets: [\"${XDG_RUNTIME_DIR}/docker.sock\"]\n",
+		  "p.yml:2:21: delegated_sockets entry #1: '${XDG_RUNTIME_DIR}/docker.sock': variables such as $XDG_RUNTIME_DIR are not expanded here" },
+	};
+	for (const BadText &c : cases)
+		checkOneError(std::string("version: 1\n") + c.text, c.message);
 }
