@@ -62,6 +62,10 @@ std::string violationLine(const NetRecord &r, const std::string &step, bool colo
 		line += " reason=" + value(r.cls.why);
 	if (r.cls.direction == Direction::Self)
 		line += " kind=self listener=" + value(endpointText(r.listener));
+	if (r.cls.direction == Direction::Dns)
+		line += " kind=dns name=" + value(r.name) + " resolver=" + value(endpointText(r.listener));
+	else if (!r.name.empty())
+		line += " name=" + value(r.name);
 	if (r.cls.direction == Direction::Delegated)
 		line += " kind=delegated socket=" + value(endpointText(r.daemonSocket));
 	return line;

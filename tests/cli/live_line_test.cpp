@@ -93,3 +93,21 @@ TEST_CASE("a self connection names the listener it reached", "[live]")
 	CHECK(line.find(" addr=127.0.0.1:44699 ") != std::string::npos);
 	CHECK(line.substr(line.size() - 31) == " kind=self listener=127.0.0.1:0");
 }
+
+TEST_CASE("a DNS query names the name and the resolver; a connect the name it came from", "[live]")
+{
+	NetRecord r = connectRecord();
+	r.cls.direction = Direction::Dns;
+	r.name = "other.example.test";
+	sockaddr_in sa{};
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(53);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	r.listener = decode(&sa, sizeof(sa));
+	std::string line = violationLine(r, "unit", false);
+	CHECK(line.find(" kind=dns name=other.example.test resolver=127.0.0.1:53") != std::string::npos);
+
+	NetRecord c = connectRecord();
+	c.name = "cdn.example.test";
+	CHECK(violationLine(c, "unit", false).find(" name=cdn.example.test") != std::string::npos);
+}
