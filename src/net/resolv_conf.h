@@ -18,7 +18,7 @@ inline constexpr uint16_t kDnsPort = 53;
 std::vector<Endpoint> parseResolvConf(std::string_view text);
 
 // The resolvers a step may query: `nameservers` (from the gate's resolv.conf), and any
-// loopback address (local stubs such as systemd-resolved's 127.0.0.53, dnsmasq or a test
+// loopback address (local resolvers such as systemd-resolved's 127.0.0.53, dnsmasq or a test
 // server). True when dest is one of them at port 53.
 bool isResolver(const Endpoint &dest, const std::vector<Endpoint> &nameservers);
 
