@@ -164,10 +164,7 @@ void Supervisor::onUnknownTracee(pid_t tid)
 
 Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 {
-	FilterOptions fo;
-	fo.gatePid = getpid();
-	fo.gatePgid = getpgrp();
-	auto filter = buildNetworkFilter(fo);
+	auto filter = buildNetworkFilter();
 	if (!filter)
 		return filter.error();
 	filter_ = std::move(*filter);
@@ -407,7 +404,7 @@ void Supervisor::onSeccomp(pid_t tid)
 	for (int i = 0; i < 6; i++)
 		sc.args[i] = info->seccomp.args[i];
 	sc.tag = info->seccomp.ret_data;
-	if (sc.tag >= kTagUntracedClone && sc.tag <= kTagPidfdSignal) {
+	if (sc.tag >= kTagUntracedClone && sc.tag <= kTagProcessAccess) {
 		onGuardTrap(tid, sc);
 		return;
 	}
@@ -542,21 +539,9 @@ std::string Supervisor::syscallName(uint32_t arch, uint64_t nr)
 	return out;
 }
 
-// The pid a pidfd (or a /proc/PID directory fd) of the tracee refers to, or 0.
-static pid_t pidfdTarget(pid_t tid, int fd)
-{
-	std::string fdPath = procPath(tid, "/fd/" + std::to_string(fd));
-	std::string link = readLink(fdPath);
-	if (link.rfind("/proc/", 0) == 0)
-		return static_cast<pid_t>(parseInteger(link.substr(6, link.find('/', 6) - 6)).value_or(0));
-	return static_cast<pid_t>(parseInteger(procFileField(procPath(tid, "/fdinfo/" + std::to_string(fd)), "Pid")).value_or(0));
-}
-
-// What a guard trap is (the filter's tags from kTagUntracedClone on), and what the refused
-// call returns in ret; nothing when it turns out harmless (pidfd_send_signal() to another
-// process), and the call then runs.
-static std::optional<Classification> guardClassification(pid_t tid, const RawSyscall &sc, const std::string &name,
-							 long &ret)
+// What a guard trap is (the filter's tags from kTagUntracedClone on, but kTagProcessAccess,
+// which judgeProcessAccess() decides), and what the refused call returns in ret.
+static std::optional<Classification> guardClassification(const RawSyscall &sc, const std::string &name, long &ret)
 {
 	switch (sc.tag) {
 	case kTagUntracedClone:
@@ -567,12 +552,8 @@ static std::optional<Classification> guardClassification(pid_t tid, const RawSys
 		// Refused with the errno runtimes (libuv, tokio, liburing users) fall back on.
 		ret = -ENOSYS;
 		return Classification{Direction::None, false, "io_uring refused: its operations would bypass the traced syscalls"};
-	case kTagPidfdSignal:
-		if (pidfdTarget(tid, static_cast<int>(sc.args[0])) != getpid())
-			return std::nullopt;
-		return Classification{Direction::Evasion, true, "pidfd_send_signal() aimed at the gate"};
 	default:
-		return Classification{Direction::Evasion, true, name + "() aimed at the gate (pid " + std::to_string(getpid()) + ")"};
+		return Classification{Direction::Evasion, true, name + "() trapped with unknown tag " + std::to_string(sc.tag)};
 	}
 }
 
@@ -581,7 +562,7 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 	Tracee &t = tracee(tid);
 	const std::string name = syscallName(sc.auditArch, sc.nr);
 	long ret = -EPERM;
-	auto cls = guardClassification(tid, sc, name, ret);
+	auto cls = sc.tag == kTagProcessAccess ? judgeProcessAccess(tid, sc, name) : guardClassification(sc, name, ret);
 	if (!cls) {
 		resume(tid, PTRACE_CONT);
 		return;

@@ -112,6 +112,11 @@ private:
 	void onSyscallExit(pid_t tid);
 	void onUnknownTracee(pid_t tid);
 	void onGuardTrap(pid_t tid, const RawSyscall &sc);
+	// Calls that act on another process (supervisor_process.cpp): nothing when the target is
+	// in the traced tree (or gone), an evasion when it is the gate or a process outside it.
+	std::optional<Classification> judgeProcessAccess(pid_t tid, const RawSyscall &sc, const std::string &name) const;
+	bool inTree(pid_t pid) const;        // a live task or process of the traced tree
+	bool groupInTree(pid_t pgid) const;  // a live process of the tree is in process group pgid
 	static std::string syscallName(uint32_t arch, uint64_t nr);
 
 	// Restarts a stopped tracee. ESRCH: it is gone, its exit status follows. Any other error
