@@ -2,6 +2,7 @@
 
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -109,6 +110,19 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 		rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(r.tag), seccomp_syscall_resolve_name(r.name), 0);
 		if (rc < 0)
 			return scmpError(rc, std::string("seccomp_rule_add(") + r.name + ")");
+	}
+	// socket(): inet families only where the filter reads arguments; on i386 (socketcall
+	// hides them) every socket() traps, and the supervisor notes whatever it made.
+	int socketNr = seccomp_syscall_resolve_name("socket");
+	if (conditionalSendto) {
+		for (int family : {AF_INET, AF_INET6}) {
+			rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTagInetSocket), socketNr, 1,
+					      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, static_cast<uint32_t>(family)));
+			if (rc < 0)
+				return scmpError(rc, "seccomp_rule_add(socket)");
+		}
+	} else if ((rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTagInetSocket), socketNr, 0)) < 0) {
+		return scmpError(rc, "seccomp_rule_add(socket)");
 	}
 	int sendtoNr = seccomp_syscall_resolve_name("sendto");
 	if (conditionalSendto)

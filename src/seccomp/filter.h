@@ -31,6 +31,9 @@ enum TrapTag : uint16_t {
 	// A signal, ptrace, pidfd or process_vm_* call aimed at another process: the supervisor,
 	// which knows the traced tree, refuses it when the target is the gate or outside the tree.
 	kTagProcessAccess = 25,
+	// socket() of an inet family: the supervisor notes the new socket, so that an inet socket
+	// the tree did not make (one received from outside it) is known as foreign.
+	kTagInetSocket = 26,
 	kTagBadArch = 100,
 };
 

@@ -24,12 +24,14 @@ class SocketLedger {
 public:
 	enum class Entry {
 		Unknown, // never seen: to be inspected
-		Own,     // an inet socket the tree made (or accepted, or the policy passed on)
-		Checked, // not an inet socket, or a foreign one already recorded: nothing more to do
+		Own,     // a socket the tree made (or accepted, or the policy passed on)
+		Local,   // not an inet socket: nothing to do
+		Foreign, // an inet socket from outside the tree, already recorded
 	};
 
 	void own(uint64_t inode) { mark(inode, Entry::Own); }
-	void checked(uint64_t inode) { mark(inode, Entry::Checked); }
+	void local(uint64_t inode) { mark(inode, Entry::Local); }
+	void foreign(uint64_t inode) { mark(inode, Entry::Foreign); }
 	Entry lookup(uint64_t inode) const;
 
 	// A sweep: beginSweep(), seen() for every socket inode open in the tree, endSweep().

@@ -203,11 +203,19 @@ TraceResult Supervisor::trace(pid_t root, std::vector<std::string> argv, std::st
 	rootProc.argv = std::move(argv);
 	rootProc.exe = std::move(exe);
 
+	// Sockets that came from outside the tree are looked for on a tick as well as between
+	// events, so that a step that makes no call at all is swept too.
+	if (!waiter_.setTick(kSocketSweepPeriod))
+		log::tracer().error("cannot wake up for the socket sweep ({}): the tree's descriptors are swept only "
+				    "between its events", std::strerror(errno));
+	nextSweep_ = std::chrono::steady_clock::now() + kSocketSweepPeriod;
 	TraceEvent ev;
 	while (waiter_.next(ev, exitStopDue_ ? kExitStopSpin : std::chrono::nanoseconds(0))) {
 		exitStopDue_ = false;
 		dispatch(ev);
+		maybeSweepSockets();
 	}
+	waiter_.setTick(std::chrono::milliseconds(0));
 	return std::move(result_);
 }
 
@@ -241,6 +249,8 @@ bool Supervisor::dispatch(const TraceEvent &ev)
 		tracee(tid);
 		resume(tid, PTRACE_CONT, ev.value); // re-inject, never swallow
 		break;
+	case TraceEventKind::Tick:
+		break; // the loop sweeps after every event
 	case TraceEventKind::PtraceStop:
 	case TraceEventKind::VforkDone:
 	case TraceEventKind::ExitEvent:
@@ -408,6 +418,10 @@ void Supervisor::onSeccomp(pid_t tid)
 		onGuardTrap(tid, sc);
 		return;
 	}
+	if (sc.tag == kTagInetSocket) {
+		onInetSocket(tid, t);
+		return;
+	}
 	TraceeMemory mem(tid);
 	DecodedCall d = decodeCall(sc, mem);
 	TraceeSocket sock;
@@ -457,6 +471,7 @@ NetRecord Supervisor::judgedRecord(pid_t tid, const Tracee &t, const RawSyscall 
 		r.addr = reportedListenAddress(t.tgid, r.fd, r.boundAddr);
 	}
 	judge(r, sock, d.addrs);
+	checkSocketOrigin(t, r, sock);
 	return r;
 }
 
@@ -593,6 +608,10 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 void Supervisor::onSyscallExit(pid_t tid)
 {
 	Tracee &t = tracee(tid);
+	if (t.newSocket) {
+		noteNewSocket(tid, t);
+		return;
+	}
 	if (!t.inCall) {
 		if (t.dns)
 			onDnsStop(tid, t);
@@ -890,6 +909,8 @@ void Supervisor::addListener(pid_t tgid, const NetRecord &r, int sockFd)
 	// listen: the port as reported (0 when the kernel chose it); bind: the port it asked for.
 	Endpoint reported = r.boundAddr;
 	reported.port = r.call == NetCall::Listen ? r.addr.port : r.addr.isIp ? r.addr.port : 0;
+	if (r.call == NetCall::Listen)
+		rememberListener(tgid, r.sock, r.boundAddr);
 	if (auto l = listenerEntry(tgid, r.fd, r.sock, sockFd, r.boundAddr, reported))
 		listeners_.add(std::move(*l));
 }

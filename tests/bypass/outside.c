@@ -14,6 +14,13 @@
 //                              pidfd_getfd is written to ("LEAK")
 //   outside inside             in the traced step: the same calls on its own child (the tree),
 //                              plus kill() of a pid that does not exist and of a zombie child
+//   outside receive PATH MODE  in the traced step: connects to the unix socket PATH (a process
+//                              outside the tree) and receives one fd over it (SCM_RIGHTS); MODE
+//                              write: write "A", wait 1.5 s (the gate's sweeps), write "B";
+//                              MODE sendmsg: sendmsg "S" on it
+//   outside pass-inside        in the traced step: a TCP listener on 127.0.0.1, a connection to
+//                              it, the client socket passed to a child over a socketpair and the
+//                              accepted one kept; both written to (write and sendmsg) across 1.2 s
 // Bounded: alarm(30) ends any of them.
 
 #ifndef _GNU_SOURCE
@@ -32,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -183,6 +191,119 @@ static void inside(void)
 	REPORT("tgkill-self", syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), 0));
 }
 
+static void sendFd(int over, int fd)
+{
+	char byte = 'F';
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	REPORT("send-fd", sendmsg(over, &m, 0));
+}
+
+static int receiveFd(int over)
+{
+	char byte;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	long n = recvmsg(over, &m, 0);
+	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
+	int fd = -1;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	char extra[32];
+	snprintf(extra, sizeof(extra), "fd=%d", fd);
+	report("receive-fd", fd, n < 0 ? errno : EBADMSG, extra);
+	return fd;
+}
+
+static void sendmsgText(const char *op, int fd, const char *text)
+{
+	struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	REPORT(op, sendmsg(fd, &m, MSG_NOSIGNAL));
+}
+
+static void sleepMs(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void receive(const char *path, const char *mode)
+{
+	signal(SIGPIPE, SIG_IGN);
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+	int u = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (u < 0 || connect(u, (struct sockaddr *)&un, sizeof(un)) != 0) {
+		report("connect-unix", -1, errno, "");
+		exit(100);
+	}
+	int fd = receiveFd(u);
+	if (fd < 0)
+		exit(100);
+	if (!strcmp(mode, "write")) {
+		REPORT("write-A", write(fd, "A", 1));
+		sleepMs(1500);
+		REPORT("write-B", write(fd, "B", 1));
+	} else {
+		sendmsgText("sendmsg-S", fd, "S");
+	}
+}
+
+static void passInside(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(in);
+	if (l < 0 || bind(l, (struct sockaddr *)&in, sizeof(in)) != 0 || listen(l, 4) != 0 ||
+	    getsockname(l, (struct sockaddr *)&in, &len) != 0)
+		exit(100);
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
+		exit(100);
+	pid_t child = fork();
+	if (child == 0) {
+		close(pair[0]);
+		int fd = receiveFd(pair[1]);
+		REPORT("child-write", write(fd, "X", 1));
+		sendmsgText("child-sendmsg", fd, "Y");
+		sleepMs(1200);
+		REPORT("child-write-late", write(fd, "Z", 1));
+		_exit(0);
+	}
+	close(pair[1]);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	REPORT("connect", connect(c, (struct sockaddr *)&in, sizeof(in)));
+	int a = accept(l, NULL, NULL);
+	report("accept", a, errno, "");
+	sendFd(pair[0], c);
+	close(c);
+	sendmsgText("accepted-sendmsg", a, "Q");
+	sleepMs(1200);
+	REPORT("accepted-write-late", write(a, "R", 1));
+	char buf[8];
+	REPORT("accepted-read", read(a, buf, sizeof(buf)));
+	int st = 0;
+	waitpid(child, &st, 0);
+	report("child-exit", WIFEXITED(st) ? WEXITSTATUS(st) : -1, EINVAL, "");
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -193,6 +314,10 @@ int main(int argc, char **argv)
 		actOn((pid_t)atoi(argv[2]), (uintptr_t)strtoull(argv[3], NULL, 0), atoi(argv[4]));
 	else if (argc == 2 && !strcmp(argv[1], "inside"))
 		inside();
+	else if (argc == 4 && !strcmp(argv[1], "receive"))
+		receive(argv[2], argv[3]);
+	else if (argc == 2 && !strcmp(argv[1], "pass-inside"))
+		passInside();
 	else
 		usage();
 	return 0;

@@ -15,6 +15,8 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -136,6 +138,101 @@ def inside(res):
     res.expect(gone is not None and gone.get("errno") == "ESRCH", f"kill() of a reaped child: {gone}")
 
 
+def gate_argv(gate_args, out, command):
+    return [netns.gate_bin(), "exec"] + list(gate_args) + ["--out", out, "--"] + list(command)
+
+
+def foreign(mode, enforce):
+    """A process outside the tree (this script) hands the step a connected TCP socket over a
+    unix socket. The step's trapped sendmsg on it is refused; its untrapped write() is found
+    by the sweep (recorded, and in enforce mode the socket is shut down). Ground truth: what
+    the socket's peer received."""
+    def case(res):
+        with tempfile.TemporaryDirectory(prefix="hg-foreign-") as tmp:
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            client = socket.create_connection(listener.getsockname(), timeout=5)
+            peer, _ = listener.accept()
+            path = os.path.join(tmp, "hand-over.sock")
+            unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            unix.bind(path)
+            unix.listen(1)
+            unix.settimeout(10)
+            out = os.path.join(tmp, "out")
+            argv = gate_argv(["--enforce"] if enforce else [], out, [helper(), "receive", path, mode])
+            start = time.monotonic()
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    stdin=subprocess.DEVNULL, cwd=tmp)
+            try:
+                conn, _ = unix.accept()
+                socket.send_fds(conn, [b"F"], [client.fileno()])
+                client.close()  # the step's copy is the only one left outside this peer
+                stdout, stderr = proc.communicate(timeout=30)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.communicate()
+            strace = None
+            if os.path.exists(os.path.join(out, "strace.txt")):
+                with open(os.path.join(out, "strace.txt")) as f:
+                    strace = f.read()
+
+            class P:
+                returncode = proc.returncode
+            P.stdout, P.stderr = stdout, stderr
+            r = netns.Run(argv, P, strace, time.monotonic() - start)
+            res.runs.append(_Shown(r))
+            peer.settimeout(1)
+            got = b""
+            try:
+                while True:
+                    chunk = peer.recv(64)
+                    if not chunk:
+                        break
+                    got += chunk
+            except (socket.timeout, ConnectionResetError):
+                pass
+            for s_ in (peer, listener, unix):
+                s_.close()
+        ops = {o["op"]: o for o in ops_of(r.stdout)}
+        lines = [l for l in r.stderr.splitlines() if l.startswith("hermetic-gate: violation ")]
+        expect_rc(res, r, 3)
+        if mode == "sendmsg":
+            o = ops.get("sendmsg-S")
+            res.expect(o is not None and o.get("errno") == "EPERM", f"sendmsg on the foreign socket: {o}")
+            res.expect(any(" syscall=sendmsg " in l and " decision=denied " in l and "came from outside the traced tree"
+                           in l for l in lines), f"no denied sendmsg violation naming the foreign socket: {lines}")
+            res.expect(got == b"", f"the peer received {got!r}")
+            return
+        res.expect(any(" syscall=foreign_socket " in l and "came from outside the traced tree" in l
+                       and (" decision=denied " if enforce else " decision=audited ") in l for l in lines),
+                   f"no foreign_socket violation from the sweep: {lines}")
+        a, b = ops.get("write-A"), ops.get("write-B")
+        res.expect(a is not None and a.get("ret") == "1", f"the first write (before any sweep) failed: {a}")
+        if enforce:
+            res.expect(b is not None and b.get("errno") == "EPIPE",
+                       f"the write after the sweep was not stopped by the shutdown: {b}")
+            res.expect(got == b"A", f"the peer received {got!r}, expected only b'A' (before the sweep)")
+        else:
+            res.expect(got == b"AB", f"the peer received {got!r}, expected b'AB' in audit mode")
+    return case
+
+
+def pass_inside(res):
+    """Sockets the tree made, accepted and passed between its own processes stay clean."""
+    r = netns.run_gate(["--allow-listen", "127.0.0.1"], [helper(), "pass-inside"])
+    res.runs.append(_Shown(r))
+    ops = {o["op"]: o for o in ops_of(r.stdout)}
+    expect_no_viol(res, r)
+    expect_rc(res, r, 0)
+    for op in ("connect", "accept", "send-fd", "receive-fd", "child-write", "child-sendmsg", "child-write-late",
+               "accepted-sendmsg", "accepted-write-late", "accepted-read"):
+        o = ops.get(op)
+        res.expect(o is not None and o.get("errno") == "-", f"{op} failed: {o}")
+    res.expect(ops.get("child-exit", {}).get("ret") == "0", f"the child: {ops.get('child-exit')}")
+
+
 class _Shown:
     """What run_sub prints for a failed case."""
 
@@ -147,6 +244,10 @@ CASES = {
     "outside-audit": attack(False),
     "outside-enforce": attack(True),
     "inside-tree": inside,
+    "foreign-sendmsg": foreign("sendmsg", False),
+    "foreign-write-audit": foreign("write", False),
+    "foreign-write-enforce": foreign("write", True),
+    "pass-inside": pass_inside,
 }
 
 

@@ -1,6 +1,7 @@
 #include <linux/audit.h>
 #include <linux/net.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <catch2/catch.hpp>
 
@@ -79,8 +80,21 @@ TEST_CASE("i386: direct calls and socketcall trap", "[filter]")
 	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_LISTEN, 0x1000}) == trace(kTagListen));
 	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SENDMSG, 0x1000}) == trace(kTagSendmsg));
 	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SENDMMSG, 0x1000}) == trace(kTagSendmmsg));
-	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SOCKET, 0x1000}) == kAllow);
+	// socketcall hides socket()'s family from the filter: every i386 socket() traps.
+	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SOCKET, 0x1000}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_I386, 359, {AF_UNIX, SOCK_STREAM, 0}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_GETSOCKNAME, 0x1000}) == kAllow);
 	CHECK(run(AUDIT_ARCH_I386, 20) == kAllow); // getpid
+}
+
+TEST_CASE("socket() traps for the inet families only", "[filter]")
+{
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {AF_INET, SOCK_STREAM, 0}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {0xffffffff00000000ull | AF_INET, SOCK_STREAM, 0}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {AF_UNIX, SOCK_STREAM, 0}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {AF_NETLINK, SOCK_RAW, 0}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kX32 | 41, {AF_INET, SOCK_STREAM, 0}) == trace(kTagInetSocket));
 }
 
 TEST_CASE("x32: the 0x40000000 numbers trap", "[filter]")

@@ -5,17 +5,19 @@
 using namespace hg;
 using Entry = SocketLedger::Entry;
 
-TEST_CASE("the ledger tells own, checked and unknown sockets apart", "[socket_ledger]")
+TEST_CASE("the ledger tells own, local, foreign and unknown sockets apart", "[socket_ledger]")
 {
 	SocketLedger l;
 	CHECK(l.lookup(10) == Entry::Unknown);
 	l.own(10);
-	l.checked(11);
+	l.local(11);
+	l.foreign(12);
 	CHECK(l.lookup(10) == Entry::Own);
-	CHECK(l.lookup(11) == Entry::Checked);
-	CHECK(l.lookup(12) == Entry::Unknown);
-	l.checked(10); // a later verdict replaces the earlier one
-	CHECK(l.lookup(10) == Entry::Checked);
+	CHECK(l.lookup(11) == Entry::Local);
+	CHECK(l.lookup(12) == Entry::Foreign);
+	CHECK(l.lookup(13) == Entry::Unknown);
+	l.foreign(10); // a later verdict replaces the earlier one
+	CHECK(l.lookup(10) == Entry::Foreign);
 }
 
 TEST_CASE("a small ledger forgets nothing, so a socket in flight is never taken for foreign", "[socket_ledger]")
