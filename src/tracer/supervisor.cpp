@@ -50,17 +50,6 @@ bool isLocalOnly(const Endpoint &ep)
 	return ep.status == AddrStatus::Decoded && (ep.family == AF_UNIX || ep.family == AF_NETLINK);
 }
 
-// The daemon socket a delegated call asked, as reports show it (NetRecord::daemonSocket).
-Endpoint daemonEndpoint(const UnixTarget &t)
-{
-	Endpoint ep;
-	ep.status = AddrStatus::Decoded;
-	ep.family = AF_UNIX;
-	ep.unixKind = t.abstract ? UnixKind::Abstract : UnixKind::Path;
-	ep.unixPath = t.abstract ? t.path.substr(1) : t.path;
-	return ep;
-}
-
 bool hasInetDestination(const std::vector<Endpoint> &addrs)
 {
 	return std::any_of(addrs.begin(), addrs.end(), [](const Endpoint &ep) { return ep.isIp; });
@@ -510,7 +499,8 @@ void Supervisor::act(pid_t tid, Tracee &t, NetRecord r, const RawSyscall &sc, co
 		t.judgedAddrs = d.addrs;
 	}
 	bool selfDatagram = t.pending.cls.direction == Direction::Self && isInetDatagram(t.pending.sock);
-	if (call == NetCall::Bind || call == NetCall::Listen || t.checkPeer || selfDatagram)
+	bool unixConnect = call == NetCall::Connect && t.pending.sock.domain == AF_UNIX; // who answers: notePeerProcess
+	if (call == NetCall::Bind || call == NetCall::Listen || t.checkPeer || selfDatagram || unixConnect)
 		t.sock = std::move(sock.fd);
 	resume(tid, PTRACE_SYSCALL);
 	exitStopDue_ = true;
@@ -649,6 +639,8 @@ void Supervisor::onSyscallExit(pid_t tid)
 		    (p.call == NetCall::Listen || (p.call == NetCall::Bind && p.sock.type == SOCK_DGRAM)))
 			addListener(t.tgid, p, t.sock.get());
 		addImplicitListener(t.tgid, p, t.sock.get());
+		if (p.call == NetCall::Connect && p.sock.domain == AF_UNIX && p.resultKnown && p.result == 0)
+			notePeerProcess(tid, p, t.sock.get());
 		// Closed before the tracee goes on: a duplicate still open when it closes its own
 		// fd would hold back the FIN and change which side of a TCP connection ends in
 		// TIME-WAIT (seen as EADDRINUSE on a later bind to the same port).

@@ -138,6 +138,9 @@ private:
 	void sweepSockets();      // every descriptor of every process of the tree
 	void sweepProcess(pid_t tgid);
 	void recordForeignSocket(pid_t tgid, int fd, TraceeSocket &sock);
+	// A unix connect of r succeeded: when the process at the other end is outside the tree,
+	// r names it, and a daemon known by its executable makes the call delegated egress.
+	void notePeerProcess(pid_t tid, NetRecord &r, int sockFd);
 	bool groupInTree(pid_t pgid) const;  // a live process of the tree is in process group pgid
 	static std::string syscallName(uint32_t arch, uint64_t nr);
 

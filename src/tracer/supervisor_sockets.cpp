@@ -209,4 +209,39 @@ void Supervisor::recordForeignSocket(pid_t tgid, int fd, TraceeSocket &sock)
 	completeRecord(r);
 }
 
+void Supervisor::notePeerProcess(pid_t tid, NetRecord &r, int sockFd)
+{
+	ucred cred{};
+	socklen_t len = sizeof(cred);
+	if (getsockopt(sockFd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.pid <= 0 || inTree(cred.pid) ||
+	    cred.pid == getpid())
+		return;
+	r.peerPid = cred.pid;
+	r.peerExe = readLink(procPath(cred.pid, "/exe"));
+	std::string who = r.peerExe.empty() ? readFirstLine(procPath(cred.pid, "/comm")) : r.peerExe;
+	r.cls.why += "; at the other end: pid " + std::to_string(cred.pid) + (who.empty() ? "" : " (" + who + ")") +
+		     ", outside the traced tree";
+	const char *daemon = r.cls.direction == Direction::Local ? networkDaemonOfExe(r.peerExe) : nullptr;
+	if (!daemon)
+		return;
+	// A daemon the socket list did not name (a socket bind-mounted or renamed): known by its
+	// executable. The connect has happened; in enforce mode the gate shuts the socket down,
+	// so the daemon gets no request over it.
+	UnixTarget target = resolveUnixTarget(tid, r.addr);
+	r.cls.direction = Direction::Delegated;
+	r.cls.violation = true;
+	r.cls.why += ": " + std::string(daemon) + ", which makes network calls for its clients";
+	DecisionRules rules{opts_.allow, opts_.enforce, true, &resolved_};
+	Judgement j = decide(r.call, r.cls, r.addr, rules, nullptr, &target);
+	r.exception = j.exception;
+	r.decision = j.decision;
+	r.daemonSocket = daemonEndpoint(target);
+	if (r.decision == Decision::Denied) {
+		shutdown(sockFd, SHUT_RDWR);
+		r.cls.why += "; the gate shut the connection down";
+	}
+	if (r.decision == Decision::Audited || r.decision == Decision::Denied)
+		sink_.onViolation(r);
+}
+
 } // namespace hg

@@ -18,6 +18,10 @@
 //                              outside the tree) and receives one fd over it (SCM_RIGHTS); MODE
 //                              write: write "A", wait 1.5 s (the gate's sweeps), write "B";
 //                              MODE sendmsg: sendmsg "S" on it
+//   outside serve PATH         a daemon OUTSIDE the tree (run as a copy named after a real
+//                              one): listens on the unix socket PATH, prints op=listening, accepts
+//                              one connection, reads what comes within 3 s: op=served bytes=TEXT
+//   outside connect-unix PATH  in the traced step: connects to PATH and writes "REQUEST"
 //   outside pass-inside        in the traced step: a TCP listener on 127.0.0.1, a connection to
 //                              it, the client socket passed to a child over a socketpair and the
 //                              accepted one kept; both written to (write and sendmsg) across 1.2 s
@@ -304,6 +308,36 @@ static void passInside(void)
 	report("child-exit", WIFEXITED(st) ? WEXITSTATUS(st) : -1, EINVAL, "");
 }
 
+static void serve(const char *path)
+{
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&un, sizeof(un)) != 0 || listen(l, 1) != 0) {
+		report("listen-unix", -1, errno, "");
+		exit(100);
+	}
+	report("listening", 0, 0, "");
+	int c = accept(l, NULL, NULL);
+	struct timeval tv = {3, 0};
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	char buf[64] = "";
+	long n = c < 0 ? -1 : read(c, buf, sizeof(buf) - 1);
+	char extra[96];
+	snprintf(extra, sizeof(extra), "bytes=%s", n > 0 ? buf : "-");
+	report("served", n, errno, extra);
+}
+
+static void connectUnix(const char *path)
+{
+	signal(SIGPIPE, SIG_IGN);
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+	int u = socket(AF_UNIX, SOCK_STREAM, 0);
+	REPORT("connect-unix", connect(u, (struct sockaddr *)&un, sizeof(un)));
+	REPORT("write-request", write(u, "REQUEST", 7));
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -318,6 +352,10 @@ int main(int argc, char **argv)
 		receive(argv[2], argv[3]);
 	else if (argc == 2 && !strcmp(argv[1], "pass-inside"))
 		passInside();
+	else if (argc == 3 && !strcmp(argv[1], "serve"))
+		serve(argv[2]);
+	else if (argc == 3 && !strcmp(argv[1], "connect-unix"))
+		connectUnix(argv[2]);
 	else
 		usage();
 	return 0;

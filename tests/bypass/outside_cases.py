@@ -11,7 +11,9 @@ run untouched.
 pass, 1 fail, 77 skip (only when a probe shows the kernel lacks what the case needs)."""
 
 import ctypes
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -46,15 +48,40 @@ def ops_of(stdout):
     return [netns.parse_kv(l[len("outside "):]) for l in stdout.splitlines() if l.startswith("outside ")]
 
 
+UNPRIVILEGED = 65534  # nobody
+
+
+def as_user(uid):
+    """The argv prefix that runs a command as uid (setpriv), [] for the current user."""
+    if uid is None:
+        return []
+    return [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+
+
+def unprivileged_uid():
+    """The uid the unprivileged cases run as: nobody when this script is root, else the
+    current user, who is unprivileged already (in `unshare -rn` the namespace's root maps to
+    it, and setpriv could not switch)."""
+    if os.geteuid() != 0:
+        return None
+    with open("/proc/self/uid_map") as f:
+        if f.read().split() != ["0", "0", "4294967295"]:
+            return None  # root of a user namespace (unshare -rn): really the unprivileged user who made it
+    probe = subprocess.run(as_user(UNPRIVILEGED) + ["true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise CaseFailed(f"setpriv cannot switch to uid {UNPRIVILEGED}: {probe.stderr.strip()}")
+    return UNPRIVILEGED
+
+
 class Victim:
     """outside.c victim, connected to a listener of this script on 127.0.0.1."""
 
-    def __init__(self):
+    def __init__(self, uid=None):
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(4)
         port = self.listener.getsockname()[1]
-        self.proc = subprocess.Popen([helper(), "victim", "127.0.0.1", str(port)], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen(as_user(uid) + [helper(), "victim", "127.0.0.1", str(port)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
         first = netns.parse_kv(self.proc.stdout.readline()[len("outside "):])
         if first.get("op") != "victim":
@@ -84,13 +111,30 @@ class Victim:
             self.listener.close()
 
 
-def attack(enforce):
+def run_gate_as(uid, gate_args, command):
+    """netns.run_gate, with the gate (and so the step) running as uid when it is set."""
+    if uid is None:
+        return netns.run_gate(gate_args, command)
+    with tempfile.TemporaryDirectory(prefix="hg-unpriv-") as tmp:
+        os.chown(tmp, uid, uid)
+        argv = as_user(uid) + [netns.gate_bin(), "exec"] + list(gate_args) + ["--", *command]
+        start = time.monotonic()
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, cwd=tmp)
+        return netns.Run(argv, p, None, time.monotonic() - start)
+
+
+def attack(enforce, unprivileged=False):
+    """The step acts on a victim outside the tree; unprivileged: both run as the same
+    unprivileged user (the case the kernel's own rules would otherwise allow)."""
     def case(res):
         abi = landlock_abi()
-        v = Victim()
+        uid = unprivileged_uid() if unprivileged else None
+        if unprivileged and uid is None:
+            res.notes.append("this script is not root: the gate and the victim run as the current, unprivileged user")
+        v = Victim(uid)
         try:
-            r = netns.run_gate(["--enforce"] if enforce else [],
-                               [helper(), "attack", str(v.pid), v.marker, v.sockfd])
+            r = run_gate_as(uid, ["--enforce"] if enforce else [],
+                            [helper(), "attack", str(v.pid), v.marker, v.sockfd])
             res.runs.append(_Shown(r))
             ops = {o["op"]: o for o in ops_of(r.stdout)}
             expect_rc(res, r, 3)
@@ -233,6 +277,91 @@ def pass_inside(res):
     res.expect(ops.get("child-exit", {}).get("ret") == "0", f"the child: {ops.get('child-exit')}")
 
 
+def run_with_report(enforce, command, tmp):
+    """`hermetic-gate run` on a policy whose one step is command, with its evidence in tmp/out;
+    returns (Run, report.json or None)."""
+    out = os.path.join(tmp, "out")
+    policy = os.path.join(tmp, "policy.yml")
+    with open(policy, "w") as f:
+        f.write(f"version: 1\nmode: {'enforce' if enforce else 'audit'}\nhermetic_steps:\n"
+                f"  - id: step\n    run: {json.dumps(list(command))}\n")
+    argv = [netns.gate_bin(), "run", "--policy", policy, "--sha", "outside", "--out", out]
+    start = time.monotonic()
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, cwd=tmp)
+    report = strace = None
+    if os.path.exists(os.path.join(out, "report.json")):
+        with open(os.path.join(out, "report.json")) as f:
+            report = json.load(f)
+    if os.path.exists(os.path.join(out, "logs", "step", "strace.txt")):
+        with open(os.path.join(out, "logs", "step", "strace.txt")) as f:
+            strace = f.read()
+    return netns.Run(argv, p, strace, time.monotonic() - start), report
+
+
+def channel_outside(res):
+    """A unix socket whose other end is a process outside the tree (this script) is listed in
+    report.json with that process's executable, and is not a violation."""
+    with tempfile.TemporaryDirectory(prefix="hg-channel-") as tmp:
+        path = os.path.join(tmp, "helper.sock")
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(path)
+        srv.listen(1)
+        r, report = run_with_report(False, [helper(), "connect-unix", path], tmp)
+        srv.close()
+    res.runs.append(_Shown(r))
+    expect_rc(res, r, 0)
+    expect_no_viol(res, r)
+    if report is None:
+        res.fail("no report.json")
+        return
+    channels = report["steps"][0].get("outside_channels")
+    want = {"socket": path, "peer_exe": os.path.realpath("/proc/self/exe"), "connects": 1}
+    res.expect(channels == [want], f"outside_channels {channels}, expected [{want}]")
+
+
+def daemon_by_exe(enforce):
+    """A daemon of the built-in list, known only by its executable (its socket is at a path the
+    list does not name): the connect is delegated egress; in enforce mode the gate shuts the
+    connection down, and the daemon receives no request."""
+    def case(res):
+        with tempfile.TemporaryDirectory(prefix="hg-daemon-") as tmp:
+            os.mkdir(os.path.join(tmp, "bin"))
+            dockerd = os.path.join(tmp, "bin", "dockerd")
+            shutil.copy(helper(), dockerd)
+            path = os.path.join(tmp, "engine.sock")
+            daemon = subprocess.Popen([dockerd, "serve", path], stdout=subprocess.PIPE, text=True)
+            try:
+                first = netns.parse_kv(daemon.stdout.readline()[len("outside "):])
+                if first.get("op") != "listening":
+                    raise CaseFailed(f"the fake daemon did not start: {first}")
+                r, report = run_with_report(enforce, [helper(), "connect-unix", path], tmp)
+                served = netns.parse_kv(daemon.stdout.readline()[len("outside "):])
+            finally:
+                daemon.kill()
+                daemon.wait()
+        res.runs.append(_Shown(r))
+        expect_rc(res, r, 3)
+        lines = [l for l in r.stderr.splitlines() if l.startswith("hermetic-gate: violation ")]
+        res.expect(any(" syscall=connect " in l and " kind=delegated " in l and
+                       (" decision=denied " if enforce else " decision=audited ") in l for l in lines),
+                   f"no delegated violation line: {lines}")
+        if enforce:
+            res.expect(served.get("bytes") == "-", f"the daemon received a request through a shut connection: {served}")
+        else:
+            res.expect(served.get("bytes") == "REQUEST", f"the daemon did not get the request: {served}")
+        if report is not None:
+            kinds = [v["kind"] for v in report["steps"][0]["violations"]]
+            res.expect(kinds == ["delegated"], f"report.json violation kinds {kinds}")
+            addrs = [v["address"] for v in report["steps"][0]["violations"]]
+            res.expect(addrs == [path], f"report.json violation addresses {addrs}, expected [{path}]")
+            channels = report["steps"][0].get("outside_channels")
+            res.expect(channels is not None and len(channels) == 1 and channels[0]["peer_exe"] == dockerd,
+                       f"outside_channels {channels}")
+        else:
+            res.fail("no report.json")
+    return case
+
+
 class _Shown:
     """What run_sub prints for a failed case."""
 
@@ -243,11 +372,15 @@ class _Shown:
 CASES = {
     "outside-audit": attack(False),
     "outside-enforce": attack(True),
+    "outside-unprivileged": attack(False, unprivileged=True),
     "inside-tree": inside,
     "foreign-sendmsg": foreign("sendmsg", False),
     "foreign-write-audit": foreign("write", False),
     "foreign-write-enforce": foreign("write", True),
     "pass-inside": pass_inside,
+    "channel-outside": channel_outside,
+    "daemon-by-exe-audit": daemon_by_exe(False),
+    "daemon-by-exe-enforce": daemon_by_exe(True),
 }
 
 
