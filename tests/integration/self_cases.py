@@ -23,7 +23,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netns  # noqa: E402
-from run_cases import Checker, gate, write_policy  # noqa: E402
+from gate_cases import (Checker, expect_step, gate, guarded, have_report, pick, run_expecting,  # noqa: E402
+                        run_policy, verdict, violations, write_policy)
 
 STRAY_PORT = 18099  # nothing listens on it inside the test namespace
 V6_SPECS = ("::1", "[::1]")  # how the gate may spell the IPv6 loopback entry
@@ -38,15 +39,13 @@ def policy(tmp, text, name="policy.yml"):
 
 
 def run(tmp, pol, sha="self", out_name="out"):
-    out = os.path.join(tmp, out_name)
-    return gate(["run", "--policy", pol, "--sha", sha], tmp, out)
+    return run_policy(tmp, pol, sha, out_name)
 
 
-def have_report(c, res):
-    if os.path.isfile(os.path.join(res.out, "report.json")) and os.path.isfile(os.path.join(res.out, "report.md")):
-        return True
-    c.failures.append("report.json or report.md is missing")
-    return False
+def run_checked(tmp, c, text, rc):
+    """Runs the policy text, expecting exit code rc and both reports: (res, True), or
+    (res, False) when the case cannot go on."""
+    return run_expecting(c, tmp, policy(tmp, text), rc, "self")
 
 
 def served(c, res, step):
@@ -120,19 +119,6 @@ def no_ephemeral(c, res, lines, step=None):
                          f"the TCP listener on port {l['port']} is not in logs/{step}/ss_listen.txt:\n{ss}")
 
 
-def violations(c, rep, step):
-    return c.step(rep, step).get("violations", [])
-
-
-def pick(vs, **want):
-    return [v for v in vs if all(v.get(k) == w for k, w in want.items())]
-
-
-def expect_step(c, rep, step, result):
-    got = c.step(rep, step).get("result")
-    c.expect(got == result, f"step {step}: result {got!r}, expected {result}")
-
-
 def expect_exception(c, entries, specs, what, hits=None):
     """The entry of entries whose spec is one of specs; checks direction inbound and hits >= hits."""
     specs = (specs,) if isinstance(specs, str) else specs
@@ -198,17 +184,15 @@ def allowed_step(c, res, step, specs, hits, where="exceptions_used"):
 
 def case_tcp4_allowed(tmp, c):
     """Same-process TCP over 127.0.0.1, covered by a global short-form inbound exception."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: tcp4
     run: ["@SELFSERVE@", "tcp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     lines = served(c, res, "tcp4")
     allowed_step(c, res, "tcp4", "127.0.0.1", hits=2)
@@ -220,7 +204,7 @@ hermetic_steps:
 
 def case_tcp6_allowed(tmp, c):
     """Same-process TCP over ::1, covered by a per-step long-form inbound exception."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: tcp6
@@ -231,10 +215,8 @@ hermetic_steps:
           reason: "the step's own test server"
           owner: "@tests"
           expires: 2099-12-31
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     lines = served(c, res, "tcp6")
     allowed_step(c, res, "tcp6", V6_SPECS, hits=3)
@@ -248,7 +230,7 @@ hermetic_steps:
 
 def case_tcp4_cidr_localhost(tmp, c):
     """A CIDR and `localhost` cover a 127.0.0.1 listener on a kernel-chosen port too."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: cidr
@@ -261,10 +243,8 @@ hermetic_steps:
       inbound:
         - host: localhost
           reason: "a dev server on localhost"
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     served(c, res, "cidr")
     served(c, res, "name")
@@ -277,15 +257,13 @@ hermetic_steps:
 def case_tcp4_violation(tmp, c):
     """No exception: one inbound listen violation and ONE self violation for the listener
     (three connections: count 3), both on 127.0.0.1 port 0; the real ports only in strace.txt."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: tcp4
     run: ["@SELFSERVE@", "--repeat", "3", "tcp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "tcp4")
     rep = res.report()
@@ -300,15 +278,13 @@ hermetic_steps:
 
 
 def case_tcp6_violation(tmp, c):
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: tcp6
     run: ["@SELFSERVE@", "tcp", "::1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "tcp6")
     expect_step(c, res.report(), "tcp6", "violation")
@@ -320,7 +296,7 @@ hermetic_steps:
 
 def case_tcp_fork_allowed(tmp, c):
     """The listener in the parent, the client in a forked child: still the same step."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 allow:
   inbound:
@@ -330,10 +306,8 @@ allow:
 hermetic_steps:
   - id: fork
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-fork", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     lines = served(c, res, "fork")
     pids = {l.get("pid") for l in lines if l.get("op") in ("listen", "connect")}
@@ -345,15 +319,13 @@ hermetic_steps:
 
 
 def case_tcp_fork_violation(tmp, c):
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: fork
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-fork", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "fork")
     listener_violations(c, res, "fork", "listen", "tcp", "AF_INET", "127.0.0.1", "connect", 2)
@@ -365,17 +337,15 @@ hermetic_steps:
 def case_tcp_handoff_allowed(tmp, c):
     """The listening socket handed to a child server, the parent's copy closed, the parent
     connecting: the child still listens, so the connections are self connections."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: handoff
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-handoff", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     lines = served(c, res, "handoff")
     allowed_step(c, res, "handoff", "127.0.0.1", hits=3)
@@ -385,15 +355,13 @@ hermetic_steps:
 
 
 def case_tcp_handoff_violation(tmp, c):
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: handoff
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-handoff", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "handoff")
     listener_violations(c, res, "handoff", "listen", "tcp", "AF_INET", "127.0.0.1", "connect", 2)
@@ -403,17 +371,15 @@ hermetic_steps:
 
 
 def case_udp4_allowed(tmp, c):
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: udp4
     run: ["@SELFSERVE@", "--repeat", "2", "udp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     lines = served(c, res, "udp4")
     allowed_step(c, res, "udp4", "127.0.0.1", hits=3)
@@ -423,17 +389,15 @@ hermetic_steps:
 
 
 def case_udp6_allowed(tmp, c):
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: udp6
     run: ["@SELFSERVE@", "udp", "::1"]
     allow:
       inbound: ["::1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     lines = served(c, res, "udp6")
     allowed_step(c, res, "udp6", V6_SPECS, hits=2)
@@ -443,15 +407,13 @@ hermetic_steps:
 
 
 def case_udp4_violation(tmp, c):
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: udp4
     run: ["@SELFSERVE@", "--repeat", "2", "udp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "udp4")
     listener_violations(c, res, "udp4", "bind", "udp", "AF_INET", "127.0.0.1", "sendto", 2)
@@ -463,17 +425,15 @@ hermetic_steps:
 def case_udp_echo_allowed(tmp, c):
     """The server's reply to its own client's kernel-chosen port is part of the same exchange:
     covered by the server's inbound exception."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: echo
     run: ["@SELFSERVE@", "--repeat", "2", "udp-echo", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     lines = served(c, res, "echo")
     c.expect(len([l for l in lines if l.get("reply") == "1" and l.get("op") == "recv"]) == 2,
@@ -487,15 +447,13 @@ hermetic_steps:
 def case_udp_echo_violation(tmp, c):
     """Without an exception, the requests and the replies are self sendto calls reported
     under the one server (127.0.0.1, port 0): one entry, four calls."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: echo
     run: ["@SELFSERVE@", "--repeat", "2", "udp-echo", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "echo")
     listener_violations(c, res, "echo", "bind", "udp", "AF_INET", "127.0.0.1", "sendto", 4)
@@ -507,17 +465,15 @@ hermetic_steps:
 def case_stray_outbound(tmp, c):
     """A connect to a loopback port nobody in the step listens on stays outbound (real port),
     the inbound exception notwithstanding; that exception is then unused and stale."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: stray
     run: ["@SELFSERVE@", "stray", "{STRAY_PORT}"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     served(c, res, "stray")
     rep = res.report()
@@ -540,17 +496,15 @@ hermetic_steps:
 def case_tcp_any_not_covered(tmp, c):
     """127.0.0.1 does not cover a listener on 0.0.0.0; the self connect to that listener is
     reported against the listener (0.0.0.0, port 0), not as outbound with the real port."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: any
     run: ["@SELFSERVE@", "tcp-any"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "any")
     rep = res.report()
@@ -565,17 +519,15 @@ hermetic_steps:
 def case_tcp_any6_dual_stack(tmp, c):
     """A dual-stack listener on :: takes a connect to 127.0.0.1: a self connection reported
     under the listener (::, port 0); "::1" does not cover ::."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["::1", "127.0.0.1"]
 hermetic_steps:
   - id: any6
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-any6"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "any6")
     listener_violations(c, res, "any6", "listen", "tcp", "AF_INET6", "::", "connect", 2)
@@ -587,7 +539,7 @@ hermetic_steps:
 def case_kernel_port_needs_portless_entry(tmp, c):
     """Entries with a port (8080, "127.0.0.1:8080") do not cover a kernel-chosen port, whether
     the step bound to port 0 or listened on a socket never bound (autobind)."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 allow:
   inbound:
@@ -600,10 +552,8 @@ hermetic_steps:
     run: ["@SELFSERVE@", "tcp", "127.0.0.1"]
   - id: autobind
     run: ["@SELFSERVE@", "tcp-autobind"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
     seen = []
@@ -691,17 +641,15 @@ def case_reports_byte_identical(tmp, c):
 
 def case_md_inbound_snippet(tmp, c):
     """report.md offers the paste-ready inbound exception for the listener, with no port."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: tcp4
     run: ["@SELFSERVE@", "tcp", "127.0.0.1"]
   - id: tcp6
     run: ["@SELFSERVE@", "tcp", "::1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     seen = served(c, res, "tcp4") + served(c, res, "tcp6")
     md = open(os.path.join(res.out, "report.md"), errors="replace").read()
@@ -811,7 +759,7 @@ def case_validate_inbound_errors(tmp, c):
 def case_inbound_exception_enforce(tmp, c):
     """In enforce mode the covered listener and its self connections proceed (the exchange
     works), while an uncovered listener is refused with EPERM."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: enforce
 hermetic_steps:
   - id: allowed
@@ -820,10 +768,8 @@ hermetic_steps:
       inbound: ["127.0.0.1"]
   - id: refused
     run: ["@SELFSERVE@", "tcp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "allowed")
     rep = res.report()
@@ -869,23 +815,7 @@ def run_case(name):
     c = Checker()
     with tempfile.TemporaryDirectory(prefix="hg-self-") as tmp:
         tmp = os.path.realpath(tmp)
-        try:
-            res = CASES[name](tmp, c)
-        except Exception as e:  # a crash of the test is a failure with its traceback
-            import traceback
-            c.failures.append(f"test raised {type(e).__name__}: {e}\n{traceback.format_exc()}")
-            res = None
-        if c.failures:
-            print(f"FAIL {name}:")
-            for f in c.failures:
-                print(f"  - {f}")
-            if res is not None:
-                print(res.diagnostics())
-                if res.out and os.path.isfile(os.path.join(res.out, "report.json")):
-                    print("--- report.json:\n" + open(os.path.join(res.out, "report.json")).read())
-            return 1
-    print(f"PASS {name}")
-    return 0
+        return verdict(name, c, guarded(c, CASES[name], tmp, c))
 
 
 def main(argv):
