@@ -159,6 +159,23 @@ def ops(lines, op):
     return [l for l in lines if l.get("op") == op]
 
 
+def probed_addrs(c, res, step, op, want):
+    """dnsprobe's lines of step (probe_ok), whose `op` lines must give the addresses want, in
+    that order."""
+    lines = probe_ok(c, res, step)
+    c.expect([l.get("addr") for l in ops(lines, op)] == want, f"step {step}: dnsprobe: {lines}")
+    return lines
+
+
+def rotated(c, res, step):
+    """dnsprobe's lines of step (probe_ok), which must show the three rotated addresses of
+    ROTATE resolved."""
+    lines = probe_ok(c, res, step)
+    addrs = [l.get("addr") for l in ops(lines, "resolve")]
+    c.expect(len(addrs) == 3 and set(addrs) == ROTATE_V4, f"dnsprobe did not get the three rotated addresses: {addrs}")
+    return lines
+
+
 def expect_used(c, rep, step, spec, hits):
     s = c.step(rep, step)
     used = [e for e in s.get("exceptions_used", []) if e.get("spec") == spec]
@@ -273,9 +290,7 @@ hermetic_steps:
 """, 0)
     if not ok:
         return res
-    lines = probe_ok(c, res, "rotate")
-    addrs = [l.get("addr") for l in ops(lines, "resolve")]
-    c.expect(len(addrs) == 3 and set(addrs) == ROTATE_V4, f"dnsprobe did not get the three rotated addresses: {addrs}")
+    lines = rotated(c, res, "rotate")
     c.expect(len(ops(lines, "connect")) == 3, f"dnsprobe did not connect three times: {lines}")
     allowed_step(c, res, "rotate", ROTATE, hits=3)
     c.expect(res.report().get("result") == "pass", f"report result {res.report().get('result')!r}")
@@ -303,9 +318,7 @@ hermetic_steps:
 """, 0)
     if not ok:
         return res
-    lines = probe_ok(c, res, "rotate")
-    addrs = [l.get("addr") for l in ops(lines, "resolve")]
-    c.expect(len(addrs) == 3 and set(addrs) == ROTATE_V4, f"dnsprobe did not get the three rotated addresses: {addrs}")
+    lines = rotated(c, res, "rotate")
     expect_no_eperm(c, lines, "rotate")
     allowed_step(c, res, "rotate", ROTATE, hits=3)
     c.schema_valid(res.out)
@@ -325,8 +338,7 @@ hermetic_steps:
 """, 0)
     if not ok:
         return res
-    lines = probe_ok(c, res, "www")
-    c.expect([l.get("addr") for l in ops(lines, "resolve")] == [WWW_V4], f"dnsprobe: {lines}")
+    lines = probed_addrs(c, res, "www", "resolve", [WWW_V4])
     c.expect([l.get("addr") for l in ops(lines, "connect")] == [f"{WWW_V4}:443"], f"dnsprobe did not connect: {lines}")
     allowed_step(c, res, "www", WWW)
     c.schema_valid(res.out)
@@ -352,8 +364,7 @@ hermetic_steps:
         return res
     rep = res.report()
     for step, addr in (("www", WWW_V4), ("api", API_V4)):
-        lines = probe_ok(c, res, step)
-        c.expect([l.get("addr") for l in ops(lines, "resolve")] == [addr], f"step {step}: dnsprobe: {lines}")
+        probed_addrs(c, res, step, "resolve", [addr])
         allowed_step(c, res, step, "*.example.test")
     lines = probe_ok(c, res, "apex")
     c.expect(ops(lines, "raw") and ops(lines, "raw")[0].get("rcode") == "3", f"step apex: dnsprobe: {lines}")
@@ -377,8 +388,7 @@ hermetic_steps:
     if not ok:
         return res
     rep = res.report()
-    lines = probe_ok(c, res, "other")
-    c.expect([l.get("addr") for l in ops(lines, "resolve")] == [OTHER_V4], f"dnsprobe: {lines}")
+    probed_addrs(c, res, "other", "resolve", [OTHER_V4])
     expect_step(c, rep, "other", "violation")
     vs = violations(c, rep, "other")
     c.expect(len(vs) == 2, f"step other: expected 2 violations (dns + outbound), got {vs}")
@@ -410,8 +420,7 @@ hermetic_steps:
         return res
     rep = res.report()
     for step, addr in (("allowed", API_V4), ("other", OTHER_V4)):
-        lines = probe_ok(c, res, step)
-        c.expect([l.get("addr") for l in ops(lines, "raw")] == [addr], f"step {step}: dnsprobe: {lines}")
+        probed_addrs(c, res, step, "raw", [addr])
     allowed_step(c, res, "allowed", API)
     expect_step(c, rep, "other", "violation")
     vs = violations(c, rep, "other")
@@ -498,8 +507,7 @@ hermetic_steps:
     vs = violations(c, rep, "refused")
     c.expect(all(v.get("decision") == "denied" for v in vs), f"step refused: a violation not denied: {vs}")
     c.expect(not dns.queries(event="query", name=OTHER), f"the refused query reached the server:\n{dns.text()}")
-    lines = probe_ok(c, res, "allowed")
-    c.expect([l.get("addr") for l in ops(lines, "resolve")] == [API_V4], f"step allowed: dnsprobe: {lines}")
+    lines = probed_addrs(c, res, "allowed", "resolve", [API_V4])
     c.expect(len(ops(lines, "connect")) == 1, f"step allowed: dnsprobe did not connect: {lines}")
     expect_no_eperm(c, lines, "allowed")
     allowed_step(c, res, "allowed", API)
@@ -595,8 +603,7 @@ hermetic_steps:
     v = expect_outbound(c, rep, "threads-other", OTHER_V4, 443, OTHER)
     if v:
         c.expect(v.get("count") == 3, f"step threads-other: outbound violation count {v.get('count')!r}, expected 3")
-    lines = probe_ok(c, res, "shell")
-    c.expect([l.get("addr") for l in ops(lines, "connect")] == [f"{API_V4}:443"] * 2, f"step shell: dnsprobe: {lines}")
+    probed_addrs(c, res, "shell", "connect", [f"{API_V4}:443"] * 2)
     allowed_step(c, res, "shell", API)
     c.schema_valid(res.out)
     return res
@@ -622,8 +629,7 @@ hermetic_steps:
     if not ok:
         return res
     rep = res.report()
-    lines = probe_ok(c, res, "own")
-    c.expect([l.get("addr") for l in ops(lines, "raw")] == [OTHER_V4] * 2, f"step own: dnsprobe: {lines}")
+    probed_addrs(c, res, "own", "raw", [OTHER_V4] * 2)
     expect_step(c, rep, "own", "pass")
     vs = violations(c, rep, "own")
     c.expect(not vs, f"step own: violations listed (a query to the step's own server judged as DNS?): {vs}")
