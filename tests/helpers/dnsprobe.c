@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tracee_addr.h"
+
 enum {
 	kConnectWaitMs = 200, // a connect into the test namespace's veth never completes
 	kAnswerWaitMs = 2000,
@@ -98,31 +100,6 @@ static long nowMs(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct Addr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
-
-static int parseAddr(const char *text, uint16_t port, struct Addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&a->ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
-	if (inet_pton(AF_INET, text, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(port);
-		a->len = sizeof(*in4);
-		return 1;
-	}
-	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		a->len = sizeof(*in6);
-		return 1;
-	}
-	return 0;
 }
 
 static uint16_t parsePort(const char *text)

@@ -48,6 +48,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tracee_addr.h"
+
 enum { kWaitMs = 5000, kMaxRepeat = 64 }; // kWaitMs: generous, as every network call stops under the tracer
 
 static void usage(void)
@@ -78,27 +80,11 @@ static void failMsg(const char *what)
 	exit(1);
 }
 
-struct Addr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
-
-static void parseAddr(const char *text, uint16_t port, struct Addr *a)
+// parseAddr, or exit 64 when text is not a numeric address.
+static void needAddr(const char *text, uint16_t port, struct Addr *a)
 {
-	memset(a, 0, sizeof(*a));
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&a->ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
-	if (inet_pton(AF_INET, text, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(port);
-		a->len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		a->len = sizeof(*in6);
-	} else {
+	if (!parseAddr(text, port, a))
 		usage();
-	}
 }
 
 static uint16_t portOf(const struct Addr *a)
@@ -159,7 +145,7 @@ static void waitFor(int fd, short events, const char *what)
 static int tcpListen(const char *host, int bindFirst, struct Addr *bound)
 {
 	struct Addr want;
-	parseAddr(host, 0, &want);
+	needAddr(host, 0, &want);
 	int fd = mustSocket(want.ss.ss_family, SOCK_STREAM);
 	if (bindFirst && bind(fd, (struct sockaddr *)&want.ss, want.len) < 0)
 		fail("bind", errno);
@@ -287,7 +273,7 @@ static void tcpSame(const char *host, int bindFirst, const char *target, int rep
 {
 	struct Addr bound, to;
 	int lfd = tcpListen(host, bindFirst, &bound);
-	parseAddr(target, portOf(&bound), &to);
+	needAddr(target, portOf(&bound), &to);
 	for (int i = 0; i < repeat; i++) {
 		int cfd = tcpConnect(&to);
 		int sfd = tcpAccept(lfd, &bound);
@@ -396,7 +382,7 @@ static void tcpHandoff(const char *host, int repeat)
 static void udpSelf(const char *host, int repeat, int echo)
 {
 	struct Addr want, bound;
-	parseAddr(host, 0, &want);
+	needAddr(host, 0, &want);
 	int rfd = mustSocket(want.ss.ss_family, SOCK_DGRAM);
 	if (bind(rfd, (struct sockaddr *)&want.ss, want.len) < 0)
 		fail("bind", errno);
@@ -453,7 +439,7 @@ static void stray(const char *portText)
 	if (*portText == '\0' || *end != '\0' || p < 1 || p > 65535)
 		usage();
 	struct Addr to;
-	parseAddr("127.0.0.1", (uint16_t)p, &to);
+	needAddr("127.0.0.1", (uint16_t)p, &to);
 	int fd = mustSocket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
 	int err = 0;
 	if (connect(fd, (struct sockaddr *)&to.ss, to.len) < 0) {

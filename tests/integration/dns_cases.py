@@ -30,7 +30,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dns_server  # noqa: E402
 import netns  # noqa: E402
-from run_cases import Checker, gate, write_policy  # noqa: E402
+from gate_cases import (Checker, expect_step, gate, guarded, have_report, pick, run_expecting,  # noqa: E402
+                        run_policy, verdict, violations, write_policy)
 
 RESOLVER = "127.0.0.1"
 API, ROTATE, WWW, OTHER = "api.example.test", "rotate.example.test", "www.example.test", "other.example.test"
@@ -120,14 +121,13 @@ class TestResolver:
 
 
 def run(tmp, pol, sha="dns", out_name="out"):
-    return gate(["run", "--policy", pol, "--sha", sha], tmp, os.path.join(tmp, out_name))
+    return run_policy(tmp, pol, sha, out_name)
 
 
-def have_report(c, res):
-    if os.path.isfile(os.path.join(res.out, "report.json")) and os.path.isfile(os.path.join(res.out, "report.md")):
-        return True
-    c.failures.append("report.json or report.md is missing")
-    return False
+def run_checked(tmp, c, text, rc):
+    """Runs the policy text, expecting exit code rc and both reports: (res, True), or
+    (res, False) when the case cannot go on."""
+    return run_expecting(c, tmp, policy(tmp, text), rc, "dns")
 
 
 def probed(c, res, step):
@@ -159,17 +159,21 @@ def ops(lines, op):
     return [l for l in lines if l.get("op") == op]
 
 
-def violations(c, rep, step):
-    return c.step(rep, step).get("violations", [])
+def probed_addrs(c, res, step, op, want):
+    """dnsprobe's lines of step (probe_ok), whose `op` lines must give the addresses want, in
+    that order."""
+    lines = probe_ok(c, res, step)
+    c.expect([l.get("addr") for l in ops(lines, op)] == want, f"step {step}: dnsprobe: {lines}")
+    return lines
 
 
-def pick(vs, **want):
-    return [v for v in vs if all(v.get(k) == w for k, w in want.items())]
-
-
-def expect_step(c, rep, step, result):
-    got = c.step(rep, step).get("result")
-    return c.expect(got == result, f"step {step}: result {got!r}, expected {result}")
+def rotated(c, res, step):
+    """dnsprobe's lines of step (probe_ok), which must show the three rotated addresses of
+    ROTATE resolved."""
+    lines = probe_ok(c, res, step)
+    addrs = [l.get("addr") for l in ops(lines, "resolve")]
+    c.expect(len(addrs) == 3 and set(addrs) == ROTATE_V4, f"dnsprobe did not get the three rotated addresses: {addrs}")
+    return lines
 
 
 def expect_used(c, rep, step, spec, hits):
@@ -276,21 +280,17 @@ def case_server_selftest(tmp, c, dns):
 def case_rotate_allowed(tmp, c, dns):
     """An allowed name whose address changes on every lookup: connects to three different
     answers are all allowed, as each was read from an allowed answer."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 allow:
   outbound_hosts: [{ROTATE}]
 hermetic_steps:
   - id: rotate
     run: ["@DNSPROBE@", "resolve", "{ROTATE}", "443", "3"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
-    lines = probe_ok(c, res, "rotate")
-    addrs = [l.get("addr") for l in ops(lines, "resolve")]
-    c.expect(len(addrs) == 3 and set(addrs) == ROTATE_V4, f"dnsprobe did not get the three rotated addresses: {addrs}")
+    lines = rotated(c, res, "rotate")
     c.expect(len(ops(lines, "connect")) == 3, f"dnsprobe did not connect three times: {lines}")
     allowed_step(c, res, "rotate", ROTATE, hits=3)
     c.expect(res.report().get("result") == "pass", f"report result {res.report().get('result')!r}")
@@ -304,7 +304,7 @@ hermetic_steps:
 def case_rotate_allowed_enforce(tmp, c, dns):
     """The same in enforce mode, with the long form of the exception: the queries and the
     connects to each rotated answer proceed (no EPERM)."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: enforce
 allow:
   outbound_hosts:
@@ -315,14 +315,10 @@ allow:
 hermetic_steps:
   - id: rotate
     run: ["@DNSPROBE@", "resolve", "{ROTATE}", "443", "3"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
-    lines = probe_ok(c, res, "rotate")
-    addrs = [l.get("addr") for l in ops(lines, "resolve")]
-    c.expect(len(addrs) == 3 and set(addrs) == ROTATE_V4, f"dnsprobe did not get the three rotated addresses: {addrs}")
+    lines = rotated(c, res, "rotate")
     expect_no_eperm(c, lines, "rotate")
     allowed_step(c, res, "rotate", ROTATE, hits=3)
     c.schema_valid(res.out)
@@ -332,20 +328,17 @@ hermetic_steps:
 def case_cname_allowed(tmp, c, dns):
     """www.example.test is a CNAME of edge.cdn.example.test: the exception for the name asked
     for allows the query, and the address at the end of the chain."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 hermetic_steps:
   - id: www
     run: ["@DNSPROBE@", "resolve", "{WWW}", "443"]
     allow:
       outbound_hosts: [{WWW}]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
-    lines = probe_ok(c, res, "www")
-    c.expect([l.get("addr") for l in ops(lines, "resolve")] == [WWW_V4], f"dnsprobe: {lines}")
+    lines = probed_addrs(c, res, "www", "resolve", [WWW_V4])
     c.expect([l.get("addr") for l in ops(lines, "connect")] == [f"{WWW_V4}:443"], f"dnsprobe did not connect: {lines}")
     allowed_step(c, res, "www", WWW)
     c.schema_valid(res.out)
@@ -355,7 +348,7 @@ hermetic_steps:
 def case_cname_wildcard(tmp, c, dns):
     """'*.example.test' allows the queries for names below example.test (and the CNAME's
     address), but not example.test itself."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 allow:
   outbound_hosts: ["*.example.test"]
@@ -366,15 +359,12 @@ hermetic_steps:
     run: ["@DNSPROBE@", "resolve", "{API}", "443"]
   - id: apex
     run: ["@DNSPROBE@", "raw", "udp", "{RESOLVER}", "example.test"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
     for step, addr in (("www", WWW_V4), ("api", API_V4)):
-        lines = probe_ok(c, res, step)
-        c.expect([l.get("addr") for l in ops(lines, "resolve")] == [addr], f"step {step}: dnsprobe: {lines}")
+        probed_addrs(c, res, step, "resolve", [addr])
         allowed_step(c, res, step, "*.example.test")
     lines = probe_ok(c, res, "apex")
     c.expect(ops(lines, "raw") and ops(lines, "raw")[0].get("rcode") == "3", f"step apex: dnsprobe: {lines}")
@@ -387,21 +377,18 @@ hermetic_steps:
 def case_name_not_allowed(tmp, c, dns):
     """A name no exception covers: a dns violation naming it, and the connect to its answer an
     outbound violation carrying the name; the connect to the resolver is neither."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 allow:
   outbound_hosts: [{API}]
 hermetic_steps:
   - id: other
     run: ["@DNSPROBE@", "resolve", "{OTHER}", "443"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
-    lines = probe_ok(c, res, "other")
-    c.expect([l.get("addr") for l in ops(lines, "resolve")] == [OTHER_V4], f"dnsprobe: {lines}")
+    probed_addrs(c, res, "other", "resolve", [OTHER_V4])
     expect_step(c, rep, "other", "violation")
     vs = violations(c, rep, "other")
     c.expect(len(vs) == 2, f"step other: expected 2 violations (dns + outbound), got {vs}")
@@ -419,7 +406,7 @@ def _raw_case(tmp, c, dns, mode):
     """dnsprobe's own query over one transport: allowed for an allowed name, a dns violation
     naming the name otherwise (the answer still comes back in audit mode)."""
     proto = "tcp" if mode.startswith("tcp") else "udp"
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 hermetic_steps:
   - id: allowed
@@ -428,15 +415,12 @@ hermetic_steps:
       outbound_hosts: [{API}]
   - id: other
     run: ["@DNSPROBE@", "raw", "{mode}", "{RESOLVER}", "{OTHER}"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
     for step, addr in (("allowed", API_V4), ("other", OTHER_V4)):
-        lines = probe_ok(c, res, step)
-        c.expect([l.get("addr") for l in ops(lines, "raw")] == [addr], f"step {step}: dnsprobe: {lines}")
+        probed_addrs(c, res, step, "raw", [addr])
     allowed_step(c, res, "allowed", API)
     expect_step(c, rep, "other", "violation")
     vs = violations(c, rep, "other")
@@ -466,7 +450,7 @@ def case_raw_udp_sendto(tmp, c, dns):
 def case_unspec_sendmmsg(tmp, c, dns):
     """AF_UNSPEC: glibc sends the A and AAAA queries together with sendmmsg; an allowed name's
     AAAA answer is allowed too, a name not allowed gives dns violations from sendmmsg."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 hermetic_steps:
   - id: allowed
@@ -475,10 +459,8 @@ hermetic_steps:
       outbound_hosts: [{API}]
   - id: other
     run: ["@DNSPROBE@", "resolve", "{OTHER}", "443", "1", "any"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
     lines = probe_ok(c, res, "allowed")
@@ -500,7 +482,7 @@ def case_enforce_refused(tmp, c, dns):
     """Enforce: a query for a name not allowed is refused before it leaves, so getaddrinfo
     fails at once (not after resolv.conf's 1 s timeout) and the step fails; an allowed name in
     the next step resolves and its connect proceeds."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: enforce
 hermetic_steps:
   - id: refused
@@ -509,10 +491,8 @@ hermetic_steps:
     run: ["@DNSPROBE@", "resolve", "{API}", "443"]
     allow:
       outbound_hosts: [{API}]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
     lines = probe_ok(c, res, "refused", want_exit=1)
@@ -527,8 +507,7 @@ hermetic_steps:
     vs = violations(c, rep, "refused")
     c.expect(all(v.get("decision") == "denied" for v in vs), f"step refused: a violation not denied: {vs}")
     c.expect(not dns.queries(event="query", name=OTHER), f"the refused query reached the server:\n{dns.text()}")
-    lines = probe_ok(c, res, "allowed")
-    c.expect([l.get("addr") for l in ops(lines, "resolve")] == [API_V4], f"step allowed: dnsprobe: {lines}")
+    lines = probed_addrs(c, res, "allowed", "resolve", [API_V4])
     c.expect(len(ops(lines, "connect")) == 1, f"step allowed: dnsprobe did not connect: {lines}")
     expect_no_eperm(c, lines, "allowed")
     allowed_step(c, res, "allowed", API)
@@ -540,7 +519,7 @@ def case_literal_address(tmp, c, dns):
     """A connect to an address the step never resolved is outbound with name null and
     report.md calls it a literal address; an answer read in one step does not carry over to
     the next."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 hermetic_steps:
   - id: literal
@@ -551,10 +530,8 @@ hermetic_steps:
       outbound_hosts: [{API}]
   - id: later
     run: ["@DNSPROBE@", "literal", "{API_V4}", "443"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
     for step in ("literal", "resolve-first", "later"):
@@ -572,15 +549,13 @@ hermetic_steps:
 
 def case_junk_to_resolver(tmp, c, dns):
     """Bytes to a resolver's port 53 that are not a DNS query: an outbound violation (not dns)."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 hermetic_steps:
   - id: junk
     run: ["@DNSPROBE@", "junk", "{RESOLVER}"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
     probe_ok(c, res, "junk")
@@ -595,7 +570,7 @@ hermetic_steps:
 def case_threads_and_children(tmp, c, dns):
     """Three threads resolving at once are each followed to their own answer; an answer read
     by one process of the step allows a connect from a later process of the same step."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 hermetic_steps:
   - id: threads
@@ -608,10 +583,8 @@ hermetic_steps:
     run: "@DNSPROBE@ resolve {API} 443 && @DNSPROBE@ literal {API_V4} 443"
     allow:
       outbound_hosts: [{API}]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
     lines = probe_ok(c, res, "threads")
@@ -630,8 +603,7 @@ hermetic_steps:
     v = expect_outbound(c, rep, "threads-other", OTHER_V4, 443, OTHER)
     if v:
         c.expect(v.get("count") == 3, f"step threads-other: outbound violation count {v.get('count')!r}, expected 3")
-    lines = probe_ok(c, res, "shell")
-    c.expect([l.get("addr") for l in ops(lines, "connect")] == [f"{API_V4}:443"] * 2, f"step shell: dnsprobe: {lines}")
+    probed_addrs(c, res, "shell", "connect", [f"{API_V4}:443"] * 2)
     allowed_step(c, res, "shell", API)
     c.schema_valid(res.out)
     return res
@@ -646,21 +618,18 @@ def case_step_own_server(tmp, c, dns):
     script = (f"{sys.executable} {server} --addr {own} --port 53 --ready-file @TMP@/own.ready --lifetime 20 & "
               f"for i in $(seq 100); do [ -e @TMP@/own.ready ] && break; sleep 0.1; done; "
               f"@DNSPROBE@ raw udp {own} {OTHER} && @DNSPROBE@ raw tcp {own} {OTHER}; rc=$?; kill $!; wait; exit $rc")
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 hermetic_steps:
   - id: own
     run: "{script}"
     allow:
       inbound: ["{own}"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     rep = res.report()
-    lines = probe_ok(c, res, "own")
-    c.expect([l.get("addr") for l in ops(lines, "raw")] == [OTHER_V4] * 2, f"step own: dnsprobe: {lines}")
+    probed_addrs(c, res, "own", "raw", [OTHER_V4] * 2)
     expect_step(c, rep, "own", "pass")
     vs = violations(c, rep, "own")
     c.expect(not vs, f"step own: violations listed (a query to the step's own server judged as DNS?): {vs}")
@@ -725,26 +694,10 @@ def run_case(name):
     c = Checker()
     with tempfile.TemporaryDirectory(prefix="hg-dns-") as tmp:
         tmp = os.path.realpath(tmp)
-        res = None
         with TestResolver(tmp) as dns:
-            try:
-                res = CASES[name](tmp, c, dns)
-            except Exception as e:  # a crash of the test is a failure with its traceback
-                import traceback
-                c.failures.append(f"test raised {type(e).__name__}: {e}\n{traceback.format_exc()}")
+            res = guarded(c, CASES[name], tmp, c, dns)
             log = dns.text()
-        if c.failures:
-            print(f"FAIL {name}:")
-            for f in c.failures:
-                print(f"  - {f}")
-            if res is not None:
-                print(res.diagnostics())
-                if res.out and os.path.isfile(os.path.join(res.out, "report.json")):
-                    print("--- report.json:\n" + open(os.path.join(res.out, "report.json")).read())
-            print("--- the test DNS server's log:\n" + log)
-            return 1
-    print(f"PASS {name}")
-    return 0
+        return verdict(name, c, res, "--- the test DNS server's log:\n" + log)
 
 
 def main(argv):

@@ -25,9 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netns  # noqa: E402
 from netns import V4  # noqa: E402
-
-STEP_FILES = ("stdout.txt", "stderr.txt", "strace.txt", "ss_listen.txt", "process_tree.json")
-GATE_TIMEOUT = 60  # seconds: every gate run is bounded; the meson timeout is above it
+from gate_cases import STEP_FILES, Checker, Result, gate, guarded, validate, verdict, write_policy  # noqa: E402
 
 
 class Failed(Exception):
@@ -37,100 +35,6 @@ class Failed(Exception):
 
 env_path = netns.env_path
 wait_dead = netns.wait_dead
-
-
-class Result:
-    def __init__(self, argv, rc, stdout, stderr, elapsed, out):
-        self.argv, self.rc, self.stdout, self.stderr, self.elapsed, self.out = argv, rc, stdout, stderr, elapsed, out
-
-    def diagnostics(self):
-        return (f"--- command: {' '.join(self.argv)}\n--- exit code: {self.rc} after {self.elapsed:.1f}s\n"
-                f"--- stdout:\n{self.stdout}--- stderr:\n{self.stderr}---")
-
-    def report(self):
-        with open(os.path.join(self.out, "report.json")) as f:
-            return json.load(f)
-
-    def log(self, step, name):
-        with open(os.path.join(self.out, "logs", step, name), errors="replace") as f:
-            return f.read()
-
-    def tree(self, step):
-        return json.loads(self.log(step, "process_tree.json"))
-
-
-def gate(args, cwd, out=None, env=None, timeout=GATE_TIMEOUT):
-    """Runs hermetic-gate ARGS [--out OUT] in cwd; the gate is killed if it outlives timeout."""
-    argv = [netns.gate_bin()] + list(args)
-    if out is not None:
-        argv += ["--out", out]
-    start = time.monotonic()
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, cwd=cwd, env=env)
-        rc, so, se = proc.returncode, proc.stdout, proc.stderr
-    except subprocess.TimeoutExpired as e:
-        rc = "TIMEOUT"
-        so = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        se = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
-    return Result(argv, rc, so, se, time.monotonic() - start, out)
-
-
-def write_policy(tmp, text, name="policy.yml"):
-    text = text.replace("@NETPROBE@", os.path.realpath(netns.netprobe_bin())).replace("@TMP@", tmp)
-    path = os.path.join(tmp, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def validate(schema, files):
-    """(exit code, output) of validate_json on files against evidence-schema/SCHEMA."""
-    proc = subprocess.run([env_path("HG_VALIDATE_JSON"), os.path.join(env_path("HG_SCHEMA_DIR"), schema)]
-                          + list(files), capture_output=True, text=True, timeout=30)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-class Checker:
-    def __init__(self):
-        self.failures = []
-
-    def expect(self, cond, msg):
-        if not cond:
-            self.failures.append(msg)
-        return bool(cond)
-
-    def rc(self, res, want):
-        ok = res.rc in want if isinstance(want, (set, tuple)) else res.rc == want
-        return self.expect(ok, f"exit code {res.rc}, expected {want}")
-
-    def step(self, report, step_id):
-        for s in report.get("steps", []):
-            if s.get("id") == step_id:
-                return s
-        self.failures.append(f"report.json has no step '{step_id}' (steps: {[s.get('id') for s in report.get('steps', [])]})")
-        return {}
-
-    def step_files(self, out, step_id):
-        d = os.path.join(out, "logs", step_id)
-        for name in STEP_FILES:
-            self.expect(os.path.isfile(os.path.join(d, name)), f"logs/{step_id}/{name} is missing")
-
-    def no_hidden(self, out):
-        """No partial or temporary files (names starting with '.') anywhere in the folder."""
-        for root, dirs, files in os.walk(out):
-            for n in dirs + files:
-                self.expect(not n.startswith("."), f"leftover partial/temp file {os.path.relpath(os.path.join(root, n), out)}")
-
-    def schema_valid(self, out, step_ids=None):
-        rc, text = validate("report.schema.json", [os.path.join(out, "report.json")])
-        self.expect(rc == 0, f"report.json is not valid against report.schema.json (validate_json exit {rc}):\n{text}")
-        trees = sorted(glob.glob(os.path.join(out, "logs", "*", "process_tree.json")))
-        if step_ids is not None:
-            trees = [os.path.join(out, "logs", s, "process_tree.json") for s in step_ids]
-        if trees:
-            rc, text = validate("process_tree.schema.json", trees)
-            self.expect(rc == 0, f"process_tree.json not valid against process_tree.schema.json (exit {rc}):\n{text}")
 
 
 def nothing_ran(c, marker):
@@ -305,7 +209,9 @@ hermetic_steps:
     return runs[-1]
 
 
-def case_timeout_step(tmp, c):
+def run_sleepy_step(tmp, c):
+    """Runs a policy whose one step, sleepy, sleeps 30 s with a 1 s timeout; expects exit 1.
+    (result, evidence folder)"""
     policy = write_policy(tmp, """version: 1
 hermetic_steps:
   - id: sleepy
@@ -315,6 +221,11 @@ hermetic_steps:
     out = os.path.join(tmp, "out")
     res = gate(["run", "--policy", policy, "--sha", "timeout"], tmp, out, timeout=45)
     c.rc(res, 1)
+    return res, out
+
+
+def case_timeout_step(tmp, c):
+    res, out = run_sleepy_step(tmp, c)
     c.expect(res.elapsed < 12, f"the gate took {res.elapsed:.1f}s for a step with a 1 s timeout")
     if not os.path.isfile(os.path.join(out, "report.json")):
         c.failures.append("report.json is missing")
@@ -816,15 +727,7 @@ delegated_sockets: ["{stream}", "{dgram}", "{abstract}"]
 def case_timeout_root_killed_by_gate(tmp, c):
     """process_tree.json: a root killed on timeout was killed by the gate (record/record.h:
     killedByGate = 'left alive when the step ended (or timed out) and killed by the gate')."""
-    policy = write_policy(tmp, """version: 1
-hermetic_steps:
-  - id: sleepy
-    run: ["@NETPROBE@", "sleep", "30"]
-    timeout_seconds: 1
-""")
-    out = os.path.join(tmp, "out")
-    res = gate(["run", "--policy", policy, "--sha", "timeout"], tmp, out, timeout=45)
-    c.rc(res, 1)
+    res, out = run_sleepy_step(tmp, c)
     if not os.path.isfile(os.path.join(out, "logs", "sleepy", "process_tree.json")):
         c.failures.append("process_tree.json is missing")
         return res
@@ -977,21 +880,7 @@ def run_case(name):
     c = Checker()
     with tempfile.TemporaryDirectory(prefix="hg-run-") as tmp:
         tmp = os.path.realpath(tmp)
-        try:
-            res = func(tmp, c)
-        except Exception as e:  # a crash of the test is a failure with its traceback
-            import traceback
-            c.failures.append(f"test raised {type(e).__name__}: {e}\n{traceback.format_exc()}")
-            res = None
-        if c.failures:
-            print(f"FAIL {name}:")
-            for f in c.failures:
-                print(f"  - {f}")
-            if res is not None:
-                print(res.diagnostics())
-            return 1
-    print(f"PASS {name}")
-    return 0
+        return verdict(name, c, guarded(c, func, tmp, c))
 
 
 def main(argv):

@@ -23,7 +23,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netns  # noqa: E402
-from run_cases import Checker, gate, write_policy  # noqa: E402
+from gate_cases import (Checker, expect_step, gate, guarded, have_report, pick, run_expecting,  # noqa: E402
+                        run_policy, verdict, violations, write_policy)
 
 STRAY_PORT = 18099  # nothing listens on it inside the test namespace
 V6_SPECS = ("::1", "[::1]")  # how the gate may spell the IPv6 loopback entry
@@ -38,15 +39,13 @@ def policy(tmp, text, name="policy.yml"):
 
 
 def run(tmp, pol, sha="self", out_name="out"):
-    out = os.path.join(tmp, out_name)
-    return gate(["run", "--policy", pol, "--sha", sha], tmp, out)
+    return run_policy(tmp, pol, sha, out_name)
 
 
-def have_report(c, res):
-    if os.path.isfile(os.path.join(res.out, "report.json")) and os.path.isfile(os.path.join(res.out, "report.md")):
-        return True
-    c.failures.append("report.json or report.md is missing")
-    return False
+def run_checked(tmp, c, text, rc):
+    """Runs the policy text, expecting exit code rc and both reports: (res, True), or
+    (res, False) when the case cannot go on."""
+    return run_expecting(c, tmp, policy(tmp, text), rc, "self")
 
 
 def served(c, res, step):
@@ -120,19 +119,6 @@ def no_ephemeral(c, res, lines, step=None):
                          f"the TCP listener on port {l['port']} is not in logs/{step}/ss_listen.txt:\n{ss}")
 
 
-def violations(c, rep, step):
-    return c.step(rep, step).get("violations", [])
-
-
-def pick(vs, **want):
-    return [v for v in vs if all(v.get(k) == w for k, w in want.items())]
-
-
-def expect_step(c, rep, step, result):
-    got = c.step(rep, step).get("result")
-    c.expect(got == result, f"step {step}: result {got!r}, expected {result}")
-
-
 def expect_exception(c, entries, specs, what, hits=None):
     """The entry of entries whose spec is one of specs; checks direction inbound and hits >= hits."""
     specs = (specs,) if isinstance(specs, str) else specs
@@ -194,33 +180,61 @@ def allowed_step(c, res, step, specs, hits, where="exceptions_used"):
              f"step {step}: the exception that allowed the listener is also listed as unused")
 
 
+def served_case(tmp, c, text, rc, step, check):
+    """The shape of the one-step cases: run the policy text (exit rc, both reports), read
+    selfserve's lines of step (it must have succeeded), check(res, lines), then no
+    kernel-chosen port in the reports but each in step's logs, and report.json valid."""
+    res, ok = run_checked(tmp, c, text, rc)
+    if not ok:
+        return res
+    lines = served(c, res, step)
+    check(res, lines)
+    no_ephemeral(c, res, lines, step=step)
+    c.schema_valid(res.out)
+    return res
+
+
+def allowed_case(tmp, c, text, step, specs, hits, more=lambda res, lines: None):
+    """served_case of a step whose listener an inbound exception (specs) covers: exit 0, the
+    step passes with that exception used at least hits times; then more(res, lines)."""
+    def check(res, lines):
+        allowed_step(c, res, step, specs, hits)
+        more(res, lines)
+    return served_case(tmp, c, text, 0, step, check)
+
+
+def violation_case(tmp, c, text, step, listener, more=lambda res, lines: None):
+    """served_case of a step whose one kernel-port listener no exception covers: exit 3, and
+    listener_violations(step, *listener); then more(res, lines)."""
+    def check(res, lines):
+        listener_violations(c, res, step, *listener)
+        more(res, lines)
+    return served_case(tmp, c, text, 3, step, check)
+
+
 # --- cases ---------------------------------------------------------------------------------
 
 def case_tcp4_allowed(tmp, c):
     """Same-process TCP over 127.0.0.1, covered by a global short-form inbound exception."""
-    pol = policy(tmp, """version: 1
+    def report_passes(res, lines):
+        c.expect(res.report().get("result") == "pass", f"report result {res.report().get('result')!r}")
+    return allowed_case(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: tcp4
     run: ["@SELFSERVE@", "tcp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "tcp4")
-    allowed_step(c, res, "tcp4", "127.0.0.1", hits=2)
-    no_ephemeral(c, res, lines, step="tcp4")
-    c.expect(res.report().get("result") == "pass", f"report result {res.report().get('result')!r}")
-    c.schema_valid(res.out)
-    return res
+""", "tcp4", "127.0.0.1", hits=2, more=report_passes)
 
 
 def case_tcp6_allowed(tmp, c):
     """Same-process TCP over ::1, covered by a per-step long-form inbound exception."""
-    pol = policy(tmp, """version: 1
+    def source_names_step(res, lines):
+        e = [e for e in c.step(res.report(), "tcp6").get("exceptions_used", []) if e.get("spec") in V6_SPECS]
+        if e:
+            c.expect("tcp6" in e[0].get("source", ""), f"source does not name the step: {e[0].get('source')!r}")
+    return allowed_case(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: tcp6
@@ -231,24 +245,12 @@ hermetic_steps:
           reason: "the step's own test server"
           owner: "@tests"
           expires: 2099-12-31
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "tcp6")
-    allowed_step(c, res, "tcp6", V6_SPECS, hits=3)
-    e = [e for e in c.step(res.report(), "tcp6").get("exceptions_used", []) if e.get("spec") in V6_SPECS]
-    if e:
-        c.expect("tcp6" in e[0].get("source", ""), f"source does not name the step: {e[0].get('source')!r}")
-    no_ephemeral(c, res, lines, step="tcp6")
-    c.schema_valid(res.out)
-    return res
+""", "tcp6", V6_SPECS, hits=3, more=source_names_step)
 
 
 def case_tcp4_cidr_localhost(tmp, c):
     """A CIDR and `localhost` cover a 127.0.0.1 listener on a kernel-chosen port too."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: cidr
@@ -261,10 +263,8 @@ hermetic_steps:
       inbound:
         - host: localhost
           reason: "a dev server on localhost"
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
+""", 0)
+    if not ok:
         return res
     served(c, res, "cidr")
     served(c, res, "name")
@@ -277,50 +277,36 @@ hermetic_steps:
 def case_tcp4_violation(tmp, c):
     """No exception: one inbound listen violation and ONE self violation for the listener
     (three connections: count 3), both on 127.0.0.1 port 0; the real ports only in strace.txt."""
-    pol = policy(tmp, """version: 1
+    def more(res, lines):
+        rep = res.report()
+        expect_step(c, rep, "tcp4", "violation")
+        c.expect(rep.get("result") == "violation", f"report result {rep.get('result')!r}")
+        c.expect(len(listener_ports(lines)) == 1, f"selfserve printed no single listener port: {lines}")
+        every_violation_has_flag(c, rep)
+    return violation_case(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: tcp4
     run: ["@SELFSERVE@", "--repeat", "3", "tcp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "tcp4")
-    rep = res.report()
-    expect_step(c, rep, "tcp4", "violation")
-    c.expect(rep.get("result") == "violation", f"report result {rep.get('result')!r}")
-    listener_violations(c, res, "tcp4", "listen", "tcp", "AF_INET", "127.0.0.1", "connect", 3)
-    c.expect(len(listener_ports(lines)) == 1, f"selfserve printed no single listener port: {lines}")
-    no_ephemeral(c, res, lines, step="tcp4")
-    every_violation_has_flag(c, rep)
-    c.schema_valid(res.out)
-    return res
+""", "tcp4", ("listen", "tcp", "AF_INET", "127.0.0.1", "connect", 3), more)
 
 
 def case_tcp6_violation(tmp, c):
-    pol = policy(tmp, """version: 1
+    return violation_case(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: tcp6
     run: ["@SELFSERVE@", "tcp", "::1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "tcp6")
-    expect_step(c, res.report(), "tcp6", "violation")
-    listener_violations(c, res, "tcp6", "listen", "tcp", "AF_INET6", "::1", "connect", 1)
-    no_ephemeral(c, res, lines, step="tcp6")
-    c.schema_valid(res.out)
-    return res
+""", "tcp6", ("listen", "tcp", "AF_INET6", "::1", "connect", 1),
+                          more=lambda res, lines: expect_step(c, res.report(), "tcp6", "violation"))
 
 
 def case_tcp_fork_allowed(tmp, c):
     """The listener in the parent, the client in a forked child: still the same step."""
-    pol = policy(tmp, """version: 1
+    def two_processes(res, lines):
+        pids = {l.get("pid") for l in lines if l.get("op") in ("listen", "connect")}
+        c.expect(len(pids) == 2, f"listen and connect did not run in two processes: {lines}")
+    return allowed_case(tmp, c, """version: 1
 mode: audit
 allow:
   inbound:
@@ -330,194 +316,110 @@ allow:
 hermetic_steps:
   - id: fork
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-fork", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "fork")
-    pids = {l.get("pid") for l in lines if l.get("op") in ("listen", "connect")}
-    c.expect(len(pids) == 2, f"listen and connect did not run in two processes: {lines}")
-    allowed_step(c, res, "fork", "127.0.0.1", hits=3)
-    no_ephemeral(c, res, lines, step="fork")
-    c.schema_valid(res.out)
-    return res
+""", "fork", "127.0.0.1", hits=3, more=two_processes)
 
 
 def case_tcp_fork_violation(tmp, c):
-    pol = policy(tmp, """version: 1
+    return violation_case(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: fork
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-fork", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "fork")
-    listener_violations(c, res, "fork", "listen", "tcp", "AF_INET", "127.0.0.1", "connect", 2)
-    no_ephemeral(c, res, lines, step="fork")
-    c.schema_valid(res.out)
-    return res
+""", "fork", ("listen", "tcp", "AF_INET", "127.0.0.1", "connect", 2))
 
 
 def case_tcp_handoff_allowed(tmp, c):
     """The listening socket handed to a child server, the parent's copy closed, the parent
     connecting: the child still listens, so the connections are self connections."""
-    pol = policy(tmp, """version: 1
+    return allowed_case(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: handoff
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-handoff", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "handoff")
-    allowed_step(c, res, "handoff", "127.0.0.1", hits=3)
-    no_ephemeral(c, res, lines, step="handoff")
-    c.schema_valid(res.out)
-    return res
+""", "handoff", "127.0.0.1", hits=3)
 
 
 def case_tcp_handoff_violation(tmp, c):
-    pol = policy(tmp, """version: 1
+    return violation_case(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: handoff
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-handoff", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "handoff")
-    listener_violations(c, res, "handoff", "listen", "tcp", "AF_INET", "127.0.0.1", "connect", 2)
-    no_ephemeral(c, res, lines, step="handoff")
-    c.schema_valid(res.out)
-    return res
+""", "handoff", ("listen", "tcp", "AF_INET", "127.0.0.1", "connect", 2))
 
 
 def case_udp4_allowed(tmp, c):
-    pol = policy(tmp, """version: 1
+    return allowed_case(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: udp4
     run: ["@SELFSERVE@", "--repeat", "2", "udp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "udp4")
-    allowed_step(c, res, "udp4", "127.0.0.1", hits=3)
-    no_ephemeral(c, res, lines, step="udp4")
-    c.schema_valid(res.out)
-    return res
+""", "udp4", "127.0.0.1", hits=3)
 
 
 def case_udp6_allowed(tmp, c):
-    pol = policy(tmp, """version: 1
+    return allowed_case(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: udp6
     run: ["@SELFSERVE@", "udp", "::1"]
     allow:
       inbound: ["::1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "udp6")
-    allowed_step(c, res, "udp6", V6_SPECS, hits=2)
-    no_ephemeral(c, res, lines, step="udp6")
-    c.schema_valid(res.out)
-    return res
+""", "udp6", V6_SPECS, hits=2)
 
 
 def case_udp4_violation(tmp, c):
-    pol = policy(tmp, """version: 1
+    return violation_case(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: udp4
     run: ["@SELFSERVE@", "--repeat", "2", "udp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "udp4")
-    listener_violations(c, res, "udp4", "bind", "udp", "AF_INET", "127.0.0.1", "sendto", 2)
-    no_ephemeral(c, res, lines, step="udp4")
-    c.schema_valid(res.out)
-    return res
+""", "udp4", ("bind", "udp", "AF_INET", "127.0.0.1", "sendto", 2))
 
 
 def case_udp_echo_allowed(tmp, c):
     """The server's reply to its own client's kernel-chosen port is part of the same exchange:
     covered by the server's inbound exception."""
-    pol = policy(tmp, """version: 1
+    def two_replies(res, lines):
+        c.expect(len([l for l in lines if l.get("reply") == "1" and l.get("op") == "recv"]) == 2,
+                 f"selfserve did not receive two replies: {lines}")
+    return allowed_case(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: echo
     run: ["@SELFSERVE@", "--repeat", "2", "udp-echo", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 0)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "echo")
-    c.expect(len([l for l in lines if l.get("reply") == "1" and l.get("op") == "recv"]) == 2,
-             f"selfserve did not receive two replies: {lines}")
-    allowed_step(c, res, "echo", "127.0.0.1", hits=5)
-    no_ephemeral(c, res, lines, step="echo")
-    c.schema_valid(res.out)
-    return res
+""", "echo", "127.0.0.1", hits=5, more=two_replies)
 
 
 def case_udp_echo_violation(tmp, c):
     """Without an exception, the requests and the replies are self sendto calls reported
     under the one server (127.0.0.1, port 0): one entry, four calls."""
-    pol = policy(tmp, """version: 1
+    return violation_case(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: echo
     run: ["@SELFSERVE@", "--repeat", "2", "udp-echo", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "echo")
-    listener_violations(c, res, "echo", "bind", "udp", "AF_INET", "127.0.0.1", "sendto", 4)
-    no_ephemeral(c, res, lines, step="echo")
-    c.schema_valid(res.out)
-    return res
+""", "echo", ("bind", "udp", "AF_INET", "127.0.0.1", "sendto", 4))
 
 
 def case_stray_outbound(tmp, c):
     """A connect to a loopback port nobody in the step listens on stays outbound (real port),
     the inbound exception notwithstanding; that exception is then unused and stale."""
-    pol = policy(tmp, f"""version: 1
+    res, ok = run_checked(tmp, c, f"""version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: stray
     run: ["@SELFSERVE@", "stray", "{STRAY_PORT}"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     served(c, res, "stray")
     rep = res.report()
@@ -540,54 +442,37 @@ hermetic_steps:
 def case_tcp_any_not_covered(tmp, c):
     """127.0.0.1 does not cover a listener on 0.0.0.0; the self connect to that listener is
     reported against the listener (0.0.0.0, port 0), not as outbound with the real port."""
-    pol = policy(tmp, """version: 1
+    def more(res, lines):
+        rep = res.report()
+        expect_step(c, rep, "any", "violation")
+        expect_exception(c, c.step(rep, "any").get("exceptions_unused", []), "127.0.0.1", "exceptions_unused")
+    return violation_case(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["127.0.0.1"]
 hermetic_steps:
   - id: any
     run: ["@SELFSERVE@", "tcp-any"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "any")
-    rep = res.report()
-    expect_step(c, rep, "any", "violation")
-    listener_violations(c, res, "any", "listen", "tcp", "AF_INET", "0.0.0.0", "connect", 1)
-    expect_exception(c, c.step(rep, "any").get("exceptions_unused", []), "127.0.0.1", "exceptions_unused")
-    no_ephemeral(c, res, lines, step="any")
-    c.schema_valid(res.out)
-    return res
+""", "any", ("listen", "tcp", "AF_INET", "0.0.0.0", "connect", 1), more)
 
 
 def case_tcp_any6_dual_stack(tmp, c):
     """A dual-stack listener on :: takes a connect to 127.0.0.1: a self connection reported
     under the listener (::, port 0); "::1" does not cover ::."""
-    pol = policy(tmp, """version: 1
+    return violation_case(tmp, c, """version: 1
 mode: audit
 allow:
   inbound: ["::1", "127.0.0.1"]
 hermetic_steps:
   - id: any6
     run: ["@SELFSERVE@", "--repeat", "2", "tcp-any6"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
-        return res
-    lines = served(c, res, "any6")
-    listener_violations(c, res, "any6", "listen", "tcp", "AF_INET6", "::", "connect", 2)
-    no_ephemeral(c, res, lines, step="any6")
-    c.schema_valid(res.out)
-    return res
+""", "any6", ("listen", "tcp", "AF_INET6", "::", "connect", 2))
 
 
 def case_kernel_port_needs_portless_entry(tmp, c):
     """Entries with a port (8080, "127.0.0.1:8080") do not cover a kernel-chosen port, whether
     the step bound to port 0 or listened on a socket never bound (autobind)."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 allow:
   inbound:
@@ -600,10 +485,8 @@ hermetic_steps:
     run: ["@SELFSERVE@", "tcp", "127.0.0.1"]
   - id: autobind
     run: ["@SELFSERVE@", "tcp-autobind"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     rep = res.report()
     seen = []
@@ -691,17 +574,15 @@ def case_reports_byte_identical(tmp, c):
 
 def case_md_inbound_snippet(tmp, c):
     """report.md offers the paste-ready inbound exception for the listener, with no port."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: audit
 hermetic_steps:
   - id: tcp4
     run: ["@SELFSERVE@", "tcp", "127.0.0.1"]
   - id: tcp6
     run: ["@SELFSERVE@", "tcp", "::1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     seen = served(c, res, "tcp4") + served(c, res, "tcp6")
     md = open(os.path.join(res.out, "report.md"), errors="replace").read()
@@ -811,7 +692,7 @@ def case_validate_inbound_errors(tmp, c):
 def case_inbound_exception_enforce(tmp, c):
     """In enforce mode the covered listener and its self connections proceed (the exchange
     works), while an uncovered listener is refused with EPERM."""
-    pol = policy(tmp, """version: 1
+    res, ok = run_checked(tmp, c, """version: 1
 mode: enforce
 hermetic_steps:
   - id: allowed
@@ -820,10 +701,8 @@ hermetic_steps:
       inbound: ["127.0.0.1"]
   - id: refused
     run: ["@SELFSERVE@", "tcp", "127.0.0.1"]
-""")
-    res = run(tmp, pol)
-    c.rc(res, 3)
-    if not have_report(c, res):
+""", 3)
+    if not ok:
         return res
     lines = served(c, res, "allowed")
     rep = res.report()
@@ -869,23 +748,7 @@ def run_case(name):
     c = Checker()
     with tempfile.TemporaryDirectory(prefix="hg-self-") as tmp:
         tmp = os.path.realpath(tmp)
-        try:
-            res = CASES[name](tmp, c)
-        except Exception as e:  # a crash of the test is a failure with its traceback
-            import traceback
-            c.failures.append(f"test raised {type(e).__name__}: {e}\n{traceback.format_exc()}")
-            res = None
-        if c.failures:
-            print(f"FAIL {name}:")
-            for f in c.failures:
-                print(f"  - {f}")
-            if res is not None:
-                print(res.diagnostics())
-                if res.out and os.path.isfile(os.path.join(res.out, "report.json")):
-                    print("--- report.json:\n" + open(os.path.join(res.out, "report.json")).read())
-            return 1
-    print(f"PASS {name}")
-    return 0
+        return verdict(name, c, guarded(c, CASES[name], tmp, c))
 
 
 def main(argv):
