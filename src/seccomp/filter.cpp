@@ -5,6 +5,7 @@
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -12,7 +13,9 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "base/packet_path.h"
 #include "base/unique_fd.h"
 
 namespace hg {
@@ -87,6 +90,64 @@ Expected<void> addGuards(scmp_filter_ctx ctx, const FilterOptions &opts)
 	return {};
 }
 
+// The packet path rules (base/packet_path.h). socket() and setsockopt() go through socketcall on
+// i386, whose own arguments the conditions would test: there they trap whole (multiplexed).
+Expected<void> addPathRules(scmp_filter_ctx ctx, bool multiplexed)
+{
+	auto nr = [](const char *name) { return seccomp_syscall_resolve_name(name); };
+	struct Added {
+		std::string what;
+		int rc;
+	};
+	std::vector<Added> added;
+	auto add = [&](std::string what, uint32_t action, const char *call, std::vector<scmp_arg_cmp> conds) {
+		int rc = seccomp_rule_add_array(ctx, action, nr(call), static_cast<unsigned>(conds.size()),
+						conds.empty() ? nullptr : conds.data());
+		added.push_back({std::move(what), rc});
+	};
+	const uint32_t socketTrap = SCMP_ACT_TRACE(kTagSocket);
+	const uint32_t sockoptTrap = SCMP_ACT_TRACE(kTagPathSockopt);
+	// The socket type's low four bits (SOCK_TYPE_MASK); the flags above them vary.
+	auto typeIs = [](int type) { return scmp_arg_cmp{1, SCMP_CMP_MASKED_EQ, 0xf, static_cast<uint64_t>(type)}; };
+	// A protocol whose low 32 bits are not 0 traps (a set upper half traps too, and is judged clean).
+	const scmp_arg_cmp anyProtocol{2, SCMP_CMP_NE, 0, 0};
+	if (multiplexed) {
+		add("socket", socketTrap, "socket", {});
+		add("setsockopt", sockoptTrap, "setsockopt", {});
+	} else {
+		add("socket(AF_PACKET)", socketTrap, "socket", {intArg(0, AF_PACKET), anyProtocol});
+		add("socket(AF_INET, SOCK_RAW)", socketTrap, "socket", {intArg(0, AF_INET), typeIs(SOCK_RAW)});
+		add("socket(AF_INET6, SOCK_RAW)", socketTrap, "socket", {intArg(0, AF_INET6), typeIs(SOCK_RAW)});
+		add("socket(AF_INET, SOCK_PACKET)", socketTrap, "socket",
+		    {intArg(0, AF_INET), typeIs(SOCK_PACKET), anyProtocol});
+		for (const PathNetlink &n : kPathNetlinks)
+			add(std::string("socket(AF_NETLINK, ") + n.name + ")", socketTrap, "socket",
+			    {intArg(0, AF_NETLINK), intArg(2, n.protocol)});
+		for (const PathSockopt &o : kPathSockopts)
+			add(std::string("setsockopt(") + o.name + ")", sockoptTrap, "setsockopt",
+			    {intArg(1, o.level), intArg(2, o.optname)});
+		for (int opt = kIpVsSoSetFirst; opt <= kIpVsSoSetLast; opt++)
+			add("setsockopt(IP_VS_SO_SET_" + std::to_string(opt) + ")", sockoptTrap, "setsockopt",
+			    {intArg(1, IPPROTO_IP), intArg(2, opt)});
+	}
+	for (const PathIoctl &i : kPathIoctls)
+		add(std::string("ioctl(") + i.name + ")", SCMP_ACT_TRACE(kTagPathIoctl), "ioctl",
+		    {intArg(1, static_cast<int32_t>(i.cmd))});
+	for (const PathBpfCmd &b : kPathBpfCmds)
+		add(std::string("bpf(") + b.name + ")", SCMP_ACT_TRACE(kTagPathBpf), "bpf", {intArg(0, b.cmd)});
+	add("init_module", SCMP_ACT_TRACE(kTagPathModule), "init_module", {});
+	add("finit_module", SCMP_ACT_TRACE(kTagPathModule), "finit_module", {});
+	// setns(fd, 0) takes any namespace the fd is: the supervisor looks at the fd.
+	add("setns(0)", SCMP_ACT_TRACE(kTagPathSetns), "setns", {intArg(1, 0)});
+	add("setns(CLONE_NEWNET)", SCMP_ACT_TRACE(kTagPathSetns), "setns",
+	    {scmp_arg_cmp{1, SCMP_CMP_MASKED_EQ, CLONE_NEWNET, CLONE_NEWNET}});
+	for (const Added &a : added) {
+		if (a.rc < 0)
+			return scmpError(a.rc, "seccomp_rule_add(" + a.what + ")");
+	}
+	return {};
+}
+
 Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditionalSendto, const FilterOptions &opts)
 {
 	ScmpCtx ctx(seccomp_init(SCMP_ACT_ALLOW));
@@ -134,6 +195,9 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 	auto guarded = addGuards(ctx.get(), opts);
 	if (!guarded)
 		return guarded.error();
+	auto path = addPathRules(ctx.get(), !conditionalSendto);
+	if (!path)
+		return path.error();
 	return ctx;
 }
 

@@ -25,11 +25,20 @@ enum TrapTag : uint16_t {
 	kTagSendto = 4,
 	kTagSendmsg = 5,
 	kTagSendmmsg = 6,
+	// socket() of a raw or packet socket with a protocol, or of a netlink protocol that
+	// rewrites packet filtering (base/packet_path.h): only these, by argument rules.
+	kTagSocket = 7,
 	kTagUntracedClone = 20, // clone() with CLONE_UNTRACED: a child the gate could not follow
 	kTagIoUring = 21,       // io_uring_setup(): network I/O that bypasses the traced syscalls
 	kTagSeccompListener = 22, // a filter with a user-notification listener could hide calls
 	kTagTamper = 23,        // a signal, ptrace or memory access aimed at the gate itself
 	kTagPidfdSignal = 24,   // pidfd_send_signal(): the target is only known from the fd
+	// Calls that change where packets go (base/packet_path.h), each by argument rules:
+	kTagPathSockopt = 25,   // setsockopt: source routing, x_tables, IPVS, transparent sockets
+	kTagPathIoctl = 26,     // route, interface, neighbour, bridge, tunnel ioctls; TUNSETIFF
+	kTagPathBpf = 27,       // bpf(): attaching a program to the network stack
+	kTagPathModule = 28,    // init_module, finit_module
+	kTagPathSetns = 29,     // setns() that can enter a network namespace
 	kTagBadArch = 100,
 };
 
@@ -48,7 +57,9 @@ struct BpfProgram {
 // where socketcall hides the arguments and every sendto traps.
 // Besides the network calls it traps what could blind or bypass the gate:
 // clone(CLONE_UNTRACED), io_uring_setup, seccomp filters with a listener, and signals,
-// ptrace and process_vm_* aimed at the gate. clone3 fails with ENOSYS (its flags live in
+// ptrace and process_vm_* aimed at the gate, and the calls that change where packets go or
+// make sockets that receive with no bind() or listen() (kTagSocket, kTagPath*; argument
+// rules, so the socket() and setsockopt() calls of ordinary programs do not trap). clone3 fails with ENOSYS (its flags live in
 // memory the filter cannot read), so runtimes fall back to clone().
 Expected<BpfProgram> buildNetworkFilter(const FilterOptions &opts);
 

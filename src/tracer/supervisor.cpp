@@ -28,6 +28,7 @@
 #include "base/unique_fd.h"
 #include "net/sockaddr.h"
 
+#include "tracer/path_trap.h"
 #include "tracer/ptrace_ops.h"
 #include "tracer/send_on_copy.h"
 #include "tracer/syscall_decoder.h"
@@ -407,7 +408,11 @@ void Supervisor::onSeccomp(pid_t tid)
 	for (int i = 0; i < 6; i++)
 		sc.args[i] = info->seccomp.args[i];
 	sc.tag = info->seccomp.ret_data;
-	if (sc.tag >= kTagUntracedClone && sc.tag <= kTagPidfdSignal) {
+	if (sc.tag == kTagSocket) {
+		onSocketTrap(tid, sc);
+		return;
+	}
+	if (sc.tag >= kTagUntracedClone && sc.tag <= kTagPathSetns) {
 		onGuardTrap(tid, sc);
 		return;
 	}
@@ -418,6 +423,7 @@ void Supervisor::onSeccomp(pid_t tid)
 	Endpoint peer;
 	if (const Endpoint *resolver = resolverOf(r, sock, d, peer))
 		judgeDnsSend(tid, t, r, d, *resolver, sock);
+	refusePathSend(r, d, mem);
 	act(tid, t, std::move(r), sc, d, sock);
 }
 
@@ -571,6 +577,17 @@ static std::optional<Classification> guardClassification(pid_t tid, const RawSys
 		if (pidfdTarget(tid, static_cast<int>(sc.args[0])) != getpid())
 			return std::nullopt;
 		return Classification{Direction::Evasion, true, "pidfd_send_signal() aimed at the gate"};
+	case kTagPathSockopt:
+	case kTagPathIoctl:
+	case kTagPathBpf:
+	case kTagPathModule:
+	case kTagPathSetns: {
+		TraceeMemory mem(tid);
+		auto why = judgePathTrap(tid, sc, mem);
+		if (!why)
+			return std::nullopt;
+		return Classification{Direction::Evasion, true, std::move(*why)};
+	}
 	default:
 		return Classification{Direction::Evasion, true, name + "() aimed at the gate (pid " + std::to_string(getpid()) + ")"};
 	}

@@ -112,6 +112,8 @@ private:
 	void onSyscallExit(pid_t tid);
 	void onUnknownTracee(pid_t tid);
 	void onGuardTrap(pid_t tid, const RawSyscall &sc);
+	// socket() of a raw or packet socket, or of a filtering netlink protocol (supervisor_socket.cpp).
+	void onSocketTrap(pid_t tid, const RawSyscall &sc);
 	static std::string syscallName(uint32_t arch, uint64_t nr);
 
 	// Restarts a stopped tracee. ESRCH: it is gone, its exit status follows. Any other error

@@ -1,5 +1,8 @@
 #include <linux/audit.h>
 #include <linux/net.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sched.h>
 
 #include <catch2/catch.hpp>
@@ -80,7 +83,7 @@ TEST_CASE("i386: direct calls and socketcall trap", "[filter]")
 	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_LISTEN, 0x1000}) == trace(kTagListen));
 	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SENDMSG, 0x1000}) == trace(kTagSendmsg));
 	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SENDMMSG, 0x1000}) == trace(kTagSendmmsg));
-	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SOCKET, 0x1000}) == kAllow);
+	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SOCKET, 0x1000}) == trace(kTagSocket)); // judged by its arguments in memory
 	CHECK(run(AUDIT_ARCH_I386, 20) == kAllow); // getpid
 }
 
@@ -124,4 +127,57 @@ TEST_CASE("signals, ptrace and memory access aimed at the gate trap", "[filter]"
 	CHECK(run(AUDIT_ARCH_X86_64, 434, {kGate, 0}) == trace(kTagTamper)); // pidfd_open
 	CHECK(run(AUDIT_ARCH_X86_64, 424, {3, 15}) == trace(kTagPidfdSignal));
 	CHECK(run(AUDIT_ARCH_I386, 37, {kGate, 15}) == trace(kTagTamper)); // i386 kill
+}
+
+TEST_CASE("socket(): raw and packet sockets with a protocol, and filtering netlink, trap", "[filter]")
+{
+	constexpr int kSocket = 41;
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET, SOCK_RAW, IPPROTO_ICMP}) == trace(kTagSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 58}) == trace(kTagSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET, SOCK_RAW, IPPROTO_RAW}) == trace(kTagSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_PACKET, SOCK_RAW, 0x0300}) == trace(kTagSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0x0008}) == trace(kTagSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET, SOCK_PACKET, 0x0300}) == trace(kTagSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_NETLINK, SOCK_RAW, 12}) == trace(kTagSocket)); // NETLINK_NETFILTER
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_NETLINK, SOCK_RAW, 6}) == trace(kTagSocket));  // NETLINK_XFRM
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket | kX32, {AF_PACKET, SOCK_RAW, 0x0300}) == trace(kTagSocket));
+	// What ordinary programs make runs untrapped.
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET6, SOCK_DGRAM, IPPROTO_UDP}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET, SOCK_DGRAM, IPPROTO_ICMP}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_UNIX, SOCK_STREAM, 0}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0}) == kAllow); // NETLINK_ROUTE
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_NETLINK, SOCK_DGRAM, 16}) == kAllow);            // NETLINK_GENERIC
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_PACKET, SOCK_RAW, 0}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET, SOCK_PACKET, 0}) == kAllow);
+	// i386: socketcall hides the arguments, so every socket() traps there and is judged.
+	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SOCKET, 0x1000}) == trace(kTagSocket));
+	CHECK(run(AUDIT_ARCH_I386, 359, {AF_INET, SOCK_STREAM, 0}) == trace(kTagSocket));
+}
+
+TEST_CASE("calls that change the packet path trap on their arguments only", "[filter]")
+{
+	constexpr int kSetsockopt = 54, kIoctl = 16, kBpf = 321, kSetns = 308;
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IP, IP_OPTIONS, 0x1000, 12}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IPV6, IPV6_RTHDR, 0x1000, 24}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IPV6, 64, 0x1000, 24}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IP, 1155, 0x1000, 24}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, SOL_SOCKET, SO_REUSEADDR, 0x1000, 4}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_TCP, 1, 0x1000, 4}) == kAllow); // TCP_NODELAY
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IP, IP_TOS, 0x1000, 4}) == kAllow);
+	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SETSOCKOPT, 0x1000}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kIoctl, {3, SIOCADDRT, 0x1000}) == trace(kTagPathIoctl));
+	CHECK(run(AUDIT_ARCH_X86_64, kIoctl, {3, 0x400454ca, 0x1000}) == trace(kTagPathIoctl)); // TUNSETIFF
+	CHECK(run(AUDIT_ARCH_I386, 54, {3, SIOCSIFFLAGS, 0x1000}) == trace(kTagPathIoctl));
+	CHECK(run(AUDIT_ARCH_X86_64, kIoctl, {3, SIOCGIFINDEX, 0x1000}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kIoctl, {1, 0x5401, 0x1000}) == kAllow); // TCGETS
+	CHECK(run(AUDIT_ARCH_X86_64, kBpf, {8}) == trace(kTagPathBpf));  // BPF_PROG_ATTACH
+	CHECK(run(AUDIT_ARCH_X86_64, kBpf, {28}) == trace(kTagPathBpf)); // BPF_LINK_CREATE
+	CHECK(run(AUDIT_ARCH_X86_64, kBpf, {5}) == kAllow);             // BPF_PROG_LOAD
+	CHECK(run(AUDIT_ARCH_X86_64, 175) == trace(kTagPathModule));     // init_module
+	CHECK(run(AUDIT_ARCH_X86_64, 313) == trace(kTagPathModule));     // finit_module
+	CHECK(run(AUDIT_ARCH_X86_64, kSetns, {3, 0}) == trace(kTagPathSetns));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetns, {3, CLONE_NEWNET}) == trace(kTagPathSetns));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetns, {3, CLONE_NEWNS}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, 272, {CLONE_NEWNET}) == kAllow); // unshare: a new namespace has no way out
 }
