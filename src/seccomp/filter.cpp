@@ -175,6 +175,11 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 	int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(kTagBadArch));
 	if (rc < 0)
 		return scmpError(rc, "seccomp_attr_set(ACT_BADARCH)");
+	// A binary tree over the syscall numbers instead of a list: with the packet path rules
+	// the list grew, and every untrapped syscall of the step walks it.
+	rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc < 0)
+		return scmpError(rc, "seccomp_attr_set(CTL_OPTIMIZE)");
 	// The supervisor decides about no_new_privs itself (installFilter).
 	rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)

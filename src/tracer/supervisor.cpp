@@ -607,7 +607,7 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 	r.call = NetCall::Other;
 	r.callName = name;
 	r.nr = static_cast<long>(sc.nr);
-	r.arch = sc.auditArch == AUDIT_ARCH_I386 ? "i386" : (sc.nr & 0x40000000) ? "x32" : "x86_64";
+	r.arch = trapArch(sc);
 	r.fd = -1;
 	r.cls = std::move(*cls);
 	r.decision = r.cls.violation ? Decision::Denied : Decision::Logged;
