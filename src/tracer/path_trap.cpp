@@ -5,6 +5,7 @@
 #include "base/proc.h"
 #include "net/packet_path.h"
 #include "seccomp/filter.h"
+#include "tracer/ptrace_ops.h"
 #include "tracer/send_path.h"
 
 namespace hg {
@@ -30,6 +31,20 @@ std::optional<std::string> judgePathTrap(pid_t tid, const RawSyscall &sc, Memory
 	default:
 		return "unexpected trap tag " + std::to_string(sc.tag);
 	}
+}
+
+bool isPathTag(uint32_t tag)
+{
+	return tag >= kTagPathSockopt && tag <= kTagPathSetns;
+}
+
+std::optional<Classification> pathTrapClassification(pid_t tid, const RawSyscall &sc)
+{
+	TraceeMemory mem(tid);
+	auto why = judgePathTrap(tid, sc, mem);
+	if (!why)
+		return std::nullopt;
+	return Classification{ Direction::Evasion, true, std::move(*why) };
 }
 
 bool refusePathSend(NetRecord &r, const DecodedCall &d, MemoryReader &mem)

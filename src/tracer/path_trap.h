@@ -13,6 +13,13 @@
 
 namespace hg {
 
+// A kTagPath* tag.
+bool isPathTag(uint32_t tag);
+
+// A kTagPath* trap of task tid as onGuardTrap records it: an evasion, or nothing when the
+// call may run (judgePathTrap, on the tracee's memory).
+std::optional<Classification> pathTrapClassification(pid_t tid, const RawSyscall &sc);
+
 // A kTagPath* trap (setsockopt, ioctl, bpf, init_module/finit_module, setns): the why of its
 // refusal, or nothing when its arguments turn out harmless (the call then runs). Arguments
 // the gate cannot read are a refusal.

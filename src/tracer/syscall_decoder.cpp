@@ -216,9 +216,8 @@ std::string trapTagCallName(uint32_t tag)
 		return "io_uring_setup";
 	case kTagSeccompListener:
 		return "seccomp";
-	case kTagPidfdSignal:
-		return "pidfd_send_signal";
 	case kTagSocket:
+	case kTagInetSocket:
 		return "socket";
 	case kTagPathSockopt:
 		return "setsockopt";
@@ -229,7 +228,7 @@ std::string trapTagCallName(uint32_t tag)
 	case kTagPathSetns:
 		return "setns";
 	default:
-		return ""; // kTagTamper and kTagPathModule cover several calls, kTagBadArch any
+		return ""; // kTagProcessAccess and kTagPathModule cover several calls, kTagBadArch any
 	}
 }
 

@@ -1,6 +1,7 @@
-// socket() traps (kTagSocket): the sockets that receive with no bind() and no listen() (raw
-// and packet sockets with a protocol), and the netlink protocols that rewrite packet filtering.
-// Kept apart and small: the same trap is meant to grow into tracking every socket of the tree.
+// socket() traps (kTagSocket, kTagInetSocket): first the sockets that receive with no bind()
+// and no listen() (raw and packet sockets with a protocol) and the netlink protocols that
+// rewrite packet filtering are judged; an inet socket that is made is then noted in the
+// ledger (supervisor_sockets.cpp) at its exit stop.
 
 #include <linux/audit.h>
 
@@ -22,7 +23,10 @@ void Supervisor::onSocketTrap(pid_t tid, const RawSyscall &sc)
 			? classifySocket(args.a[0], args.a[1], args.a[2])
 			: Classification{ Direction::Evasion, true, "the gate cannot read socket()'s arguments: " + args.problem };
 	if (!cls.violation) {
-		resume(tid, PTRACE_CONT);
+		if (sc.tag == kTagInetSocket)
+			onInetSocket(tid, t);
+		else
+			resume(tid, PTRACE_CONT);
 		return;
 	}
 	NetRecord r = newRecord(tid, t);
@@ -45,7 +49,8 @@ void Supervisor::onSocketTrap(pid_t tid, const RawSyscall &sc)
 		completeWithoutCall(tid, r, -EPERM, none);
 		return;
 	}
-	// Audited: the socket is made; its fd (or error) completes the record at the exit stop.
+	// Audited: the socket is made; its fd (or error) completes the record at the exit stop,
+	// where an inet one is noted in the ledger too (onSyscallExit).
 	t.inCall = true;
 	t.pending = std::move(r);
 	resume(tid, PTRACE_SYSCALL);
