@@ -60,6 +60,8 @@ std::string violationLine(const NetRecord &r, const std::string &step, bool colo
 		line += " abi=" + value(r.arch);
 	if (r.cls.direction == Direction::Evasion)
 		line += " reason=" + value(r.cls.why);
+	if (r.cls.direction == Direction::Raw)
+		line += " kind=raw reason=" + value(r.cls.why);
 	if (r.cls.direction == Direction::Self)
 		line += " kind=self listener=" + value(endpointText(r.listener));
 	if (r.cls.direction == Direction::Dns)

@@ -184,6 +184,11 @@ bool wildcardAddress(const ViolationGroup &g)
 std::string remedy(const ViolationGroup &g, bool listenerShown)
 {
 	std::string snippet = exceptionSnippet(g);
+	if (g.kind == Direction::Raw)
+		return "\nNo policy exception can allow a raw or packet socket: it receives the machine's packets "
+		       "with no bind() and no listen(), and sends with headers of its own, so no address or port "
+		       "describes what it does. Remove it from the step; for ping, an ICMP datagram socket "
+		       "(SOCK_DGRAM, IPPROTO_ICMP) is judged by its destinations.\n";
 	if (snippet.empty() && g.kind == Direction::Inbound)
 		return "\nNo policy exception can allow this socket (it has no IP address): make the step "
 		       "stop listening or binding.\n";
@@ -218,6 +223,8 @@ std::string target(const ViolationGroup &g)
 {
 	if (g.kind == Direction::Dns)
 		return " for " + code(g.name) + " via " + code(endpointText(g));
+	if (g.kind == Direction::Raw)
+		return "";
 	return (g.kind == Direction::Inbound ? " on " : " to ") + endpointShown(g);
 }
 

@@ -99,6 +99,25 @@ std::string buffer(uint64_t len)
 	return len ? "\"\"..." : "\"\"";
 }
 
+// socket()'s type as strace names it; the record keeps the type without its flags.
+std::string socketType(int type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return "SOCK_STREAM";
+	case SOCK_DGRAM:
+		return "SOCK_DGRAM";
+	case SOCK_RAW:
+		return "SOCK_RAW";
+	case SOCK_SEQPACKET:
+		return "SOCK_SEQPACKET";
+	case SOCK_PACKET:
+		return "SOCK_PACKET";
+	default:
+		return std::to_string(type);
+	}
+}
+
 std::string args(const NetRecord &r)
 {
 	const std::string fd = std::to_string(r.fd);
@@ -119,6 +138,10 @@ std::string args(const NetRecord &r)
 	case NetCall::Sendmmsg:
 		return fd + ", [{msg_hdr=" + msghdr(r) + ", ...}" + (r.len > 1 ? ", ...]" : "]") +
 		       ", " + std::to_string(r.len) + ", " + flags;
+	case NetCall::Socket:
+		if (!r.sock.known)
+			break;
+		return familyName(r.sock.domain) + ", " + socketType(r.sock.type) + ", " + std::to_string(r.sock.protocol);
 	case NetCall::Other:
 		break;
 	}

@@ -122,6 +122,8 @@ const char *netCallName(NetCall call)
 		return "sendmsg";
 	case NetCall::Sendmmsg:
 		return "sendmmsg";
+	case NetCall::Socket:
+		return "socket";
 	case NetCall::Other:
 		return "other";
 	}
@@ -147,6 +149,8 @@ const char *directionName(Direction d)
 		return "dns";
 	case Direction::Delegated:
 		return "delegated";
+	case Direction::Raw:
+		return "raw";
 	}
 	return "none";
 }

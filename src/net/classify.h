@@ -15,6 +15,7 @@ enum class NetCall {
 	Sendto,
 	Sendmsg,
 	Sendmmsg,
+	Socket, // socket() of a kind that receives or sends past the other calls (net/packet_path.h)
 	Other, // a trapped syscall the decoder does not model (recorded, never silent)
 };
 
@@ -46,9 +47,13 @@ enum class Direction {
 	// daemon then does is outside the traced tree: the call records that the step asked.
 	// classify() never returns it (AF_UNIX is Local): the tracer, which knows the list, does.
 	Delegated,
+	// A raw or packet socket that receives packets with no bind() and no listen(), and sends
+	// to any address or none: inbound and outbound at once, judged at its creation
+	// (net/packet_path.h's classifySocket; classify() never returns it).
+	Raw,
 };
 
-// "none", "local", "outbound", "inbound", "evasion", "self", "dns", "delegated"
+// "none", "local", "outbound", "inbound", "evasion", "self", "dns", "delegated", "raw"
 const char *directionName(Direction d);
 
 struct Classification {

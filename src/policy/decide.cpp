@@ -69,7 +69,7 @@ Judgement decide(NetCall call, const Classification &cls, const Endpoint &matche
 	if (call != NetCall::Other && rules.allow && cls.direction == Direction::Delegated) {
 		if (socket)
 			j.exception = rules.allow->match(*socket);
-	} else if (call != NetCall::Other && rules.allow) {
+	} else if (call != NetCall::Other && rules.allow && cls.direction != Direction::Raw) {
 		const Allowlist &allow = *rules.allow;
 		if (cls.direction == Direction::Inbound)
 			j.exception = allow.match(matched, ExceptionScope::Inbound);

@@ -47,6 +47,8 @@ struct Judgement {
 // reports show it), else by an outbound exception for `matched`, as any loopback connect.
 // A delegated call (Direction::Delegated) is covered only by a delegated exception for the
 // daemon socket it asks, `socket`.
+// A raw or packet socket (Direction::Raw) is covered by no exception: it receives whatever
+// reaches the machine and sends anywhere, so no address or port describes what it does.
 // A violation no exception covers is Denied in enforce mode; a call the decoder does not
 // model (NetCall::Other) can match no exception and is Denied in any mode. A detector
 // that cannot refuse records both as Audited.

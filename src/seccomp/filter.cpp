@@ -6,6 +6,7 @@
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,7 +14,9 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "base/packet_path.h"
 #include "base/unique_fd.h"
 
 namespace hg {
@@ -74,6 +77,67 @@ Expected<void> addGuards(scmp_filter_ctx ctx)
 	return {};
 }
 
+// A 32-bit int argument, compared on its low 32 bits (the upper half of the register is not
+// defined for int arguments).
+scmp_arg_cmp intArg(unsigned arg, int32_t value)
+{
+	return scmp_arg_cmp{arg, SCMP_CMP_MASKED_EQ, 0xffffffffu, static_cast<uint32_t>(value)};
+}
+
+// The packet path rules (base/packet_path.h). socket() and setsockopt() go through socketcall on
+// i386, whose own arguments the conditions would test: there setsockopt traps whole
+// (multiplexed), and socket() already traps whole for kTagInetSocket. Inet sockets trap for
+// kTagInetSocket on every ABI, so the raw ones need no rule of their own here: the supervisor
+// judges every trapped socket() by its arguments (net/packet_path.h's classifySocket).
+Expected<void> addPathRules(scmp_filter_ctx ctx, bool multiplexed)
+{
+	auto nr = [](const char *name) { return seccomp_syscall_resolve_name(name); };
+	struct Added {
+		std::string what;
+		int rc;
+	};
+	std::vector<Added> added;
+	auto add = [&](std::string what, uint32_t action, const char *call, std::vector<scmp_arg_cmp> conds) {
+		int rc = seccomp_rule_add_array(ctx, action, nr(call), static_cast<unsigned>(conds.size()),
+						conds.empty() ? nullptr : conds.data());
+		added.push_back({std::move(what), rc});
+	};
+	const uint32_t socketTrap = SCMP_ACT_TRACE(kTagSocket);
+	const uint32_t sockoptTrap = SCMP_ACT_TRACE(kTagPathSockopt);
+	// A protocol whose low 32 bits are not 0 traps (a set upper half traps too, and is judged clean).
+	const scmp_arg_cmp anyProtocol{2, SCMP_CMP_NE, 0, 0};
+	if (multiplexed) {
+		add("setsockopt", sockoptTrap, "setsockopt", {});
+	} else {
+		add("socket(AF_PACKET)", socketTrap, "socket", {intArg(0, AF_PACKET), anyProtocol});
+		for (const PathNetlink &n : kPathNetlinks)
+			add(std::string("socket(AF_NETLINK, ") + n.name + ")", socketTrap, "socket",
+			    {intArg(0, AF_NETLINK), intArg(2, n.protocol)});
+		for (const PathSockopt &o : kPathSockopts)
+			add(std::string("setsockopt(") + o.name + ")", sockoptTrap, "setsockopt",
+			    {intArg(1, o.level), intArg(2, o.optname)});
+		for (int opt = kIpVsSoSetFirst; opt <= kIpVsSoSetLast; opt++)
+			add("setsockopt(IP_VS_SO_SET_" + std::to_string(opt) + ")", sockoptTrap, "setsockopt",
+			    {intArg(1, IPPROTO_IP), intArg(2, opt)});
+	}
+	for (const PathIoctl &i : kPathIoctls)
+		add(std::string("ioctl(") + i.name + ")", SCMP_ACT_TRACE(kTagPathIoctl), "ioctl",
+		    {intArg(1, static_cast<int32_t>(i.cmd))});
+	for (const PathBpfCmd &b : kPathBpfCmds)
+		add(std::string("bpf(") + b.name + ")", SCMP_ACT_TRACE(kTagPathBpf), "bpf", {intArg(0, b.cmd)});
+	add("init_module", SCMP_ACT_TRACE(kTagPathModule), "init_module", {});
+	add("finit_module", SCMP_ACT_TRACE(kTagPathModule), "finit_module", {});
+	// setns(fd, 0) takes any namespace the fd is: the supervisor looks at the fd.
+	add("setns(0)", SCMP_ACT_TRACE(kTagPathSetns), "setns", {intArg(1, 0)});
+	add("setns(CLONE_NEWNET)", SCMP_ACT_TRACE(kTagPathSetns), "setns",
+	    {scmp_arg_cmp{1, SCMP_CMP_MASKED_EQ, CLONE_NEWNET, CLONE_NEWNET}});
+	for (const Added &a : added) {
+		if (a.rc < 0)
+			return scmpError(a.rc, "seccomp_rule_add(" + a.what + ")");
+	}
+	return {};
+}
+
 Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditionalSendto)
 {
 	ScmpCtx ctx(seccomp_init(SCMP_ACT_ALLOW));
@@ -101,6 +165,11 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 	int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(kTagBadArch));
 	if (rc < 0)
 		return scmpError(rc, "seccomp_attr_set(ACT_BADARCH)");
+	// A binary tree over the syscall numbers instead of a list: with the packet path rules
+	// the list grew, and every untrapped syscall of the step walks it.
+	rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc < 0)
+		return scmpError(rc, "seccomp_attr_set(CTL_OPTIMIZE)");
 	// The supervisor decides about no_new_privs itself (installFilter).
 	rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)
@@ -134,6 +203,9 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 	auto guarded = addGuards(ctx.get());
 	if (!guarded)
 		return guarded.error();
+	auto path = addPathRules(ctx.get(), !conditionalSendto);
+	if (!path)
+		return path.error();
 	return ctx;
 }
 

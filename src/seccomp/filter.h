@@ -25,6 +25,10 @@ enum TrapTag : uint16_t {
 	kTagSendto = 4,
 	kTagSendmsg = 5,
 	kTagSendmmsg = 6,
+	// socket() of a packet socket with a protocol, or of a netlink protocol that rewrites
+	// packet filtering (base/packet_path.h), by argument rules. Inet sockets trap as
+	// kTagInetSocket; the supervisor judges both by their arguments (raw sockets).
+	kTagSocket = 7,
 	kTagUntracedClone = 20, // clone() with CLONE_UNTRACED: a child the gate could not follow
 	kTagIoUring = 21,       // io_uring_setup(): network I/O that bypasses the traced syscalls
 	kTagSeccompListener = 22, // a filter with a user-notification listener could hide calls
@@ -34,6 +38,12 @@ enum TrapTag : uint16_t {
 	// socket() of an inet family: the supervisor notes the new socket, so that an inet socket
 	// the tree did not make (one received from outside it) is known as foreign.
 	kTagInetSocket = 26,
+	// Calls that change where packets go (base/packet_path.h), each by argument rules:
+	kTagPathSockopt = 27,   // setsockopt: source routing, x_tables, IPVS, transparent sockets
+	kTagPathIoctl = 28,     // route, interface, neighbour, bridge, tunnel ioctls; TUNSETIFF
+	kTagPathBpf = 29,       // bpf(): attaching a program to the network stack
+	kTagPathModule = 30,    // init_module, finit_module
+	kTagPathSetns = 31,     // setns() that can enter a network namespace
 	kTagBadArch = 100,
 };
 
@@ -48,7 +58,9 @@ struct BpfProgram {
 // clone(CLONE_UNTRACED), io_uring_setup, seccomp filters with a listener, and every call
 // that acts on another process by its pid or pidfd (signals, ptrace, pidfd_open,
 // pidfd_getfd, process_vm_*). clone3 fails with ENOSYS (its flags live in memory the filter
-// cannot read), so runtimes fall back to clone().
+// cannot read), so runtimes fall back to clone(). And the calls that change where packets go
+// (kTagPath*) and make packet or filtering netlink sockets (kTagSocket): argument rules, so
+// the setsockopt() and ioctl() calls of ordinary programs do not trap.
 Expected<BpfProgram> buildNetworkFilter();
 
 // Installs prog in the calling process. Sets PR_SET_NO_NEW_PRIVS first when needed

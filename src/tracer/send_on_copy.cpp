@@ -29,7 +29,8 @@ std::string hexPtr(uint64_t p)
 	return buf;
 }
 
-// Reads exactly len bytes at addr into out (appended), or says what could not be read.
+} // namespace
+
 bool readAll(MemoryReader &mem, uint64_t addr, size_t len, std::vector<uint8_t> &out, std::string &problem,
 	     const char *what)
 {
@@ -47,6 +48,8 @@ bool readAll(MemoryReader &mem, uint64_t addr, size_t len, std::vector<uint8_t> 
 	}
 	return true;
 }
+
+namespace {
 
 // Copies the iovecs and control data of the msghdr at ptr into m; `total` counts the payload
 // of every message of the call so far.

@@ -41,6 +41,11 @@ struct CopiedSend {
 	std::string problem; // non-empty: leave the call to the tracee (and check it afterwards)
 };
 
+// Reads exactly len bytes at the tracee address addr, appended to out; false when it cannot,
+// and problem says what (`what`) could not be read where.
+bool readAll(MemoryReader &mem, uint64_t addr, size_t len, std::vector<uint8_t> &out, std::string &problem,
+	     const char *what);
+
 // Copies the payload and control data of a decoded sendto/sendmsg/sendmmsg out of tracee
 // memory; sendmmsg: min(vlen, kMaxMmsg) messages, as the kernel caps them. x86_64 layouts
 // only: a compat (i386/x32) call, a short read, more than kMaxCopyIov iovecs, a payload or

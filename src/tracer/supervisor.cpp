@@ -28,6 +28,7 @@
 #include "base/unique_fd.h"
 #include "net/sockaddr.h"
 
+#include "tracer/path_trap.h"
 #include "tracer/ptrace_ops.h"
 #include "tracer/send_on_copy.h"
 #include "tracer/syscall_decoder.h"
@@ -403,12 +404,12 @@ void Supervisor::onSeccomp(pid_t tid)
 	for (int i = 0; i < 6; i++)
 		sc.args[i] = info->seccomp.args[i];
 	sc.tag = info->seccomp.ret_data;
-	if (sc.tag >= kTagUntracedClone && sc.tag <= kTagProcessAccess) {
+	if ((sc.tag >= kTagUntracedClone && sc.tag <= kTagProcessAccess) || isPathTag(sc.tag)) {
 		onGuardTrap(tid, sc);
 		return;
 	}
-	if (sc.tag == kTagInetSocket) {
-		onInetSocket(tid, t);
+	if (sc.tag == kTagInetSocket || sc.tag == kTagSocket) {
+		onSocketTrap(tid, sc);
 		return;
 	}
 	TraceeMemory mem(tid);
@@ -418,6 +419,7 @@ void Supervisor::onSeccomp(pid_t tid)
 	Endpoint peer;
 	if (const Endpoint *resolver = resolverOf(r, sock, d, peer))
 		judgeDnsSend(tid, t, r, d, *resolver, sock);
+	refusePathSend(r, d, mem);
 	act(tid, t, std::move(r), sc, d, sock);
 }
 
@@ -567,7 +569,9 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 	Tracee &t = tracee(tid);
 	const std::string name = syscallName(sc.auditArch, sc.nr);
 	long ret = -EPERM;
-	auto cls = sc.tag == kTagProcessAccess ? judgeProcessAccess(tid, sc, name) : guardClassification(sc, name, ret);
+	auto cls = sc.tag == kTagProcessAccess ? judgeProcessAccess(tid, sc, name)
+		   : isPathTag(sc.tag)		    ? pathTrapClassification(tid, sc)
+						    : guardClassification(sc, name, ret);
 	if (!cls) {
 		resume(tid, PTRACE_CONT);
 		return;
@@ -576,7 +580,7 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 	r.call = NetCall::Other;
 	r.callName = name;
 	r.nr = static_cast<long>(sc.nr);
-	r.arch = sc.auditArch == AUDIT_ARCH_I386 ? "i386" : (sc.nr & 0x40000000) ? "x32" : "x86_64";
+	r.arch = trapArch(sc);
 	r.fd = -1;
 	r.cls = std::move(*cls);
 	r.decision = r.cls.violation ? Decision::Denied : Decision::Logged;
@@ -621,6 +625,8 @@ void Supervisor::onSyscallExit(pid_t tid)
 		log::tracer().warn("result of {} of pid {} unknown: {}", t.pending.callName, tid,
 			     info ? "PTRACE_GET_SYSCALL_INFO reported op " + std::to_string(info->op) : info.error().message);
 	}
+	if (t.pending.call == NetCall::Socket && (t.pending.sock.domain == AF_INET || t.pending.sock.domain == AF_INET6))
+		ownNewSocket(tid, info);
 	if (t.checkPeer)
 		checkRacedConnect(t);
 	else if (t.checkSendAddr)

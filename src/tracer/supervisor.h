@@ -121,6 +121,9 @@ private:
 	void onSyscallExit(pid_t tid);
 	void onUnknownTracee(pid_t tid);
 	void onGuardTrap(pid_t tid, const RawSyscall &sc);
+	// socket() (kTagSocket, kTagInetSocket; supervisor_socket_trap.cpp): a raw or packet socket
+	// or a filtering netlink protocol is judged first; an inet socket that runs is then noted.
+	void onSocketTrap(pid_t tid, const RawSyscall &sc);
 	// Calls that act on another process (supervisor_process.cpp): nothing when the target is
 	// in the traced tree (or gone), an evasion when it is the gate or a process outside it.
 	std::optional<Classification> judgeProcessAccess(pid_t tid, const RawSyscall &sc, const std::string &name) const;
@@ -128,6 +131,8 @@ private:
 	// Sockets from outside the tree (supervisor_sockets.cpp).
 	void onInetSocket(pid_t tid, Tracee &t);  // socket() of an inet family: note it at its exit
 	void noteNewSocket(pid_t tid, Tracee &t); // that exit stop
+	// The new socket of a socket() exit stop (info) joins the ledger.
+	void ownNewSocket(pid_t tid, const Expected<__ptrace_syscall_info> &info);
 	void rememberListener(pid_t tgid, const SocketInfo &sock, const Endpoint &local);
 	bool acceptedFromTree(pid_t tgid, const SocketInfo &sock, int sockFd) const;
 	SocketLedger::Entry socketOrigin(pid_t tgid, uint64_t inode, const TraceeSocket &sock);

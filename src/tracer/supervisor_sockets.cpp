@@ -66,6 +66,12 @@ void Supervisor::noteNewSocket(pid_t tid, Tracee &t)
 	auto info = ops_.syscallInfo(tid);
 	if (!info && info.error().errnum == ESRCH)
 		return;
+	ownNewSocket(tid, info);
+	resume(tid, PTRACE_CONT);
+}
+
+void Supervisor::ownNewSocket(pid_t tid, const Expected<__ptrace_syscall_info> &info)
+{
 	if (info && info->op == PTRACE_SYSCALL_INFO_EXIT && !info->exit.is_error) {
 		auto fd = static_cast<long>(info->exit.rval);
 		if (uint64_t inode = socketInode(readLink(procPath(tid, "/fd/" + std::to_string(fd)))))
@@ -76,7 +82,6 @@ void Supervisor::noteNewSocket(pid_t tid, Tracee &t)
 		log::tracer().error("cannot read the result of socket() in pid {} ({}): its socket will be refused as foreign",
 				    tid, info ? "op " + std::to_string(info->op) : info.error().message);
 	}
-	resume(tid, PTRACE_CONT);
 }
 
 void Supervisor::rememberListener(pid_t tgid, const SocketInfo &sock, const Endpoint &local)

@@ -189,6 +189,20 @@ void decodeSendmmsg(MemoryReader &mem, const uint64_t (&a)[6], DecodedCall &d)
 
 } // namespace
 
+CallArgs readCallArgs(const RawSyscall &sc, MemoryReader &mem)
+{
+	CallArgs out;
+	std::string arch;
+	Abi abi = abiOf(sc, arch);
+	DecodedCall d;
+	out.compat = abi.compat;
+	if (std::strcmp(abi.name, "unknown") == 0)
+		out.problem = "syscall from an ABI the filter does not model (" + arch + ")";
+	else if (!callArguments(sc, mem, abi.compat, d, out.a))
+		out.problem = d.problem;
+	return out;
+}
+
 std::string trapTagCallName(uint32_t tag)
 {
 	std::string name;
@@ -202,8 +216,19 @@ std::string trapTagCallName(uint32_t tag)
 		return "io_uring_setup";
 	case kTagSeccompListener:
 		return "seccomp";
+	case kTagSocket:
+	case kTagInetSocket:
+		return "socket";
+	case kTagPathSockopt:
+		return "setsockopt";
+	case kTagPathIoctl:
+		return "ioctl";
+	case kTagPathBpf:
+		return "bpf";
+	case kTagPathSetns:
+		return "setns";
 	default:
-		return ""; // kTagProcessAccess covers several calls, kTagBadArch any
+		return ""; // kTagProcessAccess and kTagPathModule cover several calls, kTagBadArch any
 	}
 }
 
@@ -247,6 +272,7 @@ DecodedCall decodeCall(const RawSyscall &sc, MemoryReader &mem)
 	case NetCall::Sendmmsg:
 		decodeSendmmsg(mem, a, d);
 		break;
+	case NetCall::Socket:
 	case NetCall::Other:
 		break;
 	}

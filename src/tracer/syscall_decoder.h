@@ -53,6 +53,15 @@ constexpr unsigned kMaxMmsg = 1024; // the kernel's UIO_MAXIOV cap on sendmmsg's
 
 DecodedCall decodeCall(const RawSyscall &sc, MemoryReader &mem);
 
+// The raw arguments a trap stands for: its registers, or for an i386 socketcall() the ones in
+// tracee memory; cut to 32 bits for the compat ABIs. Empty `problem` when read.
+struct CallArgs {
+	uint64_t a[6] = {};
+	bool compat = false;
+	std::string problem;
+};
+CallArgs readCallArgs(const RawSyscall &sc, MemoryReader &mem);
+
 // The name of the call a SECCOMP_RET_TRACE tag (TrapTag) stands for: "connect", "clone",
 // ...; empty for a tag that covers several calls or none. For a trap whose details could
 // not be read: the tag comes with PTRACE_GETEVENTMSG, which works where the details do not.

@@ -59,6 +59,28 @@
 //   packet-sendto IFNAME                AF_PACKET SOCK_DGRAM sendto a broadcast sockaddr_ll
 //   packet-bind-send IFNAME             AF_PACKET SOCK_RAW bound to IFNAME, send() of a whole
 //                                       Ethernet frame with no address (needs CAP_NET_RAW)
+// The packet path (issue 12, part 3); any scenario may be preceded by --as-nobody (setgroups,
+// setgid, setuid 65534 first):
+//   srcroute HOW ADDR PORT VIA          a UDP socket of ADDR's family sends "hg-srcroute" to
+//                                       ADDR:PORT with a source route through VIA: HOW sockopt sets
+//                                       it with setsockopt (IP_OPTIONS LSRR; IPV6_RTHDR SRv6 SRH),
+//                                       then sendto; HOW cmsg passes it to sendmsg (IP_RETOPTS;
+//                                       IPV6_RTHDR)
+//   raw-receive KIND PORT               makes a KIND socket (raw-udp: AF_INET SOCK_RAW IPPROTO_UDP;
+//                                       packet-all: AF_PACKET SOCK_DGRAM ETH_P_ALL; packet0: AF_PACKET
+//                                       SOCK_RAW protocol 0), sends "hg-raw-PORT" over UDP to
+//                                       127.0.0.1:PORT and reports whether the KIND socket received it
+//   clean-sockets                       what must stay clean: sockets of every family made and closed,
+//                                       a UDP connect to 127.0.0.1 to learn the route, getaddrinfo
+//                                       (AI_ADDRCONFIG) and getifaddrs (NETLINK_ROUTE dumps)
+//   path-change KIND                    one call that changes where packets go: rtnl-sendmsg
+//                                       (RTM_NEWROUTE 198.51.100.0/24 dev hgv0 by sendmsg), rtnl-sendto
+//                                       (the same by sendto with an address), ioctl-addrt (SIOCADDRT,
+//                                       the same route), nft (socket(AF_NETLINK, NETLINK_NETFILTER)),
+//                                       iptables (setsockopt IPT_SO_SET_REPLACE), tun (TUNSETIFF
+//                                       hgtun0), bpf-attach (BPF_PROG_ATTACH), setns (setns(own net
+//                                       namespace, CLONE_NEWNET)), module (finit_module(-1)),
+//                                       transparent (IP_TRANSPARENT)
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -66,6 +88,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <ifaddrs.h>
+#include <linux/bpf.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/route.h>
+#include <netdb.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/audit.h>
 #include <linux/if_ether.h>
@@ -935,12 +966,324 @@ static void packetSend(const char *ifname, int bindFirst)
 	close(fd);
 }
 
+// ---- 10. the packet path -------------------------------------------------------------------
+
+#define HG_SRCROUTE_PAYLOAD "hg-srcroute"
+
+// IPv4 LSRR through via (a NOP first, so the option ends on a 4-byte boundary).
+static size_t lsrrOption(const char *via, unsigned char *opt)
+{
+	opt[0] = 1;    // IPOPT_NOOP
+	opt[1] = 0x83; // IPOPT_LSRR
+	opt[2] = 7;
+	opt[3] = 4;
+	if (inet_pton(AF_INET, via, opt + 4) != 1)
+		usage();
+	return 8;
+}
+
+// An SRv6 segment routing header (type 4): first segment via, then dst.
+static size_t srhHeader(const struct in6_addr *dst, const char *via, unsigned char *h)
+{
+	memset(h, 0, 40);
+	h[1] = 4; // hdrlen: (40 / 8) - 1
+	h[2] = 4; // IPV6_SRCRT_TYPE_4
+	h[3] = 1; // segments_left
+	h[4] = 1; // first_segment
+	memcpy(h + 8, dst, 16);
+	if (inet_pton(AF_INET6, via, h + 24) != 1)
+		usage();
+	return 40;
+}
+
+static void srcroute(const char *how, const char *addr, const char *port, const char *via)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	socklen_t len;
+	int v6 = strchr(addr, ':') != NULL;
+	if (v6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)atoi(port));
+		if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1)
+			usage();
+		len = sizeof(*in6);
+	} else {
+		struct sockaddr_in in = parseV4(addr, port);
+		memcpy(&ss, &in, sizeof(in));
+		len = sizeof(in);
+	}
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	unsigned char opt[64];
+	size_t optLen = v6 ? srhHeader(&((struct sockaddr_in6 *)&ss)->sin6_addr, via, opt) : lsrrOption(via, opt);
+	int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	char extra[128];
+	snprintf(extra, sizeof(extra), "via=%s addr=%s", via, addr);
+	if (!strcmp(how, "sockopt")) {
+		REPORT("setsockopt", setsockopt(fd, level, v6 ? IPV6_RTHDR : IP_OPTIONS, opt, (socklen_t)optLen), extra);
+		REPORT("sendto", sendto(fd, HG_SRCROUTE_PAYLOAD, strlen(HG_SRCROUTE_PAYLOAD), MSG_DONTWAIT,
+					(struct sockaddr *)&ss, len),
+		       extra);
+	} else if (!strcmp(how, "cmsg")) {
+		union {
+			char buf[CMSG_SPACE(64)];
+			struct cmsghdr align;
+		} control;
+		memset(&control, 0, sizeof(control));
+		struct iovec iov = {.iov_base = (void *)HG_SRCROUTE_PAYLOAD, .iov_len = strlen(HG_SRCROUTE_PAYLOAD)};
+		struct msghdr m = {.msg_name = &ss, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1,
+				   .msg_control = control.buf, .msg_controllen = CMSG_SPACE(optLen)};
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = level;
+		c->cmsg_type = v6 ? IPV6_RTHDR : IP_RETOPTS;
+		c->cmsg_len = CMSG_LEN(optLen);
+		memcpy(CMSG_DATA(c), opt, optLen);
+		REPORT("sendmsg", sendmsg(fd, &m, MSG_DONTWAIT), extra);
+	} else {
+		usage();
+	}
+	close(fd);
+}
+
+static int rawReceiveSocket(const char *kind)
+{
+	if (!strcmp(kind, "raw-udp"))
+		return socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+	if (!strcmp(kind, "packet-all"))
+		return socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	if (!strcmp(kind, "packet0"))
+		return socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	usage();
+	return -1;
+}
+
+// Whether marker arrives on fd within ms.
+static int receives(int fd, const char *marker, int ms)
+{
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		poll(&p, 1, 50);
+		char buf[2048];
+		ssize_t n;
+		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			if (memmem(buf, (size_t)n, marker, strlen(marker)))
+				return 1;
+		}
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= ms)
+			return 0;
+	}
+}
+
+static void rawReceive(const char *kind, const char *port)
+{
+	char extra[64];
+	snprintf(extra, sizeof(extra), "kind=%s", kind);
+	int fd = rawReceiveSocket(kind);
+	report("socket", fd, errno, extra);
+	struct sockaddr_in to = parseV4("127.0.0.1", port);
+	char marker[32];
+	snprintf(marker, sizeof(marker), "hg-raw-%s", port);
+	int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	REPORT("sendto", sendto(udp, marker, strlen(marker), 0, (struct sockaddr *)&to, sizeof(to)), extra);
+	if (fd >= 0) {
+		char line[96];
+		snprintf(line, sizeof(line), "kind=%s received=%d", kind, receives(fd, marker, 1000));
+		report("receive", 0, 0, line);
+		close(fd);
+	}
+	close(udp);
+}
+
+static void cleanSockets(void)
+{
+	static const int kinds[][3] = {
+		{AF_INET, SOCK_STREAM, 0},  {AF_INET, SOCK_DGRAM, 0},      {AF_INET6, SOCK_STREAM, 0},
+		{AF_INET6, SOCK_DGRAM, 0},  {AF_UNIX, SOCK_STREAM, 0},     {AF_UNIX, SOCK_DGRAM, 0},
+		{AF_NETLINK, SOCK_RAW, NETLINK_ROUTE}, {AF_NETLINK, SOCK_DGRAM, NETLINK_GENERIC},
+		{AF_PACKET, SOCK_RAW, 0},   {AF_PACKET, SOCK_DGRAM, 0},    {AF_INET, SOCK_DGRAM, IPPROTO_ICMP},
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		int fd = socket(kinds[i][0], kinds[i][1] | SOCK_CLOEXEC, kinds[i][2]);
+		char extra[64];
+		snprintf(extra, sizeof(extra), "family=%d type=%d protocol=%d", kinds[i][0], kinds[i][1], kinds[i][2]);
+		report("socket", fd, errno, extra);
+		if (fd >= 0)
+			close(fd);
+	}
+	// A UDP "connect" to loopback only to learn the local route (getaddrinfo's RFC 6724 sort).
+	int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in lo = parseV4("127.0.0.1", "53");
+	REPORT("connect", connect(udp, (struct sockaddr *)&lo, sizeof(lo)), "route-probe=1");
+	struct sockaddr_in local;
+	socklen_t llen = sizeof(local);
+	REPORT("getsockname", getsockname(udp, (struct sockaddr *)&local, &llen), "");
+	close(udp);
+	struct addrinfo hints = {.ai_flags = AI_ADDRCONFIG, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	int gai = getaddrinfo("localhost", "80", &hints, &res);
+	report("getaddrinfo", gai == 0 ? 0 : -1, gai == EAI_SYSTEM ? errno : EINVAL, "");
+	if (res)
+		freeaddrinfo(res);
+	struct ifaddrs *ifs = NULL;
+	REPORT("getifaddrs", getifaddrs(&ifs), "");
+	if (ifs)
+		freeifaddrs(ifs);
+}
+
+// RTM_NEWROUTE 198.51.100.0/24 dev IFNAME, laid out in buf; its length.
+static size_t newRouteMessage(char *buf, size_t size, const char *ifname)
+{
+	memset(buf, 0, size);
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	h->nlmsg_type = RTM_NEWROUTE;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	h->nlmsg_seq = 1;
+	struct rtmsg *rt = NLMSG_DATA(h);
+	rt->rtm_family = AF_INET;
+	rt->rtm_dst_len = 24;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = RT_SCOPE_LINK;
+	rt->rtm_type = RTN_UNICAST;
+	size_t len = NLMSG_LENGTH(sizeof(*rt));
+	struct rtattr *a = (struct rtattr *)(buf + NLMSG_ALIGN(len));
+	a->rta_type = RTA_DST;
+	a->rta_len = RTA_LENGTH(4);
+	inet_pton(AF_INET, "198.51.100.0", RTA_DATA(a));
+	len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
+	a = (struct rtattr *)(buf + len);
+	a->rta_type = RTA_OIF;
+	a->rta_len = RTA_LENGTH(4);
+	int ifindex = (int)if_nametoindex(ifname);
+	memcpy(RTA_DATA(a), &ifindex, 4);
+	len += RTA_ALIGN(a->rta_len);
+	h->nlmsg_len = (uint32_t)len;
+	return len;
+}
+
+// The kernel's answer to a netlink request with NLM_F_ACK: 0 or -errno.
+static int netlinkAck(int fd)
+{
+	char buf[512];
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (poll(&p, 1, 1000) <= 0)
+		return -ETIMEDOUT;
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	if (n < (ssize_t)sizeof(*h) || h->nlmsg_type != NLMSG_ERROR)
+		return -EPROTO;
+	return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+}
+
+static void pathChange(const char *kind)
+{
+	if (!strncmp(kind, "rtnl-", 5)) {
+		int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (fd < 0)
+			die("socket(NETLINK_ROUTE)");
+		char buf[256];
+		size_t len = newRouteMessage(buf, sizeof(buf), "hgv0");
+		struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+		long r;
+		if (!strcmp(kind, "rtnl-sendmsg")) {
+			struct iovec iov = {.iov_base = buf, .iov_len = len};
+			struct msghdr m = {.msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = &iov, .msg_iovlen = 1};
+			r = sendmsg(fd, &m, 0);
+		} else if (!strcmp(kind, "rtnl-sendto")) {
+			r = sendto(fd, buf, len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+		} else {
+			usage();
+			return;
+		}
+		int err = errno;
+		char extra[32] = "";
+		if (r >= 0)
+			snprintf(extra, sizeof(extra), "ack=%d", netlinkAck(fd));
+		report(kind, r, err, extra);
+		close(fd);
+	} else if (!strcmp(kind, "ioctl-addrt")) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct rtentry rt;
+		memset(&rt, 0, sizeof(rt));
+		struct sockaddr_in *dst = (struct sockaddr_in *)&rt.rt_dst, *mask = (struct sockaddr_in *)&rt.rt_genmask;
+		dst->sin_family = mask->sin_family = AF_INET;
+		inet_pton(AF_INET, "198.51.100.0", &dst->sin_addr);
+		inet_pton(AF_INET, "255.255.255.0", &mask->sin_addr);
+		rt.rt_flags = RTF_UP;
+		rt.rt_dev = (char *)"hgv0";
+		REPORT(kind, ioctl(fd, SIOCADDRT, &rt), "");
+		close(fd);
+	} else if (!strcmp(kind, "nft")) {
+		int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+		report(kind, fd, errno, "");
+		if (fd >= 0)
+			close(fd);
+	} else if (!strcmp(kind, "iptables")) {
+		int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		char junk[64] = {0};
+		// No valid table: the kernel would refuse it (EINVAL, ENOPROTOOPT); the gate must first.
+		REPORT(kind, setsockopt(fd, IPPROTO_IP, 64 /* IPT_SO_SET_REPLACE */, junk, sizeof(junk)), "");
+		if (fd >= 0)
+			close(fd);
+	} else if (!strcmp(kind, "tun")) {
+		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			report("open-tun", -1, errno, "");
+			return;
+		}
+		struct ifreq ifr;
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+		strcpy(ifr.ifr_name, "hgtun0");
+		REPORT(kind, ioctl(fd, TUNSETIFF, &ifr), "");
+		close(fd);
+	} else if (!strcmp(kind, "bpf-attach")) {
+		union bpf_attr attr;
+		memset(&attr, 0, sizeof(attr));
+		attr.target_fd = -1;
+		attr.attach_bpf_fd = -1;
+		attr.attach_type = BPF_CGROUP_INET_EGRESS;
+		REPORT(kind, syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr)), "");
+	} else if (!strcmp(kind, "setns")) {
+		int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		REPORT(kind, setns(fd, CLONE_NEWNET), "");
+		close(fd);
+	} else if (!strcmp(kind, "module")) {
+		REPORT(kind, syscall(SYS_finit_module, -1, "", 0), "");
+	} else if (!strcmp(kind, "transparent")) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int one = 1;
+		REPORT(kind, setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)), "");
+		close(fd);
+	} else {
+		usage();
+	}
+}
+
+static void asNobody(void)
+{
+	if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+		die("drop-privileges");
+}
+
 // ---------------------------------------------------------------------------------------------
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	alarm(30); // last-resort bound: no scenario may outlive the test
+	if (argc >= 2 && !strcmp(argv[1], "--as-nobody")) {
+		asNobody();
+		argv++;
+		argc--;
+	}
 	if (argc < 2)
 		usage();
 	const char *s = argv[1];
@@ -1001,6 +1344,14 @@ int main(int argc, char **argv)
 		packetSend(a[0], 0);
 	else if (!strcmp(s, "packet-bind-send") && n == 1)
 		packetSend(a[0], 1);
+	else if (!strcmp(s, "srcroute") && n == 4)
+		srcroute(a[0], a[1], a[2], a[3]);
+	else if (!strcmp(s, "raw-receive") && n == 2)
+		rawReceive(a[0], a[1]);
+	else if (!strcmp(s, "clean-sockets") && n == 0)
+		cleanSockets();
+	else if (!strcmp(s, "path-change") && n == 1)
+		pathChange(a[0]);
 	else
 		usage();
 	return 0;

@@ -16,7 +16,9 @@ import json
 import os
 import re
 import shutil
+import shlex
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -738,6 +740,8 @@ def undecodable(scenario, op, syscall, family=None, addr_prefix=None, enforce=Fa
                 raise CaseFailed(f"cannot allow ping sockets in the test namespace: {e}")
         r = gate(res, ["--enforce"] if enforce else [], scenario)
         s = r.first("socket")
+        if s and s.get("ret") == "-1" and refused_raw_socket(res, r, s, enforce):
+            return
         if s and s.get("ret") == "-1":
             socket_unavailable(s, f"{s.get('kind', 'this')} sockets")
         expect_rc(res, r, 3)
@@ -752,6 +756,16 @@ def undecodable(scenario, op, syscall, family=None, addr_prefix=None, enforce=Fa
     return case
 
 
+def refused_raw_socket(res, r, s, enforce):
+    """With --enforce a raw or packet socket with a protocol is refused at socket() (issue 12):
+    then nothing later can send on it. True when that is what happened, checked."""
+    if not enforce or s.get("errno") != "EPERM":
+        return False
+    expect_rc(res, r, 3)
+    expect_viol(res, r, pid=s.get("pid"), syscall="socket", kind="raw", decision="denied")
+    return True
+
+
 def packet_bind_send(enforce):
     def case(res):
         _packet_bind_send(res, enforce)
@@ -764,6 +778,8 @@ def _packet_bind_send(res, enforce):
     with --enforce the frame must not leave."""
     r = gate(res, ["--enforce"] if enforce else [], ["packet-bind-send", "hgv0"])
     s = r.first("socket")
+    if s and s.get("ret") == "-1" and refused_raw_socket(res, r, s, enforce):
+        return
     if s and s.get("ret") == "-1":
         socket_unavailable(s, "AF_PACKET sockets")
     expect_rc(res, r, 3)
@@ -776,6 +792,278 @@ def _packet_bind_send(res, enforce):
                f"bound packet socket; got {r.violations}")
     if enforce and send and send.get("ret") != "-1":
         res.fail(f"--enforce: the frame left anyway: send() returned {send['ret']}")
+
+
+# --- 10. the packet path (issue 12, part 3) ------------------------------------------------------
+
+class Wire:
+    """Ground truth from the kernel for one run: a packet socket on hgv1 (the far end of the
+    test veth) sees every frame that leaves hgv0, and a UDP socket on a loopback port sees
+    what reached it. Both are the harness's own, outside the gate."""
+
+    def __init__(self, family, port):
+        self.cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL
+        self.cap.bind(("hgv1", 0))
+        self.cap.setblocking(False)
+        self.rx = socket.socket(family, socket.SOCK_DGRAM)
+        self.rx.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", port))
+        self.rx.setblocking(False)
+
+    def _drain(self, sock, size):
+        out = []
+        while True:
+            try:
+                out.append(sock.recv(size))
+            except BlockingIOError:
+                return out
+
+    def settle(self):
+        time.sleep(0.3)
+
+    def frames_naming(self, raw_addr):
+        """Frames that left hgv0 carrying raw_addr: the ARP request or neighbour solicitation
+        for a first hop, or a packet to it."""
+        return [f for f in self._drain(self.cap, 4096) if raw_addr in f]
+
+    def received(self):
+        return self._drain(self.rx, 2048)
+
+    def close(self):
+        self.cap.close()
+        self.rx.close()
+
+
+def full_violations(r):
+    """The live violation lines with quoted values read whole (addr="netlink pid=0 groups=0",
+    reason="..."), which the shared key=value parse cuts at the first blank."""
+    out = []
+    prefix = "hermetic-gate: violation "
+    for line in r.run.stderr.splitlines():
+        if line.startswith(prefix):
+            out.append(dict(t.partition("=")[::2] for t in shlex.split(line[len(prefix):])))
+    return out
+
+
+def expect_path_viol(res, r, pid, word, **want):
+    """A live violation line of the helper with these fields whose reason names `word`."""
+    hits = [v for v in full_violations(r) if v.get("pid") == str(pid) and all(v.get(k) == x for k, x in want.items())]
+    if not hits:
+        res.fail(f"no live violation line with {want} pid={pid}; got {full_violations(r)}")
+        return None
+    v = hits[0]
+    res.expect(v.get("exe") == os.path.realpath(helper()), f"violation line exe={v.get('exe')}")
+    res.expect(word in v.get("reason", ""), f"the violation's reason does not name {word}: {v.get('reason')}")
+    return v
+
+
+_VIA_NEXT = [20]
+
+
+def fresh_via(v6):
+    """A first hop never used before in this namespace: a neighbour entry left by an earlier
+    run would hold back the next ARP request or solicitation and hide a leak."""
+    n = _VIA_NEXT[0]
+    _VIA_NEXT[0] += 1
+    return f"2001:db8::{n:x}" if v6 else f"203.0.113.{n}"
+
+
+SRCROUTE_PORT = [47000]
+
+
+def srcroute(how, v6, mode, nobody=False):
+    """A UDP send to an allowed loopback address with a source route through a host on the
+    veth (setsockopt or a control message). Untraced, the kernel sends it out of hgv0 towards
+    the first hop (ARP/ND for it on the wire, nothing on loopback): the attack works. Under the
+    gate, in every mode, the source route is refused (EPERM) and recorded as an evasion naming
+    the call; nothing leaves for the first hop, and a send after a refused setsockopt arrives
+    on loopback where it was judged to go."""
+    def case(res):
+        fam = socket.AF_INET6 if v6 else socket.AF_INET
+        lo = "::1" if v6 else "127.0.0.1"
+        prefix = ["--as-nobody"] if nobody else []
+        port = SRCROUTE_PORT[0]
+        SRCROUTE_PORT[0] += 1
+        # The kernel itself refuses an IPv6 routing header as a control message (EINVAL), and
+        # IPv4 source routing to a user without CAP_NET_RAW (EPERM); an IPv6 routing header by
+        # setsockopt needs no privilege.
+        baseline_leaks = not (how == "cmsg" and v6) and not (nobody and not v6)
+        via = fresh_via(v6)
+        wire = Wire(fam, port)
+        try:
+            p = untraced(*prefix, "srcroute", how, lo, str(port), via)
+            wire.settle()
+            leaked = wire.frames_naming(socket.inet_pton(fam, via))
+            wire.received()
+            if not baseline_leaks and leaked:
+                raise CaseFailed(f"untraced, the source route through {via} was expected to be refused by the "
+                                 f"kernel, but frames for it left hgv0: {p.stdout.strip()}")
+            if baseline_leaks and not leaked:
+                raise CaseFailed(f"untraced, the source route through {via} sent nothing out of hgv0, so this "
+                                 f"kernel does not show the attack the case guards against: {p.stdout.strip()}")
+            via = fresh_via(v6)
+            args = (["--enforce"] if mode == "enforce" else []) + ["--allow-host", lo]
+            r = gate(res, args, prefix + ["srcroute", how, lo, str(port), via])
+            wire.settle()
+            expect_rc(res, r, 3)
+            op = "setsockopt" if how == "sockopt" else "sendmsg"
+            rec = expect_op(res, r, op, ret=-1, errno="EPERM")
+            name = ("IPV6_RTHDR" if v6 else ("IP_OPTIONS" if how == "sockopt" else "IP_RETOPTS"))
+            expect_path_viol(res, r, rec and rec["pid"], name, syscall=op, decision="denied")
+            leaked = wire.frames_naming(socket.inet_pton(fam, via))
+            res.expect(not leaked, f"{len(leaked)} frame(s) for the first hop {via} left hgv0 under the gate: "
+                                   f"{[f.hex()[:80] for f in leaked]}")
+            if how == "sockopt":
+                expect_op(res, r, "sendto", ret=len("hg-srcroute"))
+                got = wire.received()
+                res.expect(b"hg-srcroute" in got, f"the send after the refused setsockopt did not arrive on "
+                                                  f"{lo}:{port} (received {got})")
+        finally:
+            wire.close()
+    return case
+
+
+RAW_PORT = [47100]
+
+
+def raw_receive(kind, mode, nobody=False):
+    """A raw or packet socket receives a UDP datagram to 127.0.0.1 with no bind() and no listen()
+    (untraced ground truth: received=1). Under the gate it is a raw violation at socket(): in
+    audit mode recorded (and it receives), with --enforce refused (EPERM). As an unprivileged
+    user the kernel refuses it itself (no CAP_NET_RAW); the gate records the attempt all the same."""
+    def case(res):
+        port = RAW_PORT[0]
+        RAW_PORT[0] += 1
+        prefix = ["--as-nobody"] if nobody else []
+        if not nobody:
+            p = untraced("raw-receive", kind, str(port))
+            if "received=1" not in p.stdout:
+                sock = [l for l in p.stdout.splitlines() if "op=socket" in l]
+                if sock and "ret=-1" in sock[0]:
+                    socket_unavailable(dict(_KV.findall(sock[0])), f"{kind} sockets")
+                raise CaseFailed(f"untraced, the {kind} socket did not receive the datagram: {p.stdout.strip()}")
+            port = RAW_PORT[0]
+            RAW_PORT[0] += 1
+        args = (["--enforce"] if mode == "enforce" else []) + ["--allow-host", "127.0.0.1"]
+        r = gate(res, args, prefix + ["raw-receive", kind, str(port)])
+        expect_rc(res, r, 3)
+        want_errno = "EPERM" if mode == "enforce" or nobody else None
+        rec = expect_op(res, r, "socket", errno=want_errno)
+        if mode == "audit" and not nobody:
+            res.expect(rec is not None and rec.get("ret") != "-1", f"audit mode: socket() failed: {rec}")
+            got = r.first("receive")
+            res.expect(got is not None and got.get("received") == "1",
+                       f"audit mode lets the socket be made, and it should receive as untraced: {got}")
+        expect_path_viol(res, r, rec and rec["pid"], "no bind() and no listen()", syscall="socket", kind="raw",
+                         decision="denied" if mode == "enforce" else "audited")
+        res.expect(len(r.viol(syscall="socket")) == 1, f"expected one socket violation: {r.violations}")
+        others = [x for x in r.violations if x.get("syscall") != "socket"]
+        res.expect(not others, f"the allowed loopback send was reported: {others}")
+    return case
+
+
+def raw_clean(res):
+    """A packet socket with protocol 0 receives nothing (untraced ground truth: received=0) and
+    is no violation at creation."""
+    for mode in ("audit", "enforce"):
+        port = RAW_PORT[0]
+        RAW_PORT[0] += 1
+        p = untraced("raw-receive", "packet0", str(port))
+        if "received=0" not in p.stdout:
+            raise CaseFailed(f"untraced, a protocol-0 packet socket was expected to receive nothing: {p.stdout}")
+        args = (["--enforce"] if mode == "enforce" else []) + ["--allow-host", "127.0.0.1"]
+        r = gate(res, args, ["raw-receive", "packet0", str(port)])
+        expect_op(res, r, "socket")
+        expect_no_viol(res, r)
+        expect_rc(res, r, 0)
+
+
+ROUTE = "198.51.100.0/24"
+
+
+def route_present():
+    ip = shutil.which("ip") or "/usr/sbin/ip"
+    out = subprocess.run([ip, "route", "show", ROUTE], capture_output=True, text=True).stdout
+    return bool(out.strip())
+
+
+def route_clear():
+    ip = shutil.which("ip") or "/usr/sbin/ip"
+    subprocess.run([ip, "route", "del", ROUTE], capture_output=True, text=True)
+
+
+# kind -> (syscall in the violation, word in its reason, untraced ground truth: "route" (the
+# route appears), "ok" (the call succeeds), or an errno the kernel itself gives)
+PATH_KINDS = {
+    "rtnl-sendmsg": ("sendmsg", "rtnetlink", "route"),
+    "rtnl-sendto": ("sendto", "rtnetlink", "route"),
+    "ioctl-addrt": ("ioctl", "SIOCADDRT", "route"),
+    "nft": ("socket", "NETLINK_NETFILTER", "ok"),
+    "iptables": ("setsockopt", "IPT_SO_SET_REPLACE", "EINVAL"),
+    "tun": ("ioctl", "TUNSETIFF", "ok"),
+    "bpf-attach": ("bpf", "BPF_PROG_ATTACH", "EBADF"),
+    "setns": ("setns", "CLONE_NEWNET", "ok"),
+    "module": ("finit_module", "kernel module", None),
+    "transparent": ("setsockopt", "IP_TRANSPARENT", "ok"),
+}
+
+
+def no_tun(rec):
+    """open(/dev/net/tun) failed: a skip only when the kernel has no tun driver."""
+    if rec.get("errno") in ("ENOENT", "ENODEV", "ENXIO"):
+        raise Skip(f"the kernel has no tun device (open /dev/net/tun: {rec.get('errno')})")
+    raise CaseFailed(f"open /dev/net/tun failed with {rec.get('errno')}, which is not a missing kernel feature")
+
+
+def path_change(kind, mode, nobody=False):
+    """A call that changes where packets go: untraced (as root) it does (a route appears, the
+    call succeeds); under the gate it is refused with EPERM in every mode and recorded as an
+    evasion naming the call and argument, and the route never appears. As an unprivileged user
+    the kernel would refuse it too; the gate still refuses and records it."""
+    def case(res):
+        syscall, word, truth = PATH_KINDS[kind]
+        prefix = ["--as-nobody"] if nobody else []
+        route_clear()
+        if not nobody:
+            p = untraced("path-change", kind)
+            rec = dict(_KV.findall(next((l for l in p.stdout.splitlines() if "op=" in l), "")))
+            if kind == "tun" and rec.get("op") == "open-tun":
+                no_tun(rec)
+            if truth == "route" and not route_present():
+                raise CaseFailed(f"untraced, {kind} did not add {ROUTE}: {p.stdout.strip()}")
+            if truth == "ok" and rec.get("ret") == "-1":
+                raise CaseFailed(f"untraced, {kind} failed: {p.stdout.strip()}")
+            if truth not in (None, "ok", "route") and rec.get("errno") != truth:
+                raise CaseFailed(f"untraced, {kind} was expected to fail with {truth}: {p.stdout.strip()}")
+            route_clear()
+        r = gate(res, ["--enforce"] if mode == "enforce" else [], prefix + ["path-change", kind])
+        if r.first("open-tun"):
+            no_tun(r.first("open-tun"))
+        rec = expect_op(res, r, kind, ret=-1, errno="EPERM")
+        expect_path_viol(res, r, rec and rec["pid"], word, syscall=syscall, decision="denied")
+        expect_rc(res, r, 3)
+        if truth == "route":
+            res.expect(not route_present(), f"{ROUTE} was added under the gate")
+        route_clear()
+    return case
+
+
+def path_clean(mode):
+    """What ordinary programs do stays untrapped and clean: sockets of every family made and
+    closed, protocol-0 packet sockets, a UDP connect to loopback to learn the route, getaddrinfo
+    with AI_ADDRCONFIG and getifaddrs (NETLINK_ROUTE dumps)."""
+    def case(res):
+        r = gate(res, ["--enforce"] if mode == "enforce" else [], ["clean-sockets"])
+        expect_no_viol(res, r)
+        expect_rc(res, r, 0)
+        for op in ("getaddrinfo", "getifaddrs", "connect"):
+            expect_op(res, r, op, ret=0)
+        for s in r.op("socket"):
+            if s.get("ret") == "-1" and s.get("errno") == "EPERM":
+                res.fail(f"socket() refused under the gate: {s}")
+        calls = {c[1] for c in r.run.strace_calls()}
+        for trapped in ("socket", "setsockopt", "ioctl"):
+            res.expect(trapped not in calls, f"strace.txt records {trapped}(): it should not trap: {calls}")
+    return case
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -851,6 +1139,34 @@ CLASSES = {
         ("packet-sendto", undecodable(["packet-sendto", "hgv0"], "sendto", "sendto", family="AF_PACKET")),
         ("packet-bind-then-send", packet_bind_send(False)),
         ("packet-bind-then-send-enforce", packet_bind_send(True)),
+    ],
+    "source-route": [
+        ("ip-options-lsrr-audit", srcroute("sockopt", False, "audit")),
+        ("ip-options-lsrr-enforce", srcroute("sockopt", False, "enforce")),
+        ("ip-options-lsrr-unprivileged", srcroute("sockopt", False, "audit", nobody=True)),
+        ("ip-retopts-cmsg-audit", srcroute("cmsg", False, "audit")),
+        ("ip-retopts-cmsg-enforce", srcroute("cmsg", False, "enforce")),
+        ("ip-retopts-cmsg-unprivileged", srcroute("cmsg", False, "audit", nobody=True)),
+        ("ipv6-rthdr-srh-audit", srcroute("sockopt", True, "audit")),
+        ("ipv6-rthdr-srh-enforce", srcroute("sockopt", True, "enforce")),
+        ("ipv6-rthdr-srh-unprivileged", srcroute("sockopt", True, "audit", nobody=True)),
+        ("ipv6-rthdr-cmsg-audit", srcroute("cmsg", True, "audit")),
+    ],
+    "raw-socket": [
+        ("raw-udp-audit", raw_receive("raw-udp", "audit")),
+        ("raw-udp-enforce", raw_receive("raw-udp", "enforce")),
+        ("raw-udp-unprivileged", raw_receive("raw-udp", "audit", nobody=True)),
+        ("packet-all-audit", raw_receive("packet-all", "audit")),
+        ("packet-all-enforce", raw_receive("packet-all", "enforce")),
+        ("packet-protocol-0-clean", raw_clean),
+    ],
+    "path-change": [(f"{k}-{m}", path_change(k, m)) for k in PATH_KINDS for m in ("audit", "enforce")] + [
+        ("rtnl-sendmsg-unprivileged", path_change("rtnl-sendmsg", "audit", nobody=True)),
+        ("ioctl-addrt-unprivileged", path_change("ioctl-addrt", "audit", nobody=True)),
+    ],
+    "path-clean": [
+        ("clean-audit", path_clean("audit")),
+        ("clean-enforce", path_clean("enforce")),
     ],
 }
 

@@ -111,3 +111,17 @@ TEST_CASE("a DNS query names the name and the resolver; a connect the name it ca
 	c.name = "cdn.example.test";
 	CHECK(violationLine(c, "unit", false).find(" name=cdn.example.test") != std::string::npos);
 }
+
+TEST_CASE("a raw socket says kind raw and why, with no address", "[live]")
+{
+	NetRecord r = connectRecord();
+	r.call = NetCall::Socket;
+	r.callName = "socket";
+	r.sock = SocketInfo{true, AF_INET, SOCK_RAW, IPPROTO_ICMP};
+	r.addr = Endpoint{};
+	r.addr.status = AddrStatus::Absent;
+	r.cls = Classification{Direction::Raw, true, "AF_INET SOCK_RAW socket for IP protocol 1: it receives"};
+	CHECK(violationLine(r, "unit", false) ==
+	      "hermetic-gate: violation step=unit pid=4242 exe=/usr/bin/curl syscall=socket family=AF_INET proto=icmp "
+	      "addr=- decision=audited kind=raw reason=\"AF_INET SOCK_RAW socket for IP protocol 1: it receives\"");
+}

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -13,6 +14,7 @@
 #include "evidence/report_json.h"
 #include "evidence/report_md.h"
 #include "evidence/step_log.h"
+#include "evidence/strace_log.h"
 #include "evidence/text.h"
 #include "evidence_fixtures.h"
 #include "policy/loader.h"
@@ -634,4 +636,43 @@ TEST_CASE("unix sockets to processes outside the tree are listed by socket and e
 	CHECK(md.find("## Unix sockets to processes outside the tree") != std::string::npos);
 	CHECK(md.find("| fetch | `/run/example/helper.sock` | `/usr/sbin/example-helper` | 2 |") != std::string::npos);
 	CHECK(reportMd(sampleRun()).find("outside the tree\n") == std::string::npos);
+}
+
+TEST_CASE("a raw socket: kind raw at socket(), no snippet, and strace names the socket", "[evidence]")
+{
+	NetRecord raw = connectRecord(0, 207, "/usr/bin/tcpdump", Endpoint{}, Decision::Denied);
+	raw.call = NetCall::Socket;
+	raw.callName = "socket";
+	raw.fd = -1;
+	raw.sock = SocketInfo{ true, AF_PACKET, SOCK_RAW, 0x0300 };
+	raw.addr = Endpoint{};
+	raw.addr.status = AddrStatus::Absent;
+	raw.cls = Classification{ Direction::Raw, true, "AF_PACKET socket for protocol 0x0003: it receives packets" };
+	raw.resultKnown = true;
+	raw.result = -EPERM;
+	SampleRecords records = sampleRecords();
+	records[1].clear();
+	records[1].push_back(raw);
+	RunEvidence run = sampleRun(records);
+
+	std::string json = reportJson(run);
+	CHECK(schemaErrors("report.schema.json", json) == "");
+	rapidjson::Document doc = parse(json);
+	const auto &violations = doc["steps"][1]["violations"];
+	REQUIRE(violations.Size() == 1);
+	CHECK(std::string(violations[0]["kind"].GetString()) == "raw");
+	CHECK(std::string(violations[0]["syscall"].GetString()) == "socket");
+	CHECK(std::string(violations[0]["family"].GetString()) == "AF_PACKET");
+	CHECK(std::string(violations[0]["protocol"].GetString()) == "packet");
+	CHECK(violations[0]["port"].IsNull());
+
+	ViolationGroup g = outbound("", std::nullopt);
+	g.kind = Direction::Raw;
+	CHECK(exceptionSnippet(g).empty());
+	std::string md = reportMd(run);
+	CHECK(md.find("### fetch: raw socket\n") != std::string::npos);
+	CHECK(md.find("No policy exception can allow a raw or packet socket") != std::string::npos);
+	CHECK(reportMd(run) == md);
+
+	CHECK(straceLine(raw) == "207 socket(AF_PACKET, SOCK_RAW, 768) = -1 EPERM (Operation not permitted)");
 }

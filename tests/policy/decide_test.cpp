@@ -182,3 +182,17 @@ TEST_CASE("decide: a delegated call needs a delegated exception for its daemon s
 	CHECK(decide(NetCall::Connect, kOutbound, v4Endpoint("203.0.113.9", 443), enforce, nullptr,
 		     &dockerTarget).decision == Decision::Denied);
 }
+
+TEST_CASE("decide: no exception covers a raw socket", "[decide]")
+{
+	// Even an inbound exception for every address and an outbound one for the destination.
+	Allowlist both = listOf("0.0.0.0/0", "0.0.0.0/0");
+	const Classification raw{Direction::Raw, true, "AF_INET SOCK_RAW socket"};
+	Endpoint none;
+	none.status = AddrStatus::Absent;
+	DecisionRules audit{&both, false, true};
+	DecisionRules enforce{&both, true, true};
+	CHECK(decide(NetCall::Socket, raw, none, audit).decision == Decision::Audited);
+	CHECK(decide(NetCall::Socket, raw, none, enforce).decision == Decision::Denied);
+	CHECK(decide(NetCall::Socket, raw, v4Endpoint("203.0.113.7", 0), enforce).exception == -1);
+}

@@ -1,5 +1,8 @@
 #include <linux/audit.h>
 #include <linux/net.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <sys/socket.h>
 
@@ -144,4 +147,52 @@ TEST_CASE("every call that acts on another process traps, whatever its target", 
 	CHECK(run(AUDIT_ARCH_I386, 37, {1234, 15}) == access);                         // i386 kill
 	CHECK(run(AUDIT_ARCH_I386, 26, {16, 1234}) == access);                         // i386 ptrace
 	CHECK(run(AUDIT_ARCH_X86_64, 39) == kAllow);                                   // getpid stays untouched
+}
+
+TEST_CASE("socket(): packet sockets with a protocol and filtering netlink trap; inet ones as inet", "[filter]")
+{
+	constexpr int kSocket = 41;
+	// Every inet socket traps (kTagInetSocket); the supervisor judges the raw ones.
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET, SOCK_RAW, IPPROTO_ICMP}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 58}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_INET, SOCK_PACKET, 0x0300}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_PACKET, SOCK_RAW, 0x0300}) == trace(kTagSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0x0008}) == trace(kTagSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_NETLINK, SOCK_RAW, 12}) == trace(kTagSocket)); // NETLINK_NETFILTER
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_NETLINK, SOCK_RAW, 6}) == trace(kTagSocket));  // NETLINK_XFRM
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket | kX32, {AF_PACKET, SOCK_RAW, 0x0300}) == trace(kTagSocket));
+	// What ordinary programs make outside the inet families runs untrapped.
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_UNIX, SOCK_STREAM, 0}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0}) == kAllow); // NETLINK_ROUTE
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_NETLINK, SOCK_DGRAM, 16}) == kAllow);            // NETLINK_GENERIC
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_PACKET, SOCK_RAW, 0}) == kAllow);
+	// A protocol with its low half 0 and junk above traps, and is judged clean.
+	CHECK(run(AUDIT_ARCH_X86_64, kSocket, {AF_PACKET, SOCK_RAW, 0x100000000ull}) == trace(kTagSocket));
+}
+
+TEST_CASE("calls that change the packet path trap on their arguments only", "[filter]")
+{
+	constexpr int kSetsockopt = 54, kIoctl = 16, kBpf = 321, kSetns = 308;
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IP, IP_OPTIONS, 0x1000, 12}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IPV6, IPV6_RTHDR, 0x1000, 24}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IPV6, 64, 0x1000, 24}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IP, 1155, 0x1000, 24}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, SOL_SOCKET, SO_REUSEADDR, 0x1000, 4}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_TCP, 1, 0x1000, 4}) == kAllow); // TCP_NODELAY
+	CHECK(run(AUDIT_ARCH_X86_64, kSetsockopt, {3, IPPROTO_IP, IP_TOS, 0x1000, 4}) == kAllow);
+	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SETSOCKOPT, 0x1000}) == trace(kTagPathSockopt));
+	CHECK(run(AUDIT_ARCH_X86_64, kIoctl, {3, SIOCADDRT, 0x1000}) == trace(kTagPathIoctl));
+	CHECK(run(AUDIT_ARCH_X86_64, kIoctl, {3, 0x400454ca, 0x1000}) == trace(kTagPathIoctl)); // TUNSETIFF
+	CHECK(run(AUDIT_ARCH_I386, 54, {3, SIOCSIFFLAGS, 0x1000}) == trace(kTagPathIoctl));
+	CHECK(run(AUDIT_ARCH_X86_64, kIoctl, {3, SIOCGIFINDEX, 0x1000}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kIoctl, {1, 0x5401, 0x1000}) == kAllow); // TCGETS
+	CHECK(run(AUDIT_ARCH_X86_64, kBpf, {8}) == trace(kTagPathBpf));  // BPF_PROG_ATTACH
+	CHECK(run(AUDIT_ARCH_X86_64, kBpf, {28}) == trace(kTagPathBpf)); // BPF_LINK_CREATE
+	CHECK(run(AUDIT_ARCH_X86_64, kBpf, {5}) == kAllow);             // BPF_PROG_LOAD
+	CHECK(run(AUDIT_ARCH_X86_64, 175) == trace(kTagPathModule));     // init_module
+	CHECK(run(AUDIT_ARCH_X86_64, 313) == trace(kTagPathModule));     // finit_module
+	CHECK(run(AUDIT_ARCH_X86_64, kSetns, {3, 0}) == trace(kTagPathSetns));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetns, {3, CLONE_NEWNET}) == trace(kTagPathSetns));
+	CHECK(run(AUDIT_ARCH_X86_64, kSetns, {3, CLONE_NEWNS}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, 272, {CLONE_NEWNET}) == kAllow); // unshare: a new namespace has no way out
 }
