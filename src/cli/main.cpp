@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 {
 	CLI::App app{"hermetic-gate: proves a CI step makes no outbound network call and opens no listening socket.\n"
 		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error,\n"
-		     "5 unusable report.json (suggest, merge), 6 folders that are not shards of one run (merge)."};
+		     "5 unusable report.json (suggest)."};
 	app.set_version_flag("--version", std::string("hermetic-gate ") + HG_VERSION + " (git " + HG_GIT_REVISION + ")");
 	app.require_subcommand(1);
 
