@@ -12,6 +12,7 @@
 #include "cli/doctor.h"
 #include "cli/exec_command.h"
 #include "cli/run_command.h"
+#include "cli/suggest_command.h"
 #include "revision.h" // HG_GIT_REVISION, generated at build time
 #include "cli/verdict.h"
 #include "config.h"
@@ -24,6 +25,7 @@ namespace {
 struct Invocation {
 	hg::ExecOptions exec;
 	hg::RunOptions run;
+	hg::SuggestOptions suggest;
 	bool runAudit = false, runEnforce = false;
 	std::string validatePolicy;
 	bool validateQuiet = false;
@@ -105,6 +107,18 @@ CLI::App *addValidateCommand(CLI::App &app, Invocation &inv)
 	return validate;
 }
 
+CLI::App *addSuggestCommand(CLI::App &app, Invocation &inv)
+{
+	hg::SuggestOptions &sg = inv.suggest;
+	CLI::App *suggest = app.add_subcommand("suggest", "Print the allow: entries that would let through what a run saw (or add them to a policy)");
+	suggest->add_option("report", sg.report, "report.json of an (audit) run")->required()->type_name("REPORT");
+	suggest->add_flag("--per-step", sg.perStep, "One allow: per step instead of the top-level one");
+	suggest->add_option("--write", sg.write, "Add the entries to this policy file in place, keeping its comments and layout")->type_name("POLICY");
+	suggest->add_flag("--quiet,-q", sg.quiet, "Print nothing but errors and warnings");
+	addLogOptions(suggest, inv);
+	return suggest;
+}
+
 CLI::App *addDoctorCommand(CLI::App &app, Invocation &inv)
 {
 	CLI::App *doctor = app.add_subcommand("doctor", "Probe what the gate can rely on here (ptrace, seccomp, ABIs, io_uring, namespaces)");
@@ -167,7 +181,8 @@ int parseArgs(CLI::App &app, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	CLI::App app{"hermetic-gate: proves a CI step makes no outbound network call and opens no listening socket.\n"
-		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error."};
+		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error,\n"
+		     "5 unusable report.json (suggest)."};
 	app.set_version_flag("--version", std::string("hermetic-gate ") + HG_VERSION + " (git " + HG_GIT_REVISION + ")");
 	app.require_subcommand(1);
 
@@ -176,6 +191,7 @@ int main(int argc, char **argv)
 	CLI::App *run = addRunCommand(app, inv);
 	CLI::App *validate = addValidateCommand(app, inv);
 	CLI::App *doctor = addDoctorCommand(app, inv);
+	CLI::App *suggest = addSuggestCommand(app, inv);
 
 	if (int code = parseArgs(app, argc, argv); code >= 0)
 		return code;
@@ -198,6 +214,8 @@ int main(int argc, char **argv)
 		inv.run.detector = detector;
 		return hg::runRun(inv.run);
 	}
+	if (suggest->parsed())
+		return hg::runSuggest(inv.suggest);
 	if (doctor->parsed())
 		return hg::runDoctor();
 	if (validate->parsed())

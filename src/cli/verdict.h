@@ -9,6 +9,8 @@ enum ExitCode : int {
 	kExitUsage = 2,     // usage, policy or command error: nothing ran
 	kExitViolation = 3, // at least one violation (wins over kExitFailed)
 	kExitInternal = 4,  // the tracer could not run where required, or an internal error
+	kExitEvidence = 5,  // suggest: a report.json cannot be read, does not match the report schema,
+			    // or names a step the policy lacks
 };
 
 // Combines a step's outcome into the exit code: a violation wins over a failure.

@@ -7,6 +7,7 @@
 
 #include "base/proc.h"
 #include "base/shell_quote.h"
+#include "evidence/allow_entry.h"
 #include "evidence/text.h"
 
 namespace hg {
@@ -88,28 +89,16 @@ constexpr const char *kSnippetPlaceholders = "      # reason: \"why this step ne
 
 std::string exceptionSnippet(const ViolationGroup &g)
 {
-	if (g.kind == Direction::Delegated && !g.address.empty())
-		// The address is escaped as strace does (\" \\ \n ...), which a YAML double-quoted
-		// scalar reads back as the same bytes.
-		return "allow:\n  delegated:\n    - socket: \"" + g.address + "\"\n" + kSnippetPlaceholders;
-	// Only a decoded IP address has a port set (aggregateViolations).
-	bool inbound = g.kind == Direction::Inbound || g.kind == Direction::Self;
-	bool dns = g.kind == Direction::Dns && !g.name.empty();
-	if (!dns && ((g.kind != Direction::Outbound && !inbound) || !g.port))
+	std::optional<AllowEntry> entry = allowEntryFor(g);
+	if (!entry)
 		return "";
-	// Port 0: any port (an outbound call to port 0), or one the kernel chose, which
-	// differs from run to run and so is never written into a policy. A destination the
-	// step resolved by name is allowed by that name: its query and every address it gets.
-	std::string host = *g.port ? endpointText(g) : g.address;
-	if (dns)
-		host = g.name;
-	else if (g.kind == Direction::Outbound && !g.name.empty())
-		host = *g.port ? g.name + ":" + std::to_string(*g.port) : g.name;
-	// Quoted: "[" would start a YAML flow sequence. The placeholders are comments so
-	// the fragment loads as is; quoted values survive uncommenting ('@' cannot start a
-	// plain YAML scalar).
-	return std::string("allow:\n") + (inbound ? "  inbound:\n" : "  outbound_hosts:\n") +
-	       "    - host: \"" + host + "\"\n" + kSnippetPlaceholders;
+	// Quoted: "[" would start a YAML flow sequence. The address of a delegated socket is
+	// escaped as strace does (\" \\ \n ...), which a YAML double-quoted scalar reads back as
+	// the same bytes. The placeholders are comments so the fragment loads as is; quoted
+	// values survive uncommenting ('@' cannot start a plain YAML scalar).
+	std::string out = "allow:\n  ";
+	out.append(allowListKey(entry->list)).append(":\n    - ").append(allowEntryField(entry->list));
+	return out.append(": \"").append(entry->value).append("\"\n").append(kSnippetPlaceholders);
 }
 
 namespace {

@@ -875,12 +875,17 @@ CASES = {
 }
 
 
-def run_case(name):
-    func, _ = CASES[name]
+def run_checked(name, func, prefix="hg-run-"):
+    """Runs case func(tmp, checker) in a fresh temp dir; prints PASS or FAIL with every
+    failure and the last gate run's diagnostics; returns the exit status."""
     c = Checker()
-    with tempfile.TemporaryDirectory(prefix="hg-run-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         tmp = os.path.realpath(tmp)
         return verdict(name, c, guarded(c, func, tmp, c))
+
+
+def run_case(name):
+    return run_checked(name, CASES[name][0])
 
 
 def main(argv):

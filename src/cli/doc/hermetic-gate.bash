@@ -8,11 +8,12 @@ _hermetic_gate()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--) return 0 ;; # the command of exec: the shell's own completion does better
-		exec | run | validate | doctor) sub=${COMP_WORDS[i]}; break ;;
+		exec | run | validate | doctor | suggest) sub=${COMP_WORDS[i]}; break ;;
 		esac
 	done
 	case $prev in
 	--policy) COMPREPLY=($(compgen -f -X '!*.@(yml|yaml)' -- "$cur") $(compgen -d -- "$cur")); return 0 ;;
+	--write) COMPREPLY=($(compgen -f -X '!*.@(yml|yaml)' -- "$cur") $(compgen -d -- "$cur")); return 0 ;;
 	--out) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 	--detector) COMPREPLY=($(compgen -W 'auto ptrace proc' -- "$cur")); return 0 ;;
 	--log-level) COMPREPLY=($(compgen -W 'trace debug info warn error off' -- "$cur")); return 0 ;;
@@ -25,7 +26,13 @@ _hermetic_gate()
 	run) COMPREPLY=($(compgen -W "$common --policy --step --out --sha --audit --enforce --strict --detector --poll-interval" -- "$cur")) ;;
 	validate) COMPREPLY=($(compgen -W "-h --help -q --quiet --policy --log-level -v --verbose" -- "$cur")) ;;
 	doctor) COMPREPLY=($(compgen -W "-h --help --log-level -v --verbose" -- "$cur")) ;;
-	*) COMPREPLY=($(compgen -W 'exec run validate doctor --help --version' -- "$cur")) ;;
+	suggest)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$common --per-step --write" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur"))
+		fi ;;
+	*) COMPREPLY=($(compgen -W 'exec run validate doctor suggest --help --version' -- "$cur")) ;;
 	esac
 }
 complete -F _hermetic_gate hermetic-gate
