@@ -26,6 +26,7 @@
 #include "base/proc.h"
 #include "base/stop_request.h"
 #include "base/unique_fd.h"
+#include "launch/fd_pass.h"
 #include "net/sockaddr.h"
 
 #include "tracer/ptrace_ops.h"
@@ -185,6 +186,7 @@ Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 	if (stopRequested())
 		ops_.kill(child->pid, SIGKILL);
 	armStepTimeout(opts_.timeoutSeconds);
+	emitInheritedRecords(opts_.inheritedRecords, child->pid, child->path, seq_, result_.calls, sink_);
 
 	TraceResult result = trace(child->pid, spec.argv, child->path);
 
