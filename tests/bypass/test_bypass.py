@@ -25,6 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import netns  # noqa: E402
+import inherited_fds  # noqa: E402
 from netns import V4  # noqa: E402
 
 V4_443 = f"{V4}:443"
@@ -852,6 +853,7 @@ CLASSES = {
         ("packet-bind-then-send", packet_bind_send(False)),
         ("packet-bind-then-send-enforce", packet_bind_send(True)),
     ],
+    "inherited-fds": inherited_fds.cases(Skip, CaseFailed),
 }
 
 
