@@ -8,7 +8,7 @@
 #include "base/error.h"
 #include "evidence/run_report.h"
 #include "cli/detector_choice.h"
-#include "launch/fd_pass.h"
+#include "record/fd_pass.h"
 #include "procpoll/proc_poller.h"
 #include "tracer/ptrace_probe.h"
 #include "tracer/supervisor.h"
@@ -37,7 +37,7 @@ DetectorChoiceResult chooseDetector(DetectorChoice choice, bool strict, bool enf
 // delegated_sockets), stat()ed now, so that the sockets that exist match by inode.
 DaemonSockets gateDaemonSockets(const std::vector<DaemonSocket> &extra);
 
-// The inherited descriptors of one step (launch/fd_pass.h) judged under so's allowlist and
+// The inherited descriptors of one step (record/fd_pass.h) judged under so's allowlist and
 // mode: spec keeps the ones passed, so carries the records of the named sockets. Prints one
 // line per descriptor not closed silently (passed or refused), and, unless quiet, one line
 // listing those closed. step: "" for exec.

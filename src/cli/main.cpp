@@ -14,7 +14,7 @@
 #include "cli/run_command.h"
 #include "cli/verdict.h"
 #include "config.h"
-#include "launch/fd_snapshot.h"
+#include "net/fd_snapshot.h"
 #include "cli/detector_choice.h"
 
 namespace {
@@ -170,7 +170,7 @@ int parseArgs(CLI::App &app, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	// First, before the gate opens anything of its own: what it inherited is what a step
-	// would inherit, and is closed in it unless passed (launch/fd_pass.h).
+	// would inherit, and is closed in it unless passed (record/fd_pass.h).
 	std::vector<hg::InheritedFd> inherited = hg::snapshotInheritedFds();
 	CLI::App app{"hermetic-gate: proves a CI step makes no outbound network call and opens no listening socket.\n"
 		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error."};

@@ -20,7 +20,7 @@
 #include "base/error.h"
 #include "config.h"
 #include "evidence/step_aggregates.h"
-#include "launch/fd_pass.h"
+#include "record/fd_pass.h"
 #include "net/classify.h"
 #include "policy/allowlist.h"
 #include "record/record.h"

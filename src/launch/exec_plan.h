@@ -24,7 +24,7 @@ struct SpawnSpec {
 	int stderrFd = -1;
 	bool newProcessGroup = true; // the step gets its own process group
 	bool takeTerminal = false;   // and, with a terminal on stdin, becomes its foreground group
-	// Inherited descriptors above 2 the step keeps (launch/fd_pass.h); every other one
+	// Inherited descriptors above 2 the step keeps (record/fd_pass.h); every other one
 	// above 2 is closed before exec.
 	std::vector<int> keepFds;
 };

@@ -1,7 +1,7 @@
 #pragma once
 // A descriptor the gate inherited from whoever started it (a CI runner, a shell), as the
 // evidence names it, and how passing it on to a step is judged. Pure: the facts are read
-// elsewhere (launch/fd_snapshot.h); nothing here touches a descriptor.
+// elsewhere (net/fd_snapshot.h); nothing here touches a descriptor.
 
 #include <string>
 

@@ -40,7 +40,7 @@ struct Step {
 				       // source is "FILE:LINE:COL (step ID)"
 	std::string location;          // "FILE:LINE:COL" of the step in the policy file
 	// pass_fds: inherited descriptors (above 2) the step keeps, in addition to the policy's;
-	// every other inherited one is closed before exec (launch/fd_pass.h).
+	// every other inherited one is closed before exec (record/fd_pass.h).
 	std::vector<int> passFds;
 	std::string passFdsLocation;   // "FILE:LINE:COL" of the step's pass_fds
 };

@@ -18,7 +18,7 @@
 #include <unordered_set>
 
 #include "base/log.h"
-#include "launch/fd_pass.h"
+#include "record/fd_pass.h"
 #include "base/proc.h"
 #include "base/stop_request.h"
 #include "base/unique_fd.h"

@@ -26,7 +26,7 @@
 #include "base/proc.h"
 #include "base/stop_request.h"
 #include "base/unique_fd.h"
-#include "launch/fd_pass.h"
+#include "record/fd_pass.h"
 #include "net/sockaddr.h"
 
 #include "tracer/ptrace_ops.h"

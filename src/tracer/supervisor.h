@@ -45,7 +45,7 @@ struct SupervisorOptions {
 	// to any loopback port 53 that is not the step's own server) are judged by name.
 	std::vector<Endpoint> nameservers;
 	int timeoutSeconds = 0;              // 0: none
-	// Inherited sockets passed on to the step (launch/fd_pass.h), recorded as calls of the
+	// Inherited sockets passed on to the step (record/fd_pass.h), recorded as calls of the
 	// root before the step runs.
 	std::vector<NetRecord> inheritedRecords;
 };

@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "launch/fd_pass.h"
+#include "record/fd_pass.h"
 #include "policy/allowlist.h"
 #include "../net/sockaddr_bytes.h"
 

@@ -1,4 +1,4 @@
-#include "launch/fd_snapshot.h"
+#include "net/fd_snapshot.h"
 
 #include <dirent.h>
 #include <netinet/in.h>
@@ -13,7 +13,7 @@
 
 #include "base/proc.h"
 #include "net/proc_sockets.h"
-#include "tracer/ptrace_ops.h"
+#include "net/sockaddr.h"
 
 namespace hg {
 
@@ -24,6 +24,17 @@ int intOption(int fd, int level, int name)
 	int v = -1;
 	socklen_t len = sizeof(v);
 	return getsockopt(fd, level, name, &v, &len) == 0 ? v : -1;
+}
+
+// getsockname or getpeername of one of the gate's sockets, decoded; Absent when it has none.
+Endpoint nameOf(int fd, int (*fn)(int, sockaddr *, socklen_t *))
+{
+	sockaddr_storage ss{};
+	socklen_t len = sizeof(ss);
+	if (fn(fd, reinterpret_cast<sockaddr *>(&ss), &len) != 0)
+		return Endpoint{};
+	size_t have = std::min<size_t>(len, sizeof(ss));
+	return decodeSockaddr({reinterpret_cast<const uint8_t *>(&ss), have}, len);
 }
 
 std::vector<int> listFds()
@@ -69,8 +80,8 @@ FdFacts readFacts(int fd)
 	f.sock.protocol = intOption(fd, SOL_SOCKET, SO_PROTOCOL);
 	f.sock.known = f.sock.domain >= 0 && f.sock.type >= 0;
 	f.listening = intOption(fd, SOL_SOCKET, SO_ACCEPTCONN) == 1;
-	f.local = localAddress(fd);
-	f.peer = peerAddress(fd);
+	f.local = nameOf(fd, ::getsockname);
+	f.peer = nameOf(fd, ::getpeername);
 	bool tcp = (f.sock.domain == AF_INET || f.sock.domain == AF_INET6) && f.sock.type == SOCK_STREAM &&
 		   (f.sock.protocol == IPPROTO_TCP || f.sock.protocol == IPPROTO_MPTCP);
 	if (tcp) {

@@ -1,4 +1,4 @@
-#include "launch/fd_pass.h"
+#include "record/fd_pass.h"
 
 #include <algorithm>
 #include <cerrno>

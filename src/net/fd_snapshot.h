@@ -1,7 +1,8 @@
 #pragma once
 // The descriptors above 2 the gate inherited, read from its own copies at start-up, before
 // it opens anything of its own (so none of its files are listed). Every one of them is
-// closed in the step unless the policy or --pass-fd names it (launch/fd_pass.h).
+// closed in the step unless the policy or --pass-fd names it (record/fd_pass.h). Reads
+// the gate's own descriptors (as proc_sockets reads /proc): not pure, no ptrace.
 
 #include <vector>
 
