@@ -40,6 +40,8 @@ NetRecord socketRecord(const InheritedFd &d, const DecisionRules &rules)
 	r.decision = j.decision;
 	r.resultKnown = true;
 	r.result = r.decision == Decision::Denied ? -EPERM : 0;
+	if (r.decision == Decision::Denied)
+		r.cls.why += "; denied: not passed, closed before the step started";
 	return r;
 }
 
@@ -87,7 +89,7 @@ PassPlan planPassFds(const std::vector<InheritedFd> &inherited, const std::vecto
 				NetRecord r = socketRecord(d, rules);
 				if (r.decision == Decision::Denied) {
 					o.action = FdAction::Refused;
-					o.why = r.cls.why + " (denied)";
+					o.why = r.cls.why;
 				}
 				plan.records.push_back(std::move(r));
 			}
