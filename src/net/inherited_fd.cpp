@@ -187,7 +187,7 @@ PassedSocketUse classifyPassedSocket(const InheritedFd &d)
 		// send); others with no peer: their connect, listen or addressed send would be trapped.
 		c = classify(NetCall::Sendto, s, Endpoint{});
 	}
-	c.why = what + (c.violation ? ", passed on: the step could use it without a call the gate traps"
+	c.why = what + (c.violation ? ": the step could use it without a call the gate traps"
 				    : " (nothing leaves or enters through it without a call the gate traps)");
 	if (c.direction == Direction::Local)
 		c.why = what + " (local IPC)";

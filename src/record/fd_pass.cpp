@@ -89,7 +89,8 @@ PassPlan planPassFds(const std::vector<InheritedFd> &inherited, const std::vecto
 				NetRecord r = socketRecord(d, rules);
 				if (r.decision == Decision::Denied) {
 					o.action = FdAction::Refused;
-					o.why = r.cls.why;
+					o.why = std::string("an ") + directionName(r.cls.direction) +
+						" violation, denied: not passed, closed before the step started";
 				}
 				plan.records.push_back(std::move(r));
 			}

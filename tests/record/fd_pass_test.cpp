@@ -127,9 +127,10 @@ TEST_CASE("planPassFds closes what is not named and records named sockets", "[fd
 		CHECK(p.records[0].decision == Decision::Denied);
 		CHECK(p.records[0].result == -EPERM);
 		CHECK(p.fds[0].action == FdAction::Refused);
-		CHECK(p.fds[0].why.find("203.0.113.1:443") != std::string::npos);
+		CHECK(p.records[0].cls.why.find("203.0.113.1:443") != std::string::npos);
 		CHECK(p.records[0].cls.why.find("denied: not passed, closed before the step started") != std::string::npos);
-		CHECK(p.fds[0].why == p.records[0].cls.why);
+		CHECK(p.fds[0].why == "an outbound violation, denied: not passed, closed before the step started");
+		CHECK(p.fds[1].why == "an inbound violation, denied: not passed, closed before the step started");
 		CHECK(p.fds[1].action == FdAction::Refused);
 	}
 	SECTION("enforce with exceptions: the covered sockets are passed and allowed")
