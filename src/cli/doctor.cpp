@@ -20,6 +20,7 @@
 #include "base/proc.h"
 #include "base/unique_fd.h"
 #include "cli/verdict.h"
+#include "launch/landlock.h"
 #include "seccomp/filter.h"
 #include "tracer/ptrace_ops.h"
 
@@ -124,6 +125,20 @@ std::vector<HealthCheck> probeHealth(const PtraceAvailability &probe)
 	out.push_back(ok("io_uring", (uring.empty() || uring == "0" ? std::string("enabled on this kernel")
 							    : "kernel.io_uring_disabled=" + uring) +
 					     "; the gate refuses io_uring_setup with ENOSYS"));
+
+	int landlock = landlockAbi();
+	if (landlock >= 6)
+		out.push_back(ok("landlock", "ABI " + std::to_string(landlock) +
+						     ": the kernel keeps the step from ptrace, /proc/PID/mem, process_vm_*, "
+						     "pidfd_getfd and signals aimed at processes outside its tree"));
+	else if (landlock > 0)
+		out.push_back(ok("landlock", "ABI " + std::to_string(landlock) +
+						     ": the kernel keeps the step from ptrace, /proc/PID/mem, process_vm_* and "
+						     "pidfd_getfd aimed at processes outside its tree (signals: the gate's filter only, "
+						     "ABI 6 scopes them)"));
+	else
+		out.push_back(missing("landlock", "no Landlock on this kernel: a write to /proc/PID/mem of a process "
+						  "outside the tree is refused only where the kernel's ptrace rules refuse it"));
 
 	st = inChild([] { return unshare(CLONE_NEWUSER) == 0 ? 0 : 1; });
 	bool userns = WIFEXITED(st) && WEXITSTATUS(st) == 0;

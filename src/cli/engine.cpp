@@ -68,6 +68,7 @@ PassPlan applyPassPlan(const std::vector<InheritedFd> &inherited, const std::vec
 	PassPlan plan = planPassFds(inherited, named, DecisionRules{so.allow, so.enforce, true});
 	spec.keepFds = plan.keep;
 	so.inheritedRecords = plan.records;
+	so.passedSockets = plan.keptSockets;
 	const std::string where = step.empty() ? "" : "step " + step + ": ";
 	std::string closed;
 	for (const FdOutcome &o : plan.fds) {

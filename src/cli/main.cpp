@@ -12,6 +12,7 @@
 #include "cli/doctor.h"
 #include "cli/exec_command.h"
 #include "cli/run_command.h"
+#include "revision.h" // HG_GIT_REVISION, generated at build time
 #include "cli/verdict.h"
 #include "config.h"
 #include "net/fd_snapshot.h"
@@ -174,7 +175,7 @@ int main(int argc, char **argv)
 	std::vector<hg::InheritedFd> inherited = hg::snapshotInheritedFds();
 	CLI::App app{"hermetic-gate: proves a CI step makes no outbound network call and opens no listening socket.\n"
 		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error."};
-	app.set_version_flag("--version", std::string("hermetic-gate ") + HG_VERSION);
+	app.set_version_flag("--version", std::string("hermetic-gate ") + HG_VERSION + " (git " + HG_GIT_REVISION + ")");
 	app.require_subcommand(1);
 
 	Invocation inv;

@@ -203,6 +203,19 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 	exceptionList(w, usage.used, true);
 	w.Key("exceptions_unused");
 	exceptionList(w, usage.unused, false);
+	w.Key("outside_channels");
+	w.StartArray();
+	for (const auto &[key, connects] : s.aggregates.outsideChannels) {
+		w.StartObject();
+		w.Key("socket");
+		str(w, key.first);
+		w.Key("peer_exe");
+		strOrNull(w, key.second);
+		w.Key("connects");
+		w.Uint64(connects);
+		w.EndObject();
+	}
+	w.EndArray();
 	w.Key("inherited_fds");
 	inheritedFds(w, s.inheritedFds);
 	w.EndObject();

@@ -268,6 +268,24 @@ std::string violations(const std::vector<StepEvidence> &steps)
 	return "\n## Violations\n" + md;
 }
 
+std::string outsideChannels(const std::vector<StepEvidence> &steps)
+{
+	std::string md;
+	for (const StepEvidence &s : steps) {
+		for (const auto &[key, connects] : s.aggregates.outsideChannels)
+			md += "| " + cell(validUtf8(s.id)) + " | " + code(key.first) + " | " +
+			      (key.second.empty() ? std::string("(unreadable)") : code(key.second)) + " | " +
+			      std::to_string(connects) + " |\n";
+	}
+	if (md.empty())
+		return "";
+	return "\n## Unix sockets to processes outside the tree\n\n"
+	       "What such a process does for the step is not traced; the daemons known to make network calls for "
+	       "their clients are violations of kind delegated above.\n\n"
+	       "| step | socket | process at the other end | connects |\n|---|---|---|---|\n" +
+	       md;
+}
+
 std::string unusedExceptions(const std::vector<ExceptionHit> &stale)
 {
 	if (stale.empty())
@@ -302,7 +320,7 @@ Expected<std::string> renderReportMd(const RunEvidence &run)
 	if (!stale)
 		return stale.error();
 	return header(run) + healthWarnings(run.health) + stepsTable(run.steps) + violations(run.steps) +
-	       inheritedFds(run.steps) + unusedExceptions(*stale);
+	       outsideChannels(run.steps) + inheritedFds(run.steps) + unusedExceptions(*stale);
 }
 
 } // namespace hg

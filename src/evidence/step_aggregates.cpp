@@ -46,6 +46,10 @@ ViolationKey violationKey(const NetRecord &rec)
 
 void StepAggregates::add(const NetRecord &r)
 {
+	if (r.peerPid > 0) {
+		const Endpoint &socket = r.daemonSocket.status == AddrStatus::Decoded ? r.daemonSocket : r.addr;
+		outsideChannels[{socket.address(), r.peerExe}]++;
+	}
 	switch (r.decision) {
 	case Decision::Logged:
 		return;

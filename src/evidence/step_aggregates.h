@@ -60,8 +60,11 @@ struct StepAggregates {
 	// The first successful, non-logged listen() of each (process, protocol, local
 	// address), in the order they completed: the calls ss_listen.txt reports.
 	std::vector<NetRecord> listens;
+	// Unix sockets whose other end was a process outside the tree (NetRecord::peerExe):
+	// (socket as reports show it, the peer's executable) -> connects, whatever the decision.
+	std::map<std::pair<std::string, std::string>, uint64_t> outsideChannels;
 
-	// Folds one completed record in. Logged records change nothing.
+	// Folds one completed record in. Logged records change nothing but outsideChannels.
 	void add(const NetRecord &r);
 
 private:

@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "launch/landlock.h"
+
 extern char **environ;
 
 namespace hg {
@@ -174,6 +176,10 @@ void execChild(const ExecPlan &plan, const BpfProgram *filter)
 		// setuid tools (sudo) in a step working when the gate runs as root.
 		int err = installFilter(*filter, geteuid() != 0);
 		if (err != 0)
+			childFail(wfd, err);
+		// Processes outside the tree are out of the step's reach (launch/landlock.h).
+		err = enterStepDomain();
+		if (err != 0 && err != ENOSYS && err != EOPNOTSUPP)
 			childFail(wfd, err);
 	}
 	execve(plan.path.c_str(), plan.argv.data(), plan.envp.empty() ? environ : const_cast<char **>(plan.envp.data()));

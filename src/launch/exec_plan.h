@@ -44,9 +44,9 @@ Expected<ExecPlan> prepareExec(const SpawnSpec &spec);
 
 // In the child, right after fork: dies with the gate, becomes dumpable, gets its own
 // process group (and the terminal when asked), stdio and cwd; closes every descriptor above
-// 2 but the plan's keepOpen; then, when filter is set,
-// stops for the tracer and installs the filter; then execve. Reports errno on the
-// plan's pipe and _exit(127)s on failure. Only system calls: safe after fork.
+// 2 but the plan's keepOpen; then, when filter is set, stops for the tracer, installs the
+// filter and enters the step's Landlock domain (launch/landlock.h); then execve. Reports
+// errno on the plan's pipe and _exit(127)s on failure. Only system calls: safe after fork.
 [[noreturn]] void execChild(const ExecPlan &plan, const BpfProgram *filter);
 
 // The errno a child reported on the plan's pipe, 0 when it exec'd (the pipe closed).

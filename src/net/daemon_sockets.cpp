@@ -1,5 +1,6 @@
 #include "net/daemon_sockets.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <cctype>
@@ -145,6 +146,40 @@ bool SocketRef::matches(const UnixTarget &t) const
 		if (!mine->empty() && (*mine == t.path || *mine == t.lexical))
 			return true;
 	return false;
+}
+
+Endpoint daemonEndpoint(const UnixTarget &t)
+{
+	Endpoint ep;
+	ep.status = AddrStatus::Decoded;
+	ep.family = AF_UNIX;
+	ep.unixKind = t.abstract ? UnixKind::Abstract : UnixKind::Path;
+	ep.unixPath = t.abstract ? t.path.substr(1) : t.path;
+	return ep;
+}
+
+const char *networkDaemonOfExe(std::string_view exe)
+{
+	static constexpr std::pair<std::string_view, const char *> kExes[] = {
+		{"dockerd", "Docker"},
+		{"containerd", "containerd"},
+		{"buildkitd", "BuildKit"},
+		{"podman", "Podman"},
+		{"dbus-daemon", "the D-Bus system bus"},
+		{"dbus-broker", "the D-Bus system bus"},
+		{"systemd-resolved", "systemd-resolved"},
+		{"ssh-agent", "ssh-agent"},
+	};
+	size_t slash = exe.rfind('/');
+	std::string_view name = slash == std::string_view::npos ? exe : exe.substr(slash + 1);
+	// A replaced binary shows as "/usr/bin/dockerd (deleted)" in /proc/PID/exe.
+	if (size_t space = name.find(' '); space != std::string_view::npos)
+		name = name.substr(0, space);
+	for (const auto &[file, daemon] : kExes) {
+		if (name == file)
+			return daemon;
+	}
+	return nullptr;
 }
 
 DaemonSockets DaemonSockets::builtIn(const GetEnv &getenv)

@@ -101,6 +101,16 @@ private:
 	std::vector<DaemonSocket> entries_;
 };
 
+// The daemon socket a delegated call asked, as reports show it (NetRecord::daemonSocket):
+// AF_UNIX, the resolved path or the abstract name.
+Endpoint daemonEndpoint(const UnixTarget &t);
+
+// The daemon of the built-in list whose executable this is ("Docker" for .../dockerd), by
+// the file name alone, or nullptr: a unix socket whose other end is such a process outside
+// the tree is delegated egress wherever the socket lives (a bind-mounted or renamed socket
+// the path list cannot know).
+const char *networkDaemonOfExe(std::string_view exe);
+
 // The AF_UNIX destination ep (Decoded, a path or an abstract name) of a call made by task
 // tid, resolved as the kernel would: a relative path against /proc/TID/cwd, an absolute
 // one under /proc/TID/root. Impure: reads /proc, stat()s and realpath()s.

@@ -72,6 +72,7 @@ FdFacts readFacts(int fd)
 	struct stat st;
 	f.statOk = fstat(fd, &st) == 0;
 	f.mode = f.statOk ? st.st_mode : 0;
+	f.inode = f.statOk ? st.st_ino : 0;
 	f.link = readLink("/proc/self/fd/" + std::to_string(fd));
 	if (!f.statOk || !S_ISSOCK(st.st_mode))
 		return f;

@@ -85,6 +85,7 @@ InheritedFd describeFd(const FdFacts &f)
 		d.sock = f.sock;
 		d.listening = f.listening;
 		d.tcpState = f.tcpState;
+		d.inode = f.inode;
 		d.connecting = f.tcpState == kTcpStateSynSent;
 		d.local = f.local;
 		d.peer = f.peer;

@@ -3,6 +3,7 @@
 // evidence names it, and how passing it on to a step is judged. Pure: the facts are read
 // elsewhere (net/fd_snapshot.h); nothing here touches a descriptor.
 
+#include <cstdint>
 #include <string>
 
 #include "net/classify.h"
@@ -34,6 +35,7 @@ struct FdFacts {
 	int fd = -1;
 	bool statOk = false;
 	unsigned mode = 0;    // st_mode
+	uint64_t inode = 0;   // st_ino
 	std::string link;     // readlink(/proc/self/fd/N): "socket:[N]", "pipe:[N]", "anon_inode:[eventfd]", a path
 	// Sockets: SO_DOMAIN/SO_TYPE/SO_PROTOCOL (known false when unreadable), SO_ACCEPTCONN,
 	// getsockname, and the peer: getpeername, or for a connect still in progress (which
@@ -55,6 +57,7 @@ struct InheritedFd {
 	bool listening = false;
 	bool connecting = false; // a TCP connect in progress (SYN-SENT): peer is where it goes
 	int tcpState = -1;
+	uint64_t inode = 0;      // a socket's inode (st_ino), 0 for other types
 	Endpoint local;          // Absent when the socket has no name (or is not a socket)
 	Endpoint peer;           // Absent when it has no peer
 };

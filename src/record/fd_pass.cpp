@@ -97,6 +97,8 @@ PassPlan planPassFds(const std::vector<InheritedFd> &inherited, const std::vecto
 		}
 		if (o.action == FdAction::Passed)
 			plan.keep.push_back(d.fd);
+		if (o.action == FdAction::Passed && d.type == FdType::Socket && d.inode != 0)
+			plan.keptSockets.push_back(d.inode);
 		plan.fds.push_back(std::move(o));
 	}
 	std::sort(plan.keep.begin(), plan.keep.end());

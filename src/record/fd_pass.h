@@ -35,6 +35,7 @@ struct FdOutcome {
 
 struct PassPlan {
 	std::vector<int> keep;          // descriptors left open (SpawnSpec::keepFds), ascending
+	std::vector<uint64_t> keptSockets; // inodes of the sockets among them
 	std::vector<FdOutcome> fds;     // every inherited descriptor, in fd order
 	std::vector<NetRecord> records; // one per named socket, seq/pid/exe still to fill
 };

@@ -47,6 +47,10 @@ struct NetRecord {
 	// A delegated call (Direction::Delegated): the daemon socket it asked, as reports show
 	// it: AF_UNIX, its absolute path with the directory's symlinks resolved, or "@name".
 	Endpoint daemonSocket;
+	// A connect on a unix socket whose other end (SO_PEERCRED at the call's exit) is a
+	// process outside the traced tree: that process and its executable ("" when unreadable).
+	pid_t peerPid = 0;
+	std::string peerExe;
 
 	Classification cls;
 	int exception = -1;   // index into the step's allowlist (both scopes) when Decision::Allowed

@@ -2,6 +2,7 @@
 
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -45,21 +46,13 @@ constexpr Rule kRules[] = {
 // One context per group of ABIs: libseccomp applies argument conditions to the
 // socketcall multiplexer's own arguments on i386, so sendto's "has an address"
 // condition must not be used there; the contexts are merged afterwards.
-// A 32-bit int argument, compared on its low 32 bits (the upper half of the register
-// is not defined for int arguments).
-scmp_arg_cmp intArg(unsigned arg, int32_t value)
-{
-	return scmp_arg_cmp{arg, SCMP_CMP_MASKED_EQ, 0xffffffffu, static_cast<uint32_t>(value)};
-}
-
-Expected<void> addGuards(scmp_filter_ctx ctx, const FilterOptions &opts)
+Expected<void> addGuards(scmp_filter_ctx ctx)
 {
 	auto nr = [](const char *name) { return seccomp_syscall_resolve_name(name); };
 	struct Guard {
 		const char *what;
 		int rc;
 	};
-	const uint32_t tamper = SCMP_ACT_TRACE(kTagTamper);
 	std::vector<Guard> guards = {
 		{"clone(CLONE_UNTRACED)", seccomp_rule_add(ctx, SCMP_ACT_TRACE(kTagUntracedClone), nr("clone"), 1,
 							   SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED))},
@@ -69,17 +62,11 @@ Expected<void> addGuards(scmp_filter_ctx ctx, const FilterOptions &opts)
 							   SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
 							   SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
 								   SECCOMP_FILTER_FLAG_NEW_LISTENER))},
-		{"pidfd_send_signal", seccomp_rule_add(ctx, SCMP_ACT_TRACE(kTagPidfdSignal), nr("pidfd_send_signal"), 0)},
 	};
-	if (opts.gatePid > 0) {
-		for (const char *call : {"kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
-					 "process_vm_writev", "process_vm_readv"})
-			guards.push_back({call, seccomp_rule_add(ctx, tamper, nr(call), 1, intArg(0, opts.gatePid))});
-		guards.push_back({"ptrace", seccomp_rule_add(ctx, tamper, nr("ptrace"), 1, intArg(1, opts.gatePid))});
-		guards.push_back({"kill(-1)", seccomp_rule_add(ctx, tamper, nr("kill"), 1, intArg(0, -1))});
-		if (opts.gatePgid > 0)
-			guards.push_back({"kill(-pgid)", seccomp_rule_add(ctx, tamper, nr("kill"), 1, intArg(0, -opts.gatePgid))});
-	}
+	// The target of these is only known to the supervisor (is it in the traced tree?).
+	for (const char *call : {"kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
+				 "pidfd_getfd", "pidfd_send_signal", "process_vm_writev", "process_vm_readv", "ptrace"})
+		guards.push_back({call, seccomp_rule_add(ctx, SCMP_ACT_TRACE(kTagProcessAccess), nr(call), 0)});
 	for (const Guard &g : guards) {
 		if (g.rc < 0)
 			return scmpError(g.rc, std::string("seccomp_rule_add(") + g.what + ")");
@@ -87,7 +74,7 @@ Expected<void> addGuards(scmp_filter_ctx ctx, const FilterOptions &opts)
 	return {};
 }
 
-Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditionalSendto, const FilterOptions &opts)
+Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditionalSendto)
 {
 	ScmpCtx ctx(seccomp_init(SCMP_ACT_ALLOW));
 	if (!ctx)
@@ -124,6 +111,19 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 		if (rc < 0)
 			return scmpError(rc, std::string("seccomp_rule_add(") + r.name + ")");
 	}
+	// socket(): inet families only where the filter reads arguments; on i386 (socketcall
+	// hides them) every socket() traps, and the supervisor notes whatever it made.
+	int socketNr = seccomp_syscall_resolve_name("socket");
+	if (conditionalSendto) {
+		for (int family : {AF_INET, AF_INET6}) {
+			rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTagInetSocket), socketNr, 1,
+					      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, static_cast<uint32_t>(family)));
+			if (rc < 0)
+				return scmpError(rc, "seccomp_rule_add(socket)");
+		}
+	} else if ((rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTagInetSocket), socketNr, 0)) < 0) {
+		return scmpError(rc, "seccomp_rule_add(socket)");
+	}
 	int sendtoNr = seccomp_syscall_resolve_name("sendto");
 	if (conditionalSendto)
 		rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTagSendto), sendtoNr, 1, SCMP_A4(SCMP_CMP_NE, 0));
@@ -131,7 +131,7 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 		rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTagSendto), sendtoNr, 0);
 	if (rc < 0)
 		return scmpError(rc, "seccomp_rule_add(sendto)");
-	auto guarded = addGuards(ctx.get(), opts);
+	auto guarded = addGuards(ctx.get());
 	if (!guarded)
 		return guarded.error();
 	return ctx;
@@ -139,12 +139,12 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 
 } // namespace
 
-Expected<BpfProgram> buildNetworkFilter(const FilterOptions &opts)
+Expected<BpfProgram> buildNetworkFilter()
 {
-	auto direct = buildCtx({SCMP_ARCH_X86_64, SCMP_ARCH_X32}, true, opts);
+	auto direct = buildCtx({SCMP_ARCH_X86_64, SCMP_ARCH_X32}, true);
 	if (!direct)
 		return direct.error();
-	auto multiplexed = buildCtx({SCMP_ARCH_X86}, false, opts);
+	auto multiplexed = buildCtx({SCMP_ARCH_X86}, false);
 	if (!multiplexed)
 		return multiplexed.error();
 

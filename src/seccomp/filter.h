@@ -28,15 +28,13 @@ enum TrapTag : uint16_t {
 	kTagUntracedClone = 20, // clone() with CLONE_UNTRACED: a child the gate could not follow
 	kTagIoUring = 21,       // io_uring_setup(): network I/O that bypasses the traced syscalls
 	kTagSeccompListener = 22, // a filter with a user-notification listener could hide calls
-	kTagTamper = 23,        // a signal, ptrace or memory access aimed at the gate itself
-	kTagPidfdSignal = 24,   // pidfd_send_signal(): the target is only known from the fd
+	// A signal, ptrace, pidfd or process_vm_* call aimed at another process: the supervisor,
+	// which knows the traced tree, refuses it when the target is the gate or outside the tree.
+	kTagProcessAccess = 25,
+	// socket() of an inet family: the supervisor notes the new socket, so that an inet socket
+	// the tree did not make (one received from outside it) is known as foreign.
+	kTagInetSocket = 26,
 	kTagBadArch = 100,
-};
-
-// What the filter needs to know about the gate to protect it.
-struct FilterOptions {
-	pid_t gatePid = 0;  // signals, ptrace and process_vm_* aimed at this pid trap
-	pid_t gatePgid = 0; // kill(-gatePgid) traps too
 };
 
 struct BpfProgram {
@@ -47,10 +45,11 @@ struct BpfProgram {
 // address (a send on a connected socket was judged at its connect), except on i386
 // where socketcall hides the arguments and every sendto traps.
 // Besides the network calls it traps what could blind or bypass the gate:
-// clone(CLONE_UNTRACED), io_uring_setup, seccomp filters with a listener, and signals,
-// ptrace and process_vm_* aimed at the gate. clone3 fails with ENOSYS (its flags live in
-// memory the filter cannot read), so runtimes fall back to clone().
-Expected<BpfProgram> buildNetworkFilter(const FilterOptions &opts);
+// clone(CLONE_UNTRACED), io_uring_setup, seccomp filters with a listener, and every call
+// that acts on another process by its pid or pidfd (signals, ptrace, pidfd_open,
+// pidfd_getfd, process_vm_*). clone3 fails with ENOSYS (its flags live in memory the filter
+// cannot read), so runtimes fall back to clone().
+Expected<BpfProgram> buildNetworkFilter();
 
 // Installs prog in the calling process. Sets PR_SET_NO_NEW_PRIVS first when needed
 // (no CAP_SYS_ADMIN). Async-signal-safe: fit for a child between fork and exec.

@@ -410,10 +410,7 @@ namespace {
 // or fills out (which names the call that failed) and returns -1.
 int runProbe(PtraceOps &ops, Shared *sh, PtraceAvailability &out, PtraceProbeFacts &facts)
 {
-	FilterOptions fo;
-	fo.gatePid = getpid();
-	fo.gatePgid = getpgrp();
-	auto filter = buildNetworkFilter(fo);
+	auto filter = buildNetworkFilter();
 	if (!filter) {
 		out.errnum = filter.error().errnum;
 		out.call = "buildNetworkFilter()";

@@ -51,17 +51,6 @@ bool isLocalOnly(const Endpoint &ep)
 	return ep.status == AddrStatus::Decoded && (ep.family == AF_UNIX || ep.family == AF_NETLINK);
 }
 
-// The daemon socket a delegated call asked, as reports show it (NetRecord::daemonSocket).
-Endpoint daemonEndpoint(const UnixTarget &t)
-{
-	Endpoint ep;
-	ep.status = AddrStatus::Decoded;
-	ep.family = AF_UNIX;
-	ep.unixKind = t.abstract ? UnixKind::Abstract : UnixKind::Path;
-	ep.unixPath = t.abstract ? t.path.substr(1) : t.path;
-	return ep;
-}
-
 bool hasInetDestination(const std::vector<Endpoint> &addrs)
 {
 	return std::any_of(addrs.begin(), addrs.end(), [](const Endpoint &ep) { return ep.isIp; });
@@ -165,10 +154,7 @@ void Supervisor::onUnknownTracee(pid_t tid)
 
 Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 {
-	FilterOptions fo;
-	fo.gatePid = getpid();
-	fo.gatePgid = getpgrp();
-	auto filter = buildNetworkFilter(fo);
+	auto filter = buildNetworkFilter();
 	if (!filter)
 		return filter.error();
 	filter_ = std::move(*filter);
@@ -187,6 +173,8 @@ Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 		ops_.kill(child->pid, SIGKILL);
 	armStepTimeout(opts_.timeoutSeconds);
 	emitInheritedRecords(opts_.inheritedRecords, child->pid, child->path, seq_, result_.calls, sink_);
+	for (uint64_t inode : opts_.passedSockets)
+		ledger_.own(inode);
 
 	TraceResult result = trace(child->pid, spec.argv, child->path);
 
@@ -208,11 +196,19 @@ TraceResult Supervisor::trace(pid_t root, std::vector<std::string> argv, std::st
 	rootProc.argv = std::move(argv);
 	rootProc.exe = std::move(exe);
 
+	// Sockets that came from outside the tree are looked for on a tick as well as between
+	// events, so that a step that makes no call at all is swept too.
+	if (!waiter_.setTick(kSocketSweepPeriod))
+		log::tracer().error("cannot wake up for the socket sweep ({}): the tree's descriptors are swept only "
+				    "between its events", std::strerror(errno));
+	nextSweep_ = std::chrono::steady_clock::now() + kSocketSweepPeriod;
 	TraceEvent ev;
 	while (waiter_.next(ev, exitStopDue_ ? kExitStopSpin : std::chrono::nanoseconds(0))) {
 		exitStopDue_ = false;
 		dispatch(ev);
+		maybeSweepSockets();
 	}
+	waiter_.setTick(std::chrono::milliseconds(0));
 	return std::move(result_);
 }
 
@@ -246,6 +242,8 @@ bool Supervisor::dispatch(const TraceEvent &ev)
 		tracee(tid);
 		resume(tid, PTRACE_CONT, ev.value); // re-inject, never swallow
 		break;
+	case TraceEventKind::Tick:
+		break; // the loop sweeps after every event
 	case TraceEventKind::PtraceStop:
 	case TraceEventKind::VforkDone:
 	case TraceEventKind::ExitEvent:
@@ -409,8 +407,12 @@ void Supervisor::onSeccomp(pid_t tid)
 	for (int i = 0; i < 6; i++)
 		sc.args[i] = info->seccomp.args[i];
 	sc.tag = info->seccomp.ret_data;
-	if (sc.tag >= kTagUntracedClone && sc.tag <= kTagPidfdSignal) {
+	if (sc.tag >= kTagUntracedClone && sc.tag <= kTagProcessAccess) {
 		onGuardTrap(tid, sc);
+		return;
+	}
+	if (sc.tag == kTagInetSocket) {
+		onInetSocket(tid, t);
 		return;
 	}
 	TraceeMemory mem(tid);
@@ -462,6 +464,7 @@ NetRecord Supervisor::judgedRecord(pid_t tid, const Tracee &t, const RawSyscall 
 		r.addr = reportedListenAddress(t.tgid, r.fd, r.boundAddr);
 	}
 	judge(r, sock, d.addrs);
+	checkSocketOrigin(t, r, sock);
 	return r;
 }
 
@@ -500,7 +503,8 @@ void Supervisor::act(pid_t tid, Tracee &t, NetRecord r, const RawSyscall &sc, co
 		t.judgedAddrs = d.addrs;
 	}
 	bool selfDatagram = t.pending.cls.direction == Direction::Self && isInetDatagram(t.pending.sock);
-	if (call == NetCall::Bind || call == NetCall::Listen || t.checkPeer || selfDatagram)
+	bool unixConnect = call == NetCall::Connect && t.pending.sock.domain == AF_UNIX; // who answers: notePeerProcess
+	if (call == NetCall::Bind || call == NetCall::Listen || t.checkPeer || selfDatagram || unixConnect)
 		t.sock = std::move(sock.fd);
 	resume(tid, PTRACE_SYSCALL);
 	exitStopDue_ = true;
@@ -544,21 +548,9 @@ std::string Supervisor::syscallName(uint32_t arch, uint64_t nr)
 	return out;
 }
 
-// The pid a pidfd (or a /proc/PID directory fd) of the tracee refers to, or 0.
-static pid_t pidfdTarget(pid_t tid, int fd)
-{
-	std::string fdPath = procPath(tid, "/fd/" + std::to_string(fd));
-	std::string link = readLink(fdPath);
-	if (link.rfind("/proc/", 0) == 0)
-		return static_cast<pid_t>(parseInteger(link.substr(6, link.find('/', 6) - 6)).value_or(0));
-	return static_cast<pid_t>(parseInteger(procFileField(procPath(tid, "/fdinfo/" + std::to_string(fd)), "Pid")).value_or(0));
-}
-
-// What a guard trap is (the filter's tags from kTagUntracedClone on), and what the refused
-// call returns in ret; nothing when it turns out harmless (pidfd_send_signal() to another
-// process), and the call then runs.
-static std::optional<Classification> guardClassification(pid_t tid, const RawSyscall &sc, const std::string &name,
-							 long &ret)
+// What a guard trap is (the filter's tags from kTagUntracedClone on, but kTagProcessAccess,
+// which judgeProcessAccess() decides), and what the refused call returns in ret.
+static std::optional<Classification> guardClassification(const RawSyscall &sc, const std::string &name, long &ret)
 {
 	switch (sc.tag) {
 	case kTagUntracedClone:
@@ -569,12 +561,8 @@ static std::optional<Classification> guardClassification(pid_t tid, const RawSys
 		// Refused with the errno runtimes (libuv, tokio, liburing users) fall back on.
 		ret = -ENOSYS;
 		return Classification{Direction::None, false, "io_uring refused: its operations would bypass the traced syscalls"};
-	case kTagPidfdSignal:
-		if (pidfdTarget(tid, static_cast<int>(sc.args[0])) != getpid())
-			return std::nullopt;
-		return Classification{Direction::Evasion, true, "pidfd_send_signal() aimed at the gate"};
 	default:
-		return Classification{Direction::Evasion, true, name + "() aimed at the gate (pid " + std::to_string(getpid()) + ")"};
+		return Classification{Direction::Evasion, true, name + "() trapped with unknown tag " + std::to_string(sc.tag)};
 	}
 }
 
@@ -583,7 +571,7 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 	Tracee &t = tracee(tid);
 	const std::string name = syscallName(sc.auditArch, sc.nr);
 	long ret = -EPERM;
-	auto cls = guardClassification(tid, sc, name, ret);
+	auto cls = sc.tag == kTagProcessAccess ? judgeProcessAccess(tid, sc, name) : guardClassification(sc, name, ret);
 	if (!cls) {
 		resume(tid, PTRACE_CONT);
 		return;
@@ -614,6 +602,10 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 void Supervisor::onSyscallExit(pid_t tid)
 {
 	Tracee &t = tracee(tid);
+	if (t.newSocket) {
+		noteNewSocket(tid, t);
+		return;
+	}
 	if (!t.inCall) {
 		if (t.dns)
 			onDnsStop(tid, t);
@@ -651,6 +643,8 @@ void Supervisor::onSyscallExit(pid_t tid)
 		    (p.call == NetCall::Listen || (p.call == NetCall::Bind && p.sock.type == SOCK_DGRAM)))
 			addListener(t.tgid, p, t.sock.get());
 		addImplicitListener(t.tgid, p, t.sock.get());
+		if (p.call == NetCall::Connect && p.sock.domain == AF_UNIX && p.resultKnown && p.result == 0)
+			notePeerProcess(tid, p, t.sock.get());
 		// Closed before the tracee goes on: a duplicate still open when it closes its own
 		// fd would hold back the FIN and change which side of a TCP connection ends in
 		// TIME-WAIT (seen as EADDRINUSE on a later bind to the same port).
@@ -911,6 +905,8 @@ void Supervisor::addListener(pid_t tgid, const NetRecord &r, int sockFd)
 	// listen: the port as reported (0 when the kernel chose it); bind: the port it asked for.
 	Endpoint reported = r.boundAddr;
 	reported.port = r.call == NetCall::Listen ? r.addr.port : r.addr.isIp ? r.addr.port : 0;
+	if (r.call == NetCall::Listen)
+		rememberListener(tgid, r.sock, r.boundAddr);
 	if (auto l = listenerEntry(tgid, r.fd, r.sock, sockFd, r.boundAddr, reported))
 		listeners_.add(std::move(*l));
 }

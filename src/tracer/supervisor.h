@@ -9,11 +9,13 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,6 +29,7 @@
 #include "record/record.h"
 #include "seccomp/filter.h"
 #include "tracer/dns_follow.h"
+#include "tracer/socket_ledger.h"
 #include "tracer/pid_waiter.h"
 #include "tracer/ptrace_ops.h"
 #include "tracer/spawn.h"
@@ -34,6 +37,11 @@
 #include "tracer/trace_event.h"
 
 namespace hg {
+
+// How often the tree's descriptors are swept for sockets that came from outside it, and how
+// many listener addresses are remembered for telling accepted sockets from foreign ones.
+constexpr std::chrono::milliseconds kSocketSweepPeriod{500};
+constexpr size_t kMaxListenerHistory = 4096;
 
 struct SupervisorOptions {
 	bool enforce = false;
@@ -48,6 +56,8 @@ struct SupervisorOptions {
 	// Inherited sockets passed on to the step (record/fd_pass.h), recorded as calls of the
 	// root before the step runs.
 	std::vector<NetRecord> inheritedRecords;
+	// Their inodes: judged already, they count as the tree's own sockets (SocketLedger).
+	std::vector<uint64_t> passedSockets;
 };
 
 class Supervisor {
@@ -81,6 +91,7 @@ private:
 		std::vector<Endpoint> judgedAddrs;
 		// The DNS exchange this thread is followed through (every syscall stops), if any.
 		std::unique_ptr<DnsFollow> dns;
+		bool newSocket = false; // resumed to the exit stop of a trapped socket(): note its inode
 		// Set while a trapped connect or send to a resolver is in flight: what to follow once
 		// it has succeeded (the queries of a send, with the exception that allowed each).
 		struct DnsStart {
@@ -115,6 +126,27 @@ private:
 	void onSyscallExit(pid_t tid);
 	void onUnknownTracee(pid_t tid);
 	void onGuardTrap(pid_t tid, const RawSyscall &sc);
+	// Calls that act on another process (supervisor_process.cpp): nothing when the target is
+	// in the traced tree (or gone), an evasion when it is the gate or a process outside it.
+	std::optional<Classification> judgeProcessAccess(pid_t tid, const RawSyscall &sc, const std::string &name) const;
+	bool inTree(pid_t pid) const;        // a live task or process of the traced tree
+	// Sockets from outside the tree (supervisor_sockets.cpp).
+	void onInetSocket(pid_t tid, Tracee &t);  // socket() of an inet family: note it at its exit
+	void noteNewSocket(pid_t tid, Tracee &t); // that exit stop
+	void rememberListener(pid_t tgid, const SocketInfo &sock, const Endpoint &local);
+	bool acceptedFromTree(pid_t tgid, const SocketInfo &sock, int sockFd) const;
+	SocketLedger::Entry socketOrigin(pid_t tgid, uint64_t inode, const TraceeSocket &sock);
+	std::string foreignSocketWhy(const NetRecord &r, int sockFd) const;
+	// A trapped call on a foreign socket is an evasion, refused in every mode.
+	void checkSocketOrigin(const Tracee &t, NetRecord &r, const TraceeSocket &sock);
+	void maybeSweepSockets(); // sweepSockets() when kSocketSweepPeriod has passed
+	void sweepSockets();      // every descriptor of every process of the tree
+	void sweepProcess(pid_t tgid);
+	void recordForeignSocket(pid_t tgid, int fd, TraceeSocket &sock);
+	// A unix connect of r succeeded: when the process at the other end is outside the tree,
+	// r names it, and a daemon known by its executable makes the call delegated egress.
+	void notePeerProcess(pid_t tid, NetRecord &r, int sockFd);
+	bool groupInTree(pid_t pgid) const;  // a live process of the tree is in process group pgid
 	static std::string syscallName(uint32_t arch, uint64_t nr);
 
 	// Restarts a stopped tracee. ESRCH: it is gone, its exit status follows. Any other error
@@ -188,6 +220,11 @@ private:
 	std::map<std::pair<pid_t, int>, uint16_t> requestedPort_; // (tgid, fd) -> port an explicit bind() asked for
 	ListenerTable listeners_; // the tree's listening and bound inet sockets, for self connections
 	ResolvedNames resolved_;  // what the step's DNS answers resolved names to
+	SocketLedger ledger_;     // the sockets the tree made itself (tracer/socket_ledger.h)
+	// Every listener the tree had (namespace, type, protocol, address, port): a socket
+	// accepted from one is the tree's own. Bounded: one entry per distinct address.
+	std::set<std::string> listenerHistory_;
+	std::chrono::steady_clock::time_point nextSweep_{};
 	TraceResult result_;
 };
 

@@ -202,10 +202,8 @@ std::string trapTagCallName(uint32_t tag)
 		return "io_uring_setup";
 	case kTagSeccompListener:
 		return "seccomp";
-	case kTagPidfdSignal:
-		return "pidfd_send_signal";
 	default:
-		return ""; // kTagTamper covers several calls, kTagBadArch any
+		return ""; // kTagProcessAccess covers several calls, kTagBadArch any
 	}
 }
 

@@ -92,6 +92,8 @@ const char *traceEventName(TraceEventKind kind)
 		return "ptrace-stop";
 	case TraceEventKind::SignalDelivery:
 		return "signal-delivery";
+	case TraceEventKind::Tick:
+		return "tick";
 	case TraceEventKind::Unknown:
 		return "unknown";
 	}

@@ -18,6 +18,7 @@ enum class TraceEventKind {
 	GroupStop,      // PTRACE_EVENT_STOP with a stopping signal: must be PTRACE_LISTENed
 	PtraceStop,     // PTRACE_EVENT_STOP otherwise (a new tracee's first stop, PTRACE_INTERRUPT)
 	SignalDelivery, // a signal about to be delivered: re-inject it (value)
+	Tick,           // no tracee event: the waiter's tick period passed (PidWaiter::setTick)
 	Unknown,
 };
 

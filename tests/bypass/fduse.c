@@ -1,6 +1,7 @@
 /* fduse: tries to use descriptors it may have inherited, and reports what it could do.
  *   fduse FD:OP ...
- * OP is write (7 bytes "hg-leak"), accept (non-blocking accept4), eventfd (write 1 to the
+ * OP is write (7 bytes "hg-leak"), send (the same with sendto(), which the gate traps),
+ * accept (non-blocking accept4), eventfd (write 1 to the
  * counter) or uring (io_uring_enter with nothing to submit). One line per argument:
  *   fduse fd=N op=OP ret=R errno=NAME
  * errno is 0 when the call succeeded; EBADF means the descriptor was not there. Every call
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
 		errno = 0;
 		if (strcmp(op, "write") == 0) {
 			ret = write(fd, "hg-leak", 7);
+		} else if (strcmp(op, "send") == 0) {
+			ret = sendto(fd, "hg-leak", 7, MSG_DONTWAIT, NULL, 0); /* a call the gate traps */
 		} else if (strcmp(op, "accept") == 0) {
 			ret = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		} else if (strcmp(op, "eventfd") == 0) {

@@ -255,9 +255,11 @@ def passed(enforce, skip, case_failed):
 
 
 def _allowed_body(res, fds, tmp):
-    """An exception for the peer lets the socket through in enforce mode, recorded as allowed."""
+    """An exception for the peer lets the socket through in enforce mode, recorded as allowed;
+    a trapped sendto() on it then goes through too (a passed socket counts as the tree's own,
+    not as one that reached it from outside)."""
     fd = fds.conn.fileno()
-    inherited = {fd: "write"}
+    inherited = {fd: "send"}
     out = os.path.join(tmp, "out")
     argv = [netns.gate_bin(), "exec", "--out", out, "--enforce", "--pass-fd", str(fd),
             "--allow-host", f"127.0.0.1:{fds.server_port}", "--"] + _fduse_args(inherited)

@@ -597,6 +597,45 @@ TEST_CASE("a delegated call: kind delegated at the daemon's socket, and a snippe
 	CHECK(used[0]["hits"].GetUint() == 1);
 }
 
+TEST_CASE("unix sockets to processes outside the tree are listed by socket and executable", "[evidence][schema]")
+{
+	SampleRecords records = sampleRecords();
+	records[1].clear();
+	// A logged local connect whose other end was outside the tree, twice, and a delegated
+	// one known by its daemon's executable: both listed, the delegated one by its resolved socket.
+	NetRecord local = delegatedRecord(0, Decision::Logged);
+	local.cls.direction = Direction::Local;
+	local.daemonSocket = Endpoint{};
+	local.addr.unixPath = "/run/example/helper.sock";
+	local.peerPid = 4321;
+	local.peerExe = "/usr/sbin/example-helper";
+	records[1].push_back(local);
+	local.seq = 1;
+	records[1].push_back(local);
+	NetRecord daemon = delegatedRecord(2, Decision::Audited);
+	daemon.peerPid = 99;
+	daemon.peerExe = "/usr/bin/dockerd";
+	records[1].push_back(daemon);
+	RunEvidence run = sampleRun(records);
+
+	std::string json = reportJson(run);
+	CHECK(schemaErrors("report.schema.json", json) == "");
+	rapidjson::Document doc = parse(json);
+	const auto &channels = doc["steps"][1]["outside_channels"];
+	REQUIRE(channels.Size() == 2);
+	CHECK(std::string(channels[0]["socket"].GetString()) == "/run/docker.sock");
+	CHECK(std::string(channels[0]["peer_exe"].GetString()) == "/usr/bin/dockerd");
+	CHECK(channels[0]["connects"].GetUint() == 1);
+	CHECK(std::string(channels[1]["socket"].GetString()) == "/run/example/helper.sock");
+	CHECK(channels[1]["connects"].GetUint() == 2);
+	CHECK(doc["steps"][0]["outside_channels"].Size() == 0);
+
+	std::string md = reportMd(run);
+	CHECK(md.find("## Unix sockets to processes outside the tree") != std::string::npos);
+	CHECK(md.find("| fetch | `/run/example/helper.sock` | `/usr/sbin/example-helper` | 2 |") != std::string::npos);
+	CHECK(reportMd(sampleRun()).find("outside the tree\n") == std::string::npos);
+}
+
 namespace {
 
 // What the gate inherited in the sample's first step: a connected socket passed on, an

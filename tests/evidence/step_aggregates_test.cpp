@@ -133,3 +133,24 @@ TEST_CASE("Self connections are grouped under their listener, never the ephemera
 	NetRecord out = connectRecord(9, 7, "/usr/bin/node", inet4(127, 0, 0, 1, 0), Decision::Audited);
 	CHECK_FALSE(portChosenByKernel(violationKey(out)));
 }
+
+TEST_CASE("StepAggregates counts unix channels to processes outside the tree, logged or not", "[evidence][aggregates]")
+{
+	StepAggregates a;
+	NetRecord r = connectRecord(0, 1, "/bin/x", Endpoint{}, Decision::Logged);
+	r.sock = SocketInfo{ true, AF_UNIX, SOCK_STREAM, 0 };
+	r.addr.status = AddrStatus::Decoded;
+	r.addr.family = AF_UNIX;
+	r.addr.unixKind = UnixKind::Path;
+	r.addr.unixPath = "/run/example.sock";
+	a.add(r); // the other end in the tree (or unknown): not a channel out
+	CHECK(a.outsideChannels.empty());
+	r.peerPid = 7;
+	r.peerExe = "/usr/sbin/example";
+	for (int i = 0; i < 1000; i++)
+		a.add(r);
+	REQUIRE(a.outsideChannels.size() == 1);
+	CHECK(a.outsideChannels.begin()->first == std::make_pair(std::string("/run/example.sock"), std::string("/usr/sbin/example")));
+	CHECK(a.outsideChannels.begin()->second == 1000);
+	CHECK(a.violations.empty());
+}

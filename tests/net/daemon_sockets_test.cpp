@@ -242,3 +242,24 @@ TEST_CASE("abstract names match by name, patterns within one path component", "[
 	CHECK_FALSE(agent.matches(UnixTarget{ false, "/tmp/ssh-a/b/agent.1", "/tmp/ssh-a/b/agent.1", {} }));
 	CHECK_FALSE(agent.matches(UnixTarget{ false, "/tmp/ssh-a/agent", "/tmp/ssh-a/agent", {} }));
 }
+
+TEST_CASE("a daemon is known by its executable's file name", "[daemon_sockets]")
+{
+	CHECK(std::string(networkDaemonOfExe("/usr/bin/dockerd")) == "Docker");
+	CHECK(std::string(networkDaemonOfExe("/usr/bin/dockerd (deleted)")) == "Docker");
+	CHECK(std::string(networkDaemonOfExe("/opt/bin/buildkitd")) == "BuildKit");
+	CHECK(std::string(networkDaemonOfExe("containerd")) == "containerd");
+	CHECK(std::string(networkDaemonOfExe("/usr/bin/dbus-broker")) == "the D-Bus system bus");
+	CHECK(networkDaemonOfExe("/usr/bin/dockerd-rootless.sh") == nullptr);
+	CHECK(networkDaemonOfExe("/usr/bin/docker") == nullptr); // the client, not the daemon
+	CHECK(networkDaemonOfExe("/usr/sbin/nscd") == nullptr);
+	CHECK(networkDaemonOfExe("") == nullptr);
+}
+
+TEST_CASE("a daemon socket is reported by its resolved path or abstract name", "[daemon_sockets]")
+{
+	UnixTarget path{false, "/run/docker.sock", "/var/run/docker.sock", std::nullopt};
+	CHECK(daemonEndpoint(path).address() == "/run/docker.sock");
+	UnixTarget abstract{true, "@buildkit", "@buildkit", std::nullopt};
+	CHECK(daemonEndpoint(abstract).address() == "@buildkit");
+}

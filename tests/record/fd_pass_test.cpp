@@ -21,7 +21,8 @@ InheritedFd tcp(int fd, const char *peer, uint16_t port)
 	f.fd = fd;
 	f.statOk = true;
 	f.mode = S_IFSOCK | 0777;
-	f.link = "socket:[1]";
+	f.link = "socket:[4242]";
+	f.inode = 4242;
 	f.sock = SocketInfo{true, AF_INET, SOCK_STREAM, IPPROTO_TCP};
 	f.local = v4Endpoint("127.0.0.1", 40000);
 	f.peer = v4Endpoint(peer, port);
@@ -104,6 +105,7 @@ TEST_CASE("planPassFds closes what is not named and records named sockets", "[fd
 	{
 		PassPlan p = planPassFds(inherited, {5, 3, 4}, DecisionRules{&none, false, true});
 		CHECK(p.keep == std::vector<int>{3, 4, 5});
+		CHECK(p.keptSockets == std::vector<uint64_t>{4242, 4242});
 		REQUIRE(p.records.size() == 2);
 		const NetRecord &c = p.records[0];
 		CHECK(c.call == NetCall::Other);

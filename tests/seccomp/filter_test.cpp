@@ -1,6 +1,7 @@
 #include <linux/audit.h>
 #include <linux/net.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <catch2/catch.hpp>
 
@@ -13,12 +14,11 @@ namespace {
 
 constexpr uint32_t kX32 = 0x40000000;
 constexpr pid_t kGate = 4242;
-constexpr pid_t kGateGroup = 4200;
 
 const BpfProgram &program()
 {
 	static BpfProgram prog = [] {
-		auto p = buildNetworkFilter({kGate, kGateGroup});
+		auto p = buildNetworkFilter();
 		REQUIRE(p.ok());
 		return *p;
 	}();
@@ -80,8 +80,21 @@ TEST_CASE("i386: direct calls and socketcall trap", "[filter]")
 	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_LISTEN, 0x1000}) == trace(kTagListen));
 	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SENDMSG, 0x1000}) == trace(kTagSendmsg));
 	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SENDMMSG, 0x1000}) == trace(kTagSendmmsg));
-	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SOCKET, 0x1000}) == kAllow);
+	// socketcall hides socket()'s family from the filter: every i386 socket() traps.
+	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_SOCKET, 0x1000}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_I386, 359, {AF_UNIX, SOCK_STREAM, 0}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_I386, 102, {SYS_GETSOCKNAME, 0x1000}) == kAllow);
 	CHECK(run(AUDIT_ARCH_I386, 20) == kAllow); // getpid
+}
+
+TEST_CASE("socket() traps for the inet families only", "[filter]")
+{
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {AF_INET, SOCK_STREAM, 0}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {0xffffffff00000000ull | AF_INET, SOCK_STREAM, 0}) == trace(kTagInetSocket));
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {AF_UNIX, SOCK_STREAM, 0}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, 41, {AF_NETLINK, SOCK_RAW, 0}) == kAllow);
+	CHECK(run(AUDIT_ARCH_X86_64, kX32 | 41, {AF_INET, SOCK_STREAM, 0}) == trace(kTagInetSocket));
 }
 
 TEST_CASE("x32: the 0x40000000 numbers trap", "[filter]")
@@ -111,17 +124,24 @@ TEST_CASE("clone(CLONE_UNTRACED) traps, clone3 is refused, io_uring and listener
 	CHECK(run(AUDIT_ARCH_X86_64, 317, {SECCOMP_SET_MODE_FILTER, 0}) == kAllow);
 }
 
-TEST_CASE("signals, ptrace and memory access aimed at the gate trap", "[filter]")
+TEST_CASE("every call that acts on another process traps, whatever its target", "[filter]")
 {
-	CHECK(run(AUDIT_ARCH_X86_64, 62, {kGate, 15}) == trace(kTagTamper));                    // kill
-	CHECK(run(AUDIT_ARCH_X86_64, 62, {0xffffffff00000000ull | kGate, 15}) == trace(kTagTamper)); // junk upper half
-	CHECK(run(AUDIT_ARCH_X86_64, 62, {static_cast<uint32_t>(-1), 15}) == trace(kTagTamper));  // kill(-1)
-	CHECK(run(AUDIT_ARCH_X86_64, 62, {static_cast<uint32_t>(-kGateGroup), 15}) == trace(kTagTamper));
-	CHECK(run(AUDIT_ARCH_X86_64, 62, {1234, 15}) == kAllow);
-	CHECK(run(AUDIT_ARCH_X86_64, 234, {kGate, kGate, 15}) == trace(kTagTamper)); // tgkill
-	CHECK(run(AUDIT_ARCH_X86_64, 101, {0x4206, kGate}) == trace(kTagTamper));
-	CHECK(run(AUDIT_ARCH_X86_64, 311, {kGate}) == trace(kTagTamper)); // process_vm_writev
-	CHECK(run(AUDIT_ARCH_X86_64, 434, {kGate, 0}) == trace(kTagTamper)); // pidfd_open
-	CHECK(run(AUDIT_ARCH_X86_64, 424, {3, 15}) == trace(kTagPidfdSignal));
-	CHECK(run(AUDIT_ARCH_I386, 37, {kGate, 15}) == trace(kTagTamper)); // i386 kill
+	// The supervisor knows the traced tree and the gate; the filter only routes the calls to it.
+	const uint32_t access = trace(kTagProcessAccess);
+	CHECK(run(AUDIT_ARCH_X86_64, 62, {kGate, 15}) == access);                      // kill(gate)
+	CHECK(run(AUDIT_ARCH_X86_64, 62, {1234, 15}) == access);                       // kill(any pid)
+	CHECK(run(AUDIT_ARCH_X86_64, 62, {static_cast<uint32_t>(-1), 15}) == access); // kill(-1)
+	CHECK(run(AUDIT_ARCH_X86_64, 200, {1234, 15}) == access);                      // tkill
+	CHECK(run(AUDIT_ARCH_X86_64, 234, {kGate, kGate, 15}) == access);              // tgkill
+	CHECK(run(AUDIT_ARCH_X86_64, 129, {1234, 15, 0}) == access);                   // rt_sigqueueinfo
+	CHECK(run(AUDIT_ARCH_X86_64, 297, {1234, 1234, 15, 0}) == access);             // rt_tgsigqueueinfo
+	CHECK(run(AUDIT_ARCH_X86_64, 101, {0x4206, 1234}) == access);                  // ptrace(PTRACE_SEIZE)
+	CHECK(run(AUDIT_ARCH_X86_64, 310, {1234}) == access);                          // process_vm_readv
+	CHECK(run(AUDIT_ARCH_X86_64, 311, {1234}) == access);                          // process_vm_writev
+	CHECK(run(AUDIT_ARCH_X86_64, 434, {1234, 0}) == access);                       // pidfd_open
+	CHECK(run(AUDIT_ARCH_X86_64, 438, {3, 4, 0}) == access);                       // pidfd_getfd
+	CHECK(run(AUDIT_ARCH_X86_64, 424, {3, 15}) == access);                         // pidfd_send_signal
+	CHECK(run(AUDIT_ARCH_I386, 37, {1234, 15}) == access);                         // i386 kill
+	CHECK(run(AUDIT_ARCH_I386, 26, {16, 1234}) == access);                         // i386 ptrace
+	CHECK(run(AUDIT_ARCH_X86_64, 39) == kAllow);                                   // getpid stays untouched
 }

@@ -13,7 +13,10 @@
 //   restart-syscall=ERRNO the first PTRACE_SYSCALL restart fails (the tracee stays stopped)
 //   restart-cont=ERRNO    the first PTRACE_CONT restart fails
 //   skip=ERRNO            every skip of a call fails
-// ERRNO is a name (EIO, ENOSYS, ...). Output lines (stdout):
+//   info-socket=ERRNO     PTRACE_GET_SYSCALL_INFO fails at the exit stop of every socket()
+// ERRNO is a name (EIO, ENOSYS, ...). No fault is injected into the stops of a socket()
+// (kTagInetSocket: the gate notes the new socket), which come before the call under test.
+// Output lines (stdout):
 //   record seq= pid= tid= call= decision= result_known= result= why=...
 //   process pid= ppid= exited= code= signal= killed=
 //   result root= exit= signal= calls= violations=
@@ -27,6 +30,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +52,7 @@ struct Faults {
 	int restartSyscall = 0;
 	int restartCont = 0;
 	int skip = 0;
+	int infoSocket = 0;
 };
 
 class FaultyPtraceOps final : public PtraceOps {
@@ -57,7 +62,7 @@ public:
 	Expected<void> restart(pid_t tid, int request, int sig) override
 	{
 		int &fault = request == PTRACE_SYSCALL ? f_.restartSyscall : request == PTRACE_CONT ? f_.restartCont : none_;
-		if (fault != 0) {
+		if (fault != 0 && !inSocketCall_[tid]) {
 			int err = fault;
 			fault = 0; // the first one only
 			return fail(err, "ptrace(" + ptraceRequestName(request) + ", tid=" + std::to_string(tid) + ")");
@@ -70,6 +75,13 @@ public:
 		auto info = real_.syscallInfo(tid);
 		if (!info)
 			return info;
+		if (info->op == PTRACE_SYSCALL_INFO_SECCOMP)
+			inSocketCall_[tid] = info->seccomp.ret_data == kTagInetSocket;
+		if (inSocketCall_[tid]) {
+			if (info->op == PTRACE_SYSCALL_INFO_EXIT && f_.infoSocket != 0)
+				return fail(f_.infoSocket, "ptrace(PTRACE_GET_SYSCALL_INFO, tid=" + std::to_string(tid) + ")");
+			return info;
+		}
 		int fault = info->op == PTRACE_SYSCALL_INFO_SECCOMP ? f_.infoSeccomp
 			    : info->op == PTRACE_SYSCALL_INFO_EXIT  ? f_.infoExit
 								    : 0;
@@ -103,6 +115,7 @@ private:
 	KernelPtraceOps real_;
 	Faults f_;
 	int none_ = 0;
+	std::map<pid_t, bool> inSocketCall_; // the tid's last seccomp stop was a socket()
 };
 
 class PrintSink final : public RecordSink {
@@ -147,6 +160,7 @@ bool parseFault(const std::string &spec, Faults &f)
 		    : what == "restart-syscall" ? &f.restartSyscall
 		    : what == "restart-cont"    ? &f.restartCont
 		    : what == "skip"            ? &f.skip
+		    : what == "info-socket"     ? &f.infoSocket
 						: nullptr;
 	if (!slot)
 		return false;

@@ -86,18 +86,24 @@ def netprobe(*args):
 
 # --- a trapped call whose details cannot be read -------------------------------------------------
 
+def refused_connect(gate_args, fault):
+    """Runs netprobe's connect to V4:443 with fault injected; checks it was refused (EPERM) and
+    recorded as denied. Returns (driver output, the connect's record)."""
+    out = driver(list(gate_args) + ["--fail", fault], netprobe("tcp4", V4, 443))
+    check(out.rc == 0, "the driver failed", out)
+    probe = out.one("netprobe", op="connect")
+    check(probe.get("errno") == "EPERM", f"netprobe's connect got errno={probe.get('errno')}, expected EPERM", out)
+    rec = out.one("record", call="connect")
+    check(rec["decision"] == "denied", f"record decision={rec['decision']}, expected denied", out)
+    return out, rec
+
+
 def refused_unreadable(gate_args, fault, detail):
     """netprobe's connect to V4:443 traps; PTRACE_GET_SYSCALL_INFO fails there: the call must
     be refused (EPERM seen by netprobe) and recorded as undecodable and denied, in audit mode
     as in enforce mode."""
     def case():
-        out = driver(list(gate_args) + ["--fail", fault], netprobe("tcp4", V4, 443))
-        check(out.rc == 0, "the driver failed", out)
-        probe = out.one("netprobe", op="connect")
-        check(probe.get("errno") == "EPERM", f"netprobe's connect got errno={probe.get('errno')}, expected EPERM",
-              out)
-        rec = out.one("record", call="connect")
-        check(rec["decision"] == "denied", f"record decision={rec['decision']}, expected denied", out)
+        out, rec = refused_connect(gate_args, fault)
         check(rec["result_known"] == "1" and rec["result"] == "-1", "the record must say -EPERM (-1)", out)
         why = rec.get("why", "")
         check(why.startswith("the gate could not read the call's details: ptrace(PTRACE_GET_SYSCALL_INFO"),
@@ -119,6 +125,17 @@ def info_exit_fails():
     check(rec["decision"] == "audited" and rec["result_known"] == "0", "audited, result unknown", out)
     check(out.one("result")["exit"] == "0", "netprobe must finish normally", out)
     check(out.elapsed < 15, f"took {out.elapsed:.1f}s", out)
+
+
+def info_socket_fails(gate_args):
+    """The result of netprobe's socket() cannot be read, so the gate cannot note the socket as
+    the tree's own: it fails closed, and the connect on it is refused as on a socket from
+    outside the tree, in audit mode as in enforce mode."""
+    def case():
+        out, rec = refused_connect(gate_args, "info-socket=EIO")
+        check("came from outside the traced tree" in rec.get("why", ""), f"why={rec.get('why')!r}", out)
+        check("cannot read the result of socket()" in out.log, "no log line for the unreadable socket()", out)
+    return case
 
 
 # --- restarts and skips that fail -------------------------------------------------------------
@@ -260,6 +277,8 @@ CASES = {
     "info-fails-enforce": refused_unreadable(["--enforce"], "info-seccomp=EIO", "failed with EIO"),
     "info-wrong-op-audit": refused_unreadable([], "info-seccomp=op", "reported op 0, not a seccomp stop"),
     "info-exit-fails": info_exit_fails,
+    "info-socket-fails-audit": info_socket_fails([]),
+    "info-socket-fails-enforce": info_socket_fails(["--enforce"]),
     "restart-syscall-fails": restart_syscall_fails,
     "restart-cont-fails": restart_cont_fails,
     "skip-fails-enforce": skip_fails_enforce,
