@@ -62,6 +62,29 @@ DaemonSockets gateDaemonSockets(const std::vector<DaemonSocket> &extra)
 	return list;
 }
 
+PassPlan applyPassPlan(const std::vector<InheritedFd> &inherited, const std::vector<int> &named, const std::string &step,
+		       bool quiet, SupervisorOptions &so, SpawnSpec &spec)
+{
+	PassPlan plan = planPassFds(inherited, named, DecisionRules{so.allow, so.enforce, true});
+	spec.keepFds = plan.keep;
+	so.inheritedRecords = plan.records;
+	so.passedSockets = plan.keptSockets;
+	const std::string where = step.empty() ? "" : "step " + step + ": ";
+	std::string closed;
+	for (const FdOutcome &o : plan.fds) {
+		const std::string what = "inherited fd " + std::to_string(o.fd.fd) + " (" + fdSummary(o.fd) + ")";
+		if (o.action == FdAction::Closed)
+			closed += (closed.empty() ? "" : "; ") + what;
+		else if (o.action == FdAction::Refused)
+			fmt::print(stderr, "hermetic-gate: {}{} not passed: {}\n", where, what, o.why);
+		else if (!quiet)
+			fmt::print(stderr, "hermetic-gate: {}{} passed\n", where, what);
+	}
+	if (!closed.empty() && !quiet)
+		fmt::print(stderr, "hermetic-gate: {}closed {}\n", where, closed);
+	return plan;
+}
+
 Expected<TraceResult> runStepEngine(const DetectorSetup &setup, const SupervisorOptions &so, const std::string &step,
 				    RecordSink &sink, const SpawnSpec &spec, EngineExtras &extras)
 {
@@ -80,6 +103,7 @@ Expected<TraceResult> runStepEngine(const DetectorSetup &setup, const Supervisor
 	po.allow = so.allow;
 	po.timeoutSeconds = so.timeoutSeconds;
 	po.step = step;
+	po.inheritedRecords = so.inheritedRecords;
 	ProcPoller poller(po, sink);
 	auto r = poller.run(spec);
 	if (!r)

@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "evidence/run_report.h"
 #include "cli/detector_choice.h"
+#include "record/fd_pass.h"
 #include "procpoll/proc_poller.h"
 #include "tracer/ptrace_probe.h"
 #include "tracer/supervisor.h"
@@ -35,6 +36,13 @@ DetectorChoiceResult chooseDetector(DetectorChoice choice, bool strict, bool enf
 // gate's own $XDG_RUNTIME_DIR and $SSH_AUTH_SOCK) and extra (the policy's
 // delegated_sockets), stat()ed now, so that the sockets that exist match by inode.
 DaemonSockets gateDaemonSockets(const std::vector<DaemonSocket> &extra);
+
+// The inherited descriptors of one step (record/fd_pass.h) judged under so's allowlist and
+// mode: spec keeps the ones passed, so carries the records of the named sockets. Prints one
+// line per descriptor not closed silently (passed or refused), and, unless quiet, one line
+// listing those closed. step: "" for exec.
+PassPlan applyPassPlan(const std::vector<InheritedFd> &inherited, const std::vector<int> &named, const std::string &step,
+		       bool quiet, SupervisorOptions &so, SpawnSpec &spec);
 
 // One step under the chosen detector. extras receives the poller's own findings.
 struct EngineExtras {

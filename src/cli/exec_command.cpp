@@ -131,6 +131,11 @@ int runExec(const ExecOptions &opts)
 	if (!opts.quiet)
 		printResolved(allow);
 
+	if (auto named = checkPassFds(opts.inherited, opts.passFds, "--pass-fd"); !named) {
+		err(named.error().message);
+		return kExitUsage;
+	}
+
 	auto chosen = chooseDetector(opts.detector, opts.strict, opts.enforce, opts.pollIntervalMs);
 	if (!chosen.setup)
 		return chosen.exitCode;
@@ -150,7 +155,9 @@ int runExec(const ExecOptions &opts)
 	installStopHandlers();
 	EngineExtras extras;
 	DaemonSockets daemons = gateDaemonSockets({});
-	auto result = runStepEngine(*chosen.setup, supervisorOptions(opts, allow, daemons), "exec", sink, spec, extras);
+	SupervisorOptions so = supervisorOptions(opts, allow, daemons);
+	applyPassPlan(opts.inherited, opts.passFds, "", opts.quiet, so, spec);
+	auto result = runStepEngine(*chosen.setup, so, "exec", sink, spec, extras);
 	reclaimTerminal();
 	auto published = strace.publish();
 	if (!published)

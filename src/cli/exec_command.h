@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/detector_choice.h"
+#include "net/inherited_fd.h"
 
 namespace hg {
 
@@ -21,6 +22,8 @@ struct ExecOptions {
 	bool strict = false;           // refuse to run without the native tracer
 	DetectorChoice detector = DetectorChoice::Auto;
 	int pollIntervalMs = 20;
+	std::vector<int> passFds;            // --pass-fd: inherited descriptors the command keeps
+	std::vector<InheritedFd> inherited;  // what the gate inherited (main's snapshot)
 	std::vector<std::string> command;
 };
 

@@ -16,6 +16,7 @@
 #include "revision.h" // HG_GIT_REVISION, generated at build time
 #include "cli/verdict.h"
 #include "config.h"
+#include "net/fd_snapshot.h"
 #include "cli/detector_choice.h"
 
 namespace {
@@ -67,6 +68,9 @@ CLI::App *addExecCommand(CLI::App &app, Invocation &inv)
 	exec->add_option("--allow-port", ex.allowPorts, "Governed exception: outbound calls to this port on any host")->type_name("PORT");
 	exec->add_option("--allow-listen", ex.allowListen, "Governed exception for listen/bind: local address, CIDR or port")->type_name("SPEC");
 	exec->add_option("--allow-delegated", ex.allowDelegated, "Governed exception for a daemon's unix socket (Docker, ...): absolute path or @name")->type_name("PATH");
+	exec->add_option("--pass-fd", ex.passFds, "Leave this inherited descriptor open for the command (repeatable; every other one above 2 is closed; a socket is judged as a connect to its peer or a listen)")
+		->type_name("N")
+		->check(CLI::NonNegativeNumber);
 	exec->add_flag("--enforce", ex.enforce, "Refuse violating calls with EPERM before they happen (default: audit, record and let through)");
 	exec->add_option("--out", ex.out, "Write the evidence (strace.txt) to this folder")->type_name("DIR");
 	exec->add_option("--timeout", ex.timeoutSeconds, "Kill the command tree after this many seconds (0: never)")->type_name("SECONDS")->check(CLI::NonNegativeNumber);
@@ -180,6 +184,9 @@ int parseArgs(CLI::App &app, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	// First, before the gate opens anything of its own: what it inherited is what a step
+	// would inherit, and is closed in it unless passed (record/fd_pass.h).
+	std::vector<hg::InheritedFd> inherited = hg::snapshotInheritedFds();
 	CLI::App app{"hermetic-gate: proves a CI step makes no outbound network call and opens no listening socket.\n"
 		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error,\n"
 		     "5 unusable report.json (suggest)."};
@@ -204,6 +211,7 @@ int main(int argc, char **argv)
 		if (!commandAfterDashDash(argc, argv))
 			return hg::kExitUsage;
 		inv.exec.detector = detector;
+		inv.exec.inherited = std::move(inherited);
 		return hg::runExec(inv.exec);
 	}
 	if (run->parsed()) {
@@ -212,6 +220,7 @@ int main(int argc, char **argv)
 		if (inv.runEnforce)
 			inv.run.enforce = true;
 		inv.run.detector = detector;
+		inv.run.inherited = std::move(inherited);
 		return hg::runRun(inv.run);
 	}
 	if (suggest->parsed())

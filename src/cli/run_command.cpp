@@ -284,6 +284,14 @@ std::optional<int> RunSession::resolveCommands()
 			err(step.location + ": step '" + step.id + "': " + resolved.error().message);
 			return kExitUsage;
 		}
+		auto named = checkPassFds(opts_.inherited, policy_.passFds, policy_.passFdsLocation + ": pass_fds");
+		if (named)
+			named = checkPassFds(opts_.inherited, step.passFds,
+					     step.passFdsLocation + ": pass_fds of step '" + step.id + "'");
+		if (!named) {
+			err(named.error().message);
+			return kExitUsage;
+		}
 		envs_.push_back(std::move(env));
 	}
 	return std::nullopt;
@@ -422,6 +430,7 @@ StepEvidence RunSession::traceStep(size_t i, const Allowlist &allow, const StepI
 	spec.stdinFd = io.devnull.get();
 	spec.stdoutFd = io.out.get();
 	spec.stderrFd = io.err.get();
+	ev.inheritedFds = applyPassPlan(opts_.inherited, stepPassFds(policy_, step), step.id, opts_.quiet, so, spec).fds;
 
 	auto t0 = std::chrono::steady_clock::now();
 	EngineExtras extras;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/detector_choice.h"
+#include "net/inherited_fd.h"
 
 namespace hg {
 
@@ -20,6 +21,7 @@ struct RunOptions {
 	DetectorChoice detector = DetectorChoice::Auto;
 	int pollIntervalMs = 20;        // proc detector
 	bool quiet = false;
+	std::vector<InheritedFd> inherited; // what the gate inherited (main's snapshot)
 };
 
 int runRun(const RunOptions &opts);

@@ -116,6 +116,59 @@ void exceptionList(JsonWriter &w, const std::vector<ExceptionHit> &list, bool wi
 	w.EndArray();
 }
 
+// An address of an inherited socket, or null when it has none.
+void endpointOrNull(JsonWriter &w, const Endpoint &ep)
+{
+	if (ep.status == AddrStatus::Absent)
+		w.Null();
+	else
+		str(w, endpointTarget(ep));
+}
+
+void inheritedFds(JsonWriter &w, const std::vector<FdOutcome> &fds)
+{
+	w.StartArray();
+	for (const FdOutcome &o : fds) {
+		const InheritedFd &d = o.fd;
+		w.StartObject();
+		w.Key("fd");
+		w.Int(d.fd);
+		w.Key("type");
+		w.String(fdTypeName(d.type));
+		w.Key("detail");
+		strOrNull(w, d.detail);
+		w.Key("socket");
+		if (d.type != FdType::Socket) {
+			w.Null();
+		} else {
+			w.StartObject();
+			w.Key("family");
+			str(w, d.sock.known ? familyName(d.sock.domain) : "unknown");
+			w.Key("type");
+			str(w, d.sock.known ? socketTypeName(d.sock.type) : "unknown");
+			w.Key("protocol");
+			str(w, d.sock.known ? protocolLabel(d.sock) : "unknown");
+			w.Key("listening");
+			w.Bool(d.listening);
+			w.Key("connecting");
+			w.Bool(d.connecting);
+			w.Key("local");
+			endpointOrNull(w, d.local);
+			w.Key("peer");
+			endpointOrNull(w, d.peer);
+			w.EndObject();
+		}
+		w.Key("summary");
+		str(w, fdSummary(d));
+		w.Key("action");
+		w.String(fdActionName(o.action));
+		w.Key("reason");
+		strOrNull(w, o.why);
+		w.EndObject();
+	}
+	w.EndArray();
+}
+
 void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 {
 	w.StartObject();
@@ -163,6 +216,8 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 		w.EndObject();
 	}
 	w.EndArray();
+	w.Key("inherited_fds");
+	inheritedFds(w, s.inheritedFds);
 	w.EndObject();
 }
 

@@ -292,6 +292,22 @@ std::string unusedExceptions(const std::vector<ExceptionHit> &stale)
 	return md;
 }
 
+// Every descriptor above 2 the gate inherited, per step: closed before exec unless the
+// policy passed it. Nothing when it inherited none.
+std::string inheritedFds(const std::vector<StepEvidence> &steps)
+{
+	std::string rows;
+	for (const StepEvidence &s : steps)
+		for (const FdOutcome &o : s.inheritedFds)
+			rows += "| " + cell(code(s.id)) + " | " + std::to_string(o.fd.fd) + " | " + cell(code(fdSummary(o.fd))) +
+				" | " + fdActionName(o.action) + (o.why.empty() ? "" : ": " + cell(validUtf8(o.why))) + " |\n";
+	if (rows.empty())
+		return "";
+	return "\n## Inherited descriptors\n\nDescriptors the gate inherited; the step gets only those passed "
+	       "(pass_fds).\n\n| Step | fd | What | Action |\n|---|---|---|---|\n" +
+	       rows;
+}
+
 } // namespace
 
 Expected<std::string> renderReportMd(const RunEvidence &run)
@@ -300,7 +316,7 @@ Expected<std::string> renderReportMd(const RunEvidence &run)
 	if (!stale)
 		return stale.error();
 	return header(run) + healthWarnings(run.health) + stepsTable(run.steps) + violations(run.steps) +
-	       outsideChannels(run.steps) + unusedExceptions(*stale);
+	       outsideChannels(run.steps) + inheritedFds(run.steps) + unusedExceptions(*stale);
 }
 
 } // namespace hg

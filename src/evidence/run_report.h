@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "config.h"
 #include "evidence/step_aggregates.h"
+#include "record/fd_pass.h"
 #include "net/classify.h"
 #include "policy/allowlist.h"
 #include "record/record.h"
@@ -66,6 +67,7 @@ struct StepEvidence {
 	StepAggregates aggregates;            // every trapped call, folded in as it completed
 	std::vector<ProcessRecord> processes; // every process of the tree, any order
 	std::vector<Exception> exceptions;    // the allowlist in force; NetRecord::exception indexes it
+	std::vector<FdOutcome> inheritedFds;  // descriptors above 2 the gate inherited: closed, passed or refused
 
 	// log only
 	std::vector<Listener> listeners;

@@ -3,11 +3,15 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -43,6 +47,38 @@ std::string pathVariable(const SpawnSpec &spec)
 	ssize_t w = write(fd, &err, sizeof(err));
 	(void)w;
 	_exit(127);
+}
+
+// Closes [from, to]; 0 or errno. Only system calls: safe after fork.
+int closeFdRange(unsigned from, unsigned to)
+{
+	if (syscall(SYS_close_range, from, to, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return errno;
+	// Kernels before 5.9: one close() per number, up to the descriptor limit.
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return errno;
+	rlim_t limit = rl.rlim_cur == RLIM_INFINITY ? rlim_t(INT_MAX) : rl.rlim_cur;
+	for (rlim_t fd = from; fd <= to && fd < limit; fd++)
+		close(static_cast<int>(fd));
+	return 0;
+}
+
+// Every descriptor above 2 but keep (ascending) is closed; 0 or errno.
+int closeAllBut(const std::vector<int> &keep)
+{
+	unsigned from = 3;
+	for (int k : keep) {
+		if (k < 3 || static_cast<unsigned>(k) < from)
+			continue;
+		if (static_cast<unsigned>(k) > from)
+			if (int err = closeFdRange(from, static_cast<unsigned>(k) - 1))
+				return err;
+		from = static_cast<unsigned>(k) + 1;
+	}
+	return closeFdRange(from, ~0U);
 }
 
 } // namespace
@@ -101,6 +137,9 @@ Expected<ExecPlan> prepareExec(const SpawnSpec &spec)
 		return Error::fromErrno("pipe2(exec status)");
 	plan.errRead.reset(pipefd[0]);
 	plan.errWrite.reset(pipefd[1]);
+	plan.keepOpen = spec.keepFds;
+	plan.keepOpen.push_back(plan.errWrite.get());
+	std::sort(plan.keepOpen.begin(), plan.keepOpen.end());
 	return plan;
 }
 
@@ -127,6 +166,10 @@ void execChild(const ExecPlan &plan, const BpfProgram *filter)
 		childFail(wfd, errno);
 	if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0)
 		childFail(wfd, errno);
+	// What the gate inherited and the step was not given, and the gate's own descriptors
+	// (CLOEXEC already): the step starts with stdio and keepFds only.
+	if (int err = closeAllBut(plan.keepOpen))
+		childFail(wfd, err);
 	if (filter) {
 		raise(SIGSTOP); // the supervisor seizes us here
 		// With CAP_SYS_ADMIN seccomp needs no no_new_privs; leaving it unset keeps

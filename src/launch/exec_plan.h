@@ -24,6 +24,9 @@ struct SpawnSpec {
 	int stderrFd = -1;
 	bool newProcessGroup = true; // the step gets its own process group
 	bool takeTerminal = false;   // and, with a terminal on stdin, becomes its foreground group
+	// Inherited descriptors above 2 the step keeps (record/fd_pass.h); every other one
+	// above 2 is closed before exec.
+	std::vector<int> keepFds;
 };
 
 // What a child needs to exec spec, prepared before fork (the child must not allocate):
@@ -35,14 +38,15 @@ struct ExecPlan {
 	std::vector<char *> argv;
 	std::vector<char *> envp; // empty: the gate's environment
 	UniqueFd errRead, errWrite;
+	std::vector<int> keepOpen; // spec.keepFds and errWrite (CLOEXEC: open until execve), ascending
 };
 Expected<ExecPlan> prepareExec(const SpawnSpec &spec);
 
 // In the child, right after fork: dies with the gate, becomes dumpable, gets its own
-// process group (and the terminal when asked), stdio and cwd; then, when filter is set,
-// stops for the tracer, installs the filter and enters the step's Landlock domain
-// (launch/landlock.h); then execve. Reports errno on the plan's pipe and _exit(127)s on
-// failure. Only system calls: safe after fork.
+// process group (and the terminal when asked), stdio and cwd; closes every descriptor above
+// 2 but the plan's keepOpen; then, when filter is set, stops for the tracer, installs the
+// filter and enters the step's Landlock domain (launch/landlock.h); then execve. Reports
+// errno on the plan's pipe and _exit(127)s on failure. Only system calls: safe after fork.
 [[noreturn]] void execChild(const ExecPlan &plan, const BpfProgram *filter);
 
 // The errno a child reported on the plan's pipe, 0 when it exec'd (the pipe closed).

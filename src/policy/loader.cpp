@@ -243,6 +243,7 @@ private:
 	void readRun(const Field &f, const std::string &what, Step &step);
 	void readCwd(const Field &f, const std::string &what, Step &step);
 	void readTimeout(const Field &f, const std::string &what, Step &step);
+	void readPassFds(const Field &f, const std::string &what, std::vector<int> &out, std::string &where);
 
 	std::string file_;
 	std::string today_;
@@ -472,7 +473,7 @@ void Loader::readPolicy(const YAML::Node &doc)
 {
 	Field root{ YAML::Node(), doc, "the policy" };
 	static const std::vector<std::string> kRootKeys = {
-		"version", "mode", "strict", "env", "delegated_sockets", "allow", "hermetic_steps",
+		"version", "mode", "strict", "env", "delegated_sockets", "allow", "pass_fds", "hermetic_steps",
 	};
 	std::optional<MapFields> fields = readMap(root, kRootKeys, "at the top level");
 	if (!fields)
@@ -495,6 +496,8 @@ void Loader::readPolicy(const YAML::Node &doc)
 		readDelegatedSockets(*f);
 	if (const Field *f = fields->find("allow"))
 		readAllow(*f, "", "in allow", policy_.allow);
+	if (const Field *f = fields->find("pass_fds"))
+		readPassFds(*f, "'pass_fds'", policy_.passFds, policy_.passFdsLocation);
 	if (const Field *f = fields->find("hermetic_steps"))
 		readSteps(*f);
 }
@@ -838,7 +841,7 @@ void Loader::readSteps(const Field &f)
 std::optional<Step> Loader::readStep(const Field &f, size_t index, std::map<std::string, int> &seenIds)
 {
 	static const std::vector<std::string> kKeys = {
-		"id", "run", "cwd", "env", "timeout_seconds", "allow",
+		"id", "run", "cwd", "env", "timeout_seconds", "allow", "pass_fds",
 	};
 	size_t errorsBefore = errors_.size();
 	Step step;
@@ -864,6 +867,8 @@ std::optional<Step> Loader::readStep(const Field &f, size_t index, std::map<std:
 		readTimeout(*tf, what, step);
 	if (const Field *af = fields->find("allow"))
 		readAllow(*af, step.id.empty() ? what : step.id, "in allow of " + what, step.allow);
+	if (const Field *pf = fields->find("pass_fds"))
+		readPassFds(*pf, "'pass_fds' in " + what, step.passFds, step.passFdsLocation);
 
 	if (errors_.size() != errorsBefore)
 		return std::nullopt;
@@ -957,6 +962,32 @@ void Loader::readTimeout(const Field &f, const std::string &what, Step &step)
 				 std::to_string(kMaxTimeoutSeconds) + ")");
 	else
 		step.timeoutSeconds = int(*t);
+}
+
+void Loader::readPassFds(const Field &f, const std::string &what, std::vector<int> &out, std::string &where)
+{
+	where = location(f.key.Mark());
+	std::optional<std::vector<Field>> items = readList(f, "descriptor in " + what);
+	if (!items)
+		return;
+	std::map<long long, int> seen; /* fd -> line */
+	for (const Field &item : *items) {
+		std::optional<long long> fd = readInt(item, "pass_fds: [3, 5]");
+		if (!fd)
+			continue;
+		if (*fd >= 0 && *fd <= 2) {
+			error(item, "descriptor " + std::to_string(*fd) + " in " + what +
+					    " is the step's standard input, output or error, which it always gets (list descriptors from 3 up)");
+		} else if (*fd < 0 || *fd > kMaxPassFd) {
+			error(item, "descriptor " + std::to_string(*fd) + " in " + what + " is out of range (3 to " +
+					    std::to_string(kMaxPassFd) + ")");
+		} else if (auto [it, inserted] = seen.emplace(*fd, item.value.Mark().line + 1); !inserted) {
+			error(item, "descriptor " + std::to_string(*fd) + " is listed twice in " + what + " (first at line " +
+					    std::to_string(it->second) + "; keep one)");
+		} else {
+			out.push_back(int(*fd));
+		}
+	}
 }
 
 } // namespace

@@ -85,4 +85,13 @@ std::vector<Exception> stepExceptions(const Policy &policy, const Step &step)
 	return all;
 }
 
+std::vector<int> stepPassFds(const Policy &policy, const Step &step)
+{
+	std::vector<int> fds = policy.passFds;
+	for (int fd : step.passFds)
+		if (std::find(fds.begin(), fds.end(), fd) == fds.end())
+			fds.push_back(fd);
+	return fds;
+}
+
 } // namespace hg

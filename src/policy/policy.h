@@ -17,6 +17,8 @@ inline constexpr int kPolicyVersion = 1;
 // Upper bound of timeout_seconds (7 days): keeps seconds * 1000 well inside 64-bit
 // milliseconds and catches typos like an extra zero run wild.
 inline constexpr int kMaxTimeoutSeconds = 7 * 24 * 3600;
+// Upper bound of a pass_fds entry: the kernel's largest fs.nr_open.
+inline constexpr int kMaxPassFd = 1 << 30;
 
 enum class Mode {
 	Audit,   // record network calls outside the allowlist, let them proceed
@@ -37,6 +39,10 @@ struct Step {
 	std::vector<Exception> allow;  // step-level exceptions, added to Policy::allow for this step;
 				       // source is "FILE:LINE:COL (step ID)"
 	std::string location;          // "FILE:LINE:COL" of the step in the policy file
+	// pass_fds: inherited descriptors (above 2) the step keeps, in addition to the policy's;
+	// every other inherited one is closed before exec (record/fd_pass.h).
+	std::vector<int> passFds;
+	std::string passFdsLocation;   // "FILE:LINE:COL" of the step's pass_fds
 };
 
 struct Policy {
@@ -50,6 +56,8 @@ struct Policy {
 	// delegated_sockets: daemon sockets added to the built-in list (DaemonSockets::builtIn);
 	// source is "FILE:LINE:COL". Not yet snapshot.
 	std::vector<DaemonSocket> delegatedSockets;
+	std::vector<int> passFds;      // pass_fds: inherited descriptors every step keeps
+	std::string passFdsLocation;   // "FILE:LINE:COL" of the top-level pass_fds
 	std::vector<Step> steps;       // in file order, ids unique
 	std::string stepsLocation;     // "FILE:LINE:COL" of hermetic_steps (for selectSteps errors)
 };
@@ -61,5 +69,9 @@ Expected<std::vector<Step>> selectSteps(const Policy &policy, const std::vector<
 
 // The all-exceptions list for one step: the policy's global ones, then the step's own.
 std::vector<Exception> stepExceptions(const Policy &policy, const Step &step);
+
+// The inherited descriptors one step keeps: the policy's pass_fds, then the step's own
+// (each once).
+std::vector<int> stepPassFds(const Policy &policy, const Step &step);
 
 } // namespace hg

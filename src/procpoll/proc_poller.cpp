@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "base/log.h"
+#include "record/fd_pass.h"
 #include "base/proc.h"
 #include "base/stop_request.h"
 #include "base/unique_fd.h"
@@ -204,6 +205,8 @@ Expected<void> ProcPoller::startRoot(const SpawnSpec &spec, ExecPlan &plan)
 		return Error{err, "cannot start '" + spec.argv[0] + "': " + std::strerror(err) +
 					  (spec.cwd.empty() ? "" : " (cwd " + spec.cwd + ")")};
 	}
+
+	emitInheritedRecords(opts_.inheritedRecords, pid, plan.path, seq_, result_.trace.calls, sink_);
 
 	ProcessRecord rootRec;
 	rootRec.pid = pid;

@@ -48,6 +48,7 @@ struct ProcPollOptions {
 	const Allowlist *allow = nullptr;        // governed exceptions, both scopes (policy/decide.h)
 	int timeoutSeconds = 0;                  // 0: none
 	std::string step;                        // step name, for log messages
+	std::vector<NetRecord> inheritedRecords; // inherited sockets passed on (record/fd_pass.h)
 };
 
 // A socket the poller reported, for ss_established.txt / ss_listen.txt.

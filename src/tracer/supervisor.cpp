@@ -26,6 +26,7 @@
 #include "base/proc.h"
 #include "base/stop_request.h"
 #include "base/unique_fd.h"
+#include "record/fd_pass.h"
 #include "net/sockaddr.h"
 
 #include "tracer/path_trap.h"
@@ -172,6 +173,9 @@ Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 	if (stopRequested())
 		ops_.kill(child->pid, SIGKILL);
 	armStepTimeout(opts_.timeoutSeconds);
+	emitInheritedRecords(opts_.inheritedRecords, child->pid, child->path, seq_, result_.calls, sink_);
+	for (uint64_t inode : opts_.passedSockets)
+		ledger_.own(inode);
 
 	TraceResult result = trace(child->pid, spec.argv, child->path);
 

@@ -53,6 +53,11 @@ struct SupervisorOptions {
 	// to any loopback port 53 that is not the step's own server) are judged by name.
 	std::vector<Endpoint> nameservers;
 	int timeoutSeconds = 0;              // 0: none
+	// Inherited sockets passed on to the step (record/fd_pass.h), recorded as calls of the
+	// root before the step runs.
+	std::vector<NetRecord> inheritedRecords;
+	// Their inodes: judged already, they count as the tree's own sockets (SocketLedger).
+	std::vector<uint64_t> passedSockets;
 };
 
 class Supervisor {

@@ -27,6 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import netns  # noqa: E402
+import inherited_fds  # noqa: E402
 from netns import V4  # noqa: E402
 
 V4_443 = f"{V4}:443"
@@ -1168,6 +1169,7 @@ CLASSES = {
         ("clean-audit", path_clean("audit")),
         ("clean-enforce", path_clean("enforce")),
     ],
+    "inherited-fds": inherited_fds.cases(Skip, CaseFailed),
 }
 
 

@@ -675,4 +675,60 @@ TEST_CASE("a raw socket: kind raw at socket(), no snippet, and strace names the 
 	CHECK(reportMd(run) == md);
 
 	CHECK(straceLine(raw) == "207 socket(AF_PACKET, SOCK_RAW, 768) = -1 EPERM (Operation not permitted)");
+namespace {
+
+// What the gate inherited in the sample's first step: a connected socket passed on, an
+// eventfd closed, an io_uring ring named and refused.
+std::vector<FdOutcome> sampleInheritedFds()
+{
+	InheritedFd sock;
+	sock.fd = 3;
+	sock.type = FdType::Socket;
+	sock.sock = tcpSocket();
+	sock.local = inet4(127, 0, 0, 1, 40000);
+	sock.peer = inet4(203, 0, 113, 1, 443);
+	InheritedFd event;
+	event.fd = 4;
+	event.type = FdType::AnonInode;
+	event.detail = "eventfd";
+	InheritedFd ring = event;
+	ring.fd = 7;
+	ring.detail = "io_uring";
+	return {{sock, FdAction::Passed, ""}, {event, FdAction::Closed, ""},
+		{ring, FdAction::Refused, "an io_uring ring is never passed"}};
+}
+
+} // namespace
+
+TEST_CASE("inherited descriptors: listed per step in report.json and report.md", "[evidence][schema]")
+{
+	RunEvidence run = sampleRun();
+	run.steps[0].inheritedFds = sampleInheritedFds();
+	std::string json = reportJson(run);
+	CHECK(schemaErrors("report.schema.json", json) == "");
+	auto doc = parse(json);
+	const auto &fds = doc["steps"][0]["inherited_fds"];
+	REQUIRE(fds.Size() == 3);
+	CHECK(fds[0]["fd"].GetInt() == 3);
+	CHECK(std::string(fds[0]["type"].GetString()) == "socket");
+	CHECK(fds[0]["detail"].IsNull());
+	CHECK(std::string(fds[0]["socket"]["family"].GetString()) == "AF_INET");
+	CHECK(std::string(fds[0]["socket"]["type"].GetString()) == "SOCK_STREAM");
+	CHECK(std::string(fds[0]["socket"]["protocol"].GetString()) == "tcp");
+	CHECK(std::string(fds[0]["socket"]["local"].GetString()) == "127.0.0.1:40000");
+	CHECK(std::string(fds[0]["socket"]["peer"].GetString()) == "203.0.113.1:443");
+	CHECK(std::string(fds[0]["action"].GetString()) == "passed");
+	CHECK(fds[1]["socket"].IsNull());
+	CHECK(std::string(fds[1]["detail"].GetString()) == "eventfd");
+	CHECK(std::string(fds[1]["action"].GetString()) == "closed");
+	CHECK(std::string(fds[2]["action"].GetString()) == "refused");
+	CHECK(std::string(fds[2]["reason"].GetString()) == "an io_uring ring is never passed");
+	CHECK(doc["steps"][1]["inherited_fds"].Size() == 0);
+
+	std::string md = reportMd(run);
+	CHECK(md.find("## Inherited descriptors") != std::string::npos);
+	CHECK(md.find("| `" + run.steps[0].id + "` | 3 | `socket AF_INET tcp 127.0.0.1:40000 -> 203.0.113.1:443` | passed |") !=
+	      std::string::npos);
+	CHECK(md.find("| 7 | `anon_inode [io_uring]` | refused: an io_uring ring is never passed |") != std::string::npos);
+	CHECK(reportMd(sampleRun()).find("Inherited descriptors") == std::string::npos);
 }

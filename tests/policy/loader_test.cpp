@@ -40,7 +40,7 @@ struct BadCase {
 /* One file per error; each must give exactly one line pointing at the right place. */
 const BadCase kBadCases[] = {
 	{ "unknown_step_key", 6, 5, "unknown key 'timout_seconds' in step 'unit' (did you mean 'timeout_seconds'?)" },
-	{ "unknown_top_key", 3, 1, "unknown key 'mdoe' at the top level (allowed keys: version, mode, strict, env, delegated_sockets, allow, hermetic_steps)" },
+	{ "unknown_top_key", 3, 1, "unknown key 'mdoe' at the top level (allowed keys: version, mode, strict, env, delegated_sockets, allow, pass_fds, hermetic_steps)" },
 	{ "unknown_exception_key", 6, 7, "unknown key 'reasn' in outbound_hosts entry #1 (did you mean 'reason'?)" },
 	{ "timeout_string", 6, 22, "'timeout_seconds' in step 'unit' must be an integer, not a string" },
 	{ "steps_not_list", 3, 17, "'hermetic_steps' at the top level must be a list, not a string" },
@@ -311,7 +311,50 @@ TEST_CASE("text quoted from the file cannot split an error over two lines", "[lo
 	Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
 	REQUIRE_FALSE(p.ok());
 	CHECK(p.error().message == "p.yml:2:1: unknown key 'bad\\nkey\\t\\x01' at the top level "
-				   "(allowed keys: version, mode, strict, env, delegated_sockets, allow, hermetic_steps)");
+				   "(allowed keys: version, mode, strict, env, delegated_sockets, allow, pass_fds, hermetic_steps)");
+}
+
+TEST_CASE("pass_fds: top-level and per-step descriptor lists", "[loader]")
+{
+	std::string text = "version: 1\npass_fds: [3]\nhermetic_steps:\n  - id: a\n    run: make\n    pass_fds:\n      - 5\n      - 3\n"
+			   "  - {id: b, run: make}\n";
+	Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
+	REQUIRE(p.ok());
+	CHECK(p->passFds == std::vector<int>{3});
+	CHECK(p->passFdsLocation == "p.yml:2:1");
+	REQUIRE(p->steps.size() == 2);
+	CHECK(p->steps[0].passFds == std::vector<int>{5, 3});
+	CHECK(p->steps[0].passFdsLocation == "p.yml:6:5");
+	CHECK(stepPassFds(*p, p->steps[0]) == std::vector<int>{3, 5});
+	CHECK(stepPassFds(*p, p->steps[1]) == std::vector<int>{3});
+}
+
+TEST_CASE("pass_fds: bad values point at the entry", "[loader]")
+{
+	struct Case {
+		const char *value;
+		const char *message;
+	};
+	const Case cases[] = {
+		{"[3, 1]", "p.yml:2:15: descriptor 1 in 'pass_fds' is the step's standard input, output or error, which it always gets (list descriptors from 3 up)"},
+		{"[-4]", "p.yml:2:12: descriptor -4 in 'pass_fds' is out of range (3 to 1073741824)"},
+		{"[3, 4, 3]", "p.yml:2:18: descriptor 3 is listed twice in 'pass_fds' (first at line 2; keep one)"},
+		{"[three]", "p.yml:2:12: descriptor in 'pass_fds' #1 must be an integer, not a string (e.g. pass_fds: [3, 5])"},
+		{"3", "p.yml:2:11: 'pass_fds' at the top level must be a list, not an integer (write one item per line starting with '- ', or [a, b])"},
+		{"[99999999999]", "p.yml:2:12: descriptor 99999999999 in 'pass_fds' is out of range (3 to 1073741824)"},
+	};
+	for (const Case &c : cases) {
+		std::string text = std::string("version: 1\npass_fds: ") + c.value + "\nhermetic_steps:\n  - {id: a, run: make}\n";
+		Expected<Policy> p = loadPolicyFromString(text, "p.yml", kToday);
+		INFO(c.value);
+		REQUIRE_FALSE(p.ok());
+		CHECK(p.error().message == c.message);
+	}
+
+	std::string step = "version: 1\nhermetic_steps:\n  - {id: a, run: make, pass_fds: [0]}\n";
+	Expected<Policy> s = loadPolicyFromString(step, "p.yml", kToday);
+	REQUIRE_FALSE(s.ok());
+	CHECK(s.error().message == "p.yml:3:35: descriptor 0 in 'pass_fds' in step 'a' is the step's standard input, output or error, which it always gets (list descriptors from 3 up)");
 }
 
 TEST_CASE("timeouts above seven days are refused", "[loader]")

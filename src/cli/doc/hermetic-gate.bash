@@ -17,12 +17,12 @@ _hermetic_gate()
 	--out) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 	--detector) COMPREPLY=($(compgen -W 'auto ptrace proc' -- "$cur")); return 0 ;;
 	--log-level) COMPREPLY=($(compgen -W 'trace debug info warn error off' -- "$cur")); return 0 ;;
-	--allow-host | --allow-port | --allow-listen | --allow-delegated | --timeout | --poll-interval | --sha | --step)
+	--allow-host | --allow-port | --allow-listen | --allow-delegated | --pass-fd | --timeout | --poll-interval | --sha | --step)
 		return 0 ;;
 	esac
 	local common='-h --help -q --quiet --log-level -v --verbose'
 	case $sub in
-	exec) COMPREPLY=($(compgen -W "$common --allow-host --allow-port --allow-listen --allow-delegated --enforce --out --timeout --detector --strict --poll-interval --" -- "$cur")) ;;
+	exec) COMPREPLY=($(compgen -W "$common --allow-host --allow-port --allow-listen --allow-delegated --pass-fd --enforce --out --timeout --detector --strict --poll-interval --" -- "$cur")) ;;
 	run) COMPREPLY=($(compgen -W "$common --policy --step --out --sha --audit --enforce --strict --detector --poll-interval" -- "$cur")) ;;
 	validate) COMPREPLY=($(compgen -W "-h --help -q --quiet --policy --log-level -v --verbose" -- "$cur")) ;;
 	doctor) COMPREPLY=($(compgen -W "-h --help --log-level -v --verbose" -- "$cur")) ;;
