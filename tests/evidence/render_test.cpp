@@ -675,6 +675,8 @@ TEST_CASE("a raw socket: kind raw at socket(), no snippet, and strace names the 
 	CHECK(reportMd(run) == md);
 
 	CHECK(straceLine(raw) == "207 socket(AF_PACKET, SOCK_RAW, 768) = -1 EPERM (Operation not permitted)");
+}
+
 namespace {
 
 // What the gate inherited in the sample's first step: a connected socket passed on, an
