@@ -173,6 +173,50 @@ Expected<Insert> intoAllow(const Lines &text, const std::string &displayName, co
 	return Insert{ blockEnd(text, keyLine, existing->keyMark.column, true), items };
 }
 
+// Inserts every planned group of lines, bottom-up so that earlier line numbers stay valid;
+// inserts at one line keep their order (new lists after additions to existing ones).
+void applyInserts(Lines &text, std::vector<Insert> inserts)
+{
+	std::stable_sort(inserts.begin(), inserts.end(), [](const Insert &a, const Insert &b) {
+		return a.at != b.at ? a.at > b.at : a.newList < b.newList;
+	});
+	for (size_t i = 0; i < inserts.size();) {
+		size_t j = i;
+		std::vector<std::string> group;
+		while (j < inserts.size() && inserts[j].at == inserts[i].at) {
+			group.insert(group.end(), inserts[j].lines.begin(), inserts[j].lines.end());
+			j++;
+		}
+		text.lines.insert(text.lines.begin() + static_cast<std::ptrdiff_t>(inserts[i].at), group.begin(), group.end());
+		i = j;
+	}
+	if (!text.finalNewline && !text.lines.empty())
+		text.finalNewline = true; // the inserted lines may now be last
+}
+
+// The block mapping of step stepId in hermetic_steps; errors name the file and the fix.
+Expected<YAML::Node> findStep(const YAML::Node &root, const std::string &displayName, const std::string &stepId)
+{
+	auto steps = member(root, "hermetic_steps");
+	if (steps && steps->value.IsSequence()) {
+		if (steps->value.Style() == YAML::EmitterStyle::Flow)
+			return flowError(displayName, steps->value.Mark(), "hermetic_steps");
+		for (const YAML::Node &step : steps->value) {
+			auto id = step.IsMap() ? member(step, "id") : std::nullopt;
+			if (!id || !id->value.IsScalar() || id->value.Scalar() != stepId)
+				continue;
+			if (step.Style() == YAML::EmitterStyle::Flow) {
+				std::string what = "step ";
+				return flowError(displayName, step.Mark(), what.append(stepId));
+			}
+			return step;
+		}
+	}
+	std::string msg = displayName;
+	msg.append(": no step '").append(stepId).append("' in hermetic_steps (add the step, or suggest without --per-step)");
+	return Error::msg(msg);
+}
+
 } // namespace
 
 Expected<std::string> insertAllowEntries(std::string_view source, const std::string &displayName,
@@ -203,31 +247,12 @@ Expected<std::string> insertAllowEntries(std::string_view source, const std::str
 			beforeLine = at;
 		}
 	} else {
-		auto steps = member(root, "hermetic_steps");
-		bool found = false;
-		if (steps && steps->value.IsSequence()) {
-			if (steps->value.Style() == YAML::EmitterStyle::Flow)
-				return flowError(displayName, steps->value.Mark(), "hermetic_steps");
-			for (const YAML::Node &step : steps->value) {
-				auto id = step.IsMap() ? member(step, "id") : std::nullopt;
-				if (!id || !id->value.IsScalar() || id->value.Scalar() != stepId)
-					continue;
-				if (step.Style() == YAML::EmitterStyle::Flow) {
-					std::string what = "step ";
-					return flowError(displayName, step.Mark(), what.append(stepId));
-				}
-				scope.reset(step);
-				scopeLine = static_cast<size_t>(step.Mark().line);
-				scopeCol = static_cast<size_t>(step.Mark().column);
-				found = true;
-				break;
-			}
-		}
-		if (!found) {
-			std::string msg = displayName;
-			msg.append(": no step '").append(stepId).append("' in hermetic_steps (add the step, or suggest without --per-step)");
-			return Error::msg(msg);
-		}
+		auto step = findStep(root, displayName, stepId);
+		if (!step)
+			return step.error();
+		scope.reset(*step);
+		scopeLine = static_cast<size_t>(step->Mark().line);
+		scopeCol = static_cast<size_t>(step->Mark().column);
 	}
 
 	std::vector<Insert> inserts;
@@ -264,22 +289,7 @@ Expected<std::string> insertAllowEntries(std::string_view source, const std::str
 		}
 	}
 
-	// Bottom-up, so earlier line numbers stay valid.
-	std::stable_sort(inserts.begin(), inserts.end(), [](const Insert &a, const Insert &b) {
-		return a.at != b.at ? a.at > b.at : a.newList < b.newList;
-	});
-	for (size_t i = 0; i < inserts.size();) {
-		size_t j = i;
-		std::vector<std::string> group;
-		while (j < inserts.size() && inserts[j].at == inserts[i].at) {
-			group.insert(group.end(), inserts[j].lines.begin(), inserts[j].lines.end());
-			j++;
-		}
-		text.lines.insert(text.lines.begin() + static_cast<std::ptrdiff_t>(inserts[i].at), group.begin(), group.end());
-		i = j;
-	}
-	if (!text.finalNewline && !text.lines.empty())
-		text.finalNewline = true; // the inserted lines may now be last
+	applyInserts(text, std::move(inserts));
 	return text.join();
 }
 
