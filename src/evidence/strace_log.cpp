@@ -102,20 +102,8 @@ std::string buffer(uint64_t len)
 // socket()'s type as strace names it; the record keeps the type without its flags.
 std::string socketType(int type)
 {
-	switch (type) {
-	case SOCK_STREAM:
-		return "SOCK_STREAM";
-	case SOCK_DGRAM:
-		return "SOCK_DGRAM";
-	case SOCK_RAW:
-		return "SOCK_RAW";
-	case SOCK_SEQPACKET:
-		return "SOCK_SEQPACKET";
-	case SOCK_PACKET:
-		return "SOCK_PACKET";
-	default:
-		return std::to_string(type);
-	}
+	const char *name = knownSocketTypeName(type);
+	return name ? std::string(name) : std::to_string(type); // strace prints an unknown type as a number
 }
 
 std::string args(const NetRecord &r)

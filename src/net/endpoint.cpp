@@ -42,6 +42,28 @@ std::string ipText(const Endpoint &ep)
 
 } // namespace
 
+const char *knownSocketTypeName(int type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return "SOCK_STREAM";
+	case SOCK_DGRAM:
+		return "SOCK_DGRAM";
+	case SOCK_RAW:
+		return "SOCK_RAW";
+	case SOCK_SEQPACKET:
+		return "SOCK_SEQPACKET";
+	case SOCK_RDM:
+		return "SOCK_RDM";
+	case SOCK_PACKET:
+		return "SOCK_PACKET";
+	case SOCK_DCCP:
+		return "SOCK_DCCP";
+	default:
+		return nullptr;
+	}
+}
+
 const char *knownFamilyName(int family)
 {
 	if (family < 0 || static_cast<size_t>(family) >= kFamilyNames.size())

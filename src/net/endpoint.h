@@ -78,6 +78,10 @@ std::string familyName(int family);
 // The AF_* name of a family Linux defines, or nullptr for a number it does not.
 const char *knownFamilyName(int family);
 
+// The SOCK_* name of a socket type Linux defines ("SOCK_STREAM", ..., "SOCK_DCCP"), flags
+// masked off, or nullptr for a number it does not.
+const char *knownSocketTypeName(int type);
+
 // Protocol label for reports: "tcp", "udp", "raw", "icmp", "icmpv6", "sctp", "mptcp",
 // "packet", "unix-stream", "unix-dgram", "unix-seqpacket", "netlink", or "unknown".
 std::string protocolLabel(const SocketInfo &sock);

@@ -135,23 +135,8 @@ std::string fdSummary(const InheritedFd &d)
 
 std::string socketTypeName(int type)
 {
-	switch (type) {
-	case SOCK_STREAM:
-		return "SOCK_STREAM";
-	case SOCK_DGRAM:
-		return "SOCK_DGRAM";
-	case SOCK_RAW:
-		return "SOCK_RAW";
-	case SOCK_SEQPACKET:
-		return "SOCK_SEQPACKET";
-	case SOCK_RDM:
-		return "SOCK_RDM";
-	case SOCK_PACKET:
-		return "SOCK_PACKET";
-	case SOCK_DCCP:
-		return "SOCK_DCCP";
-	}
-	return std::string("SOCK_").append(std::to_string(type));
+	const char *name = knownSocketTypeName(type);
+	return name ? std::string(name) : std::string("SOCK_").append(std::to_string(type));
 }
 
 bool isIoUring(const InheritedFd &d)
