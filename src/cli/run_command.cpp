@@ -430,7 +430,8 @@ StepEvidence RunSession::traceStep(size_t i, const Allowlist &allow, const StepI
 	spec.stdinFd = io.devnull.get();
 	spec.stdoutFd = io.out.get();
 	spec.stderrFd = io.err.get();
-	ev.inheritedFds = applyPassPlan(opts_.inherited, stepPassFds(policy_, step), step.id, opts_.quiet, so, spec).fds;
+	for (const FdOutcome &o : applyPassPlan(opts_.inherited, stepPassFds(policy_, step), step.id, opts_.quiet, so, spec).fds)
+		ev.inheritedFds.push_back(reportedFd(o));
 
 	auto t0 = std::chrono::steady_clock::now();
 	EngineExtras extras;

@@ -116,54 +116,44 @@ void exceptionList(JsonWriter &w, const std::vector<ExceptionHit> &list, bool wi
 	w.EndArray();
 }
 
-// An address of an inherited socket, or null when it has none.
-void endpointOrNull(JsonWriter &w, const Endpoint &ep)
-{
-	if (ep.status == AddrStatus::Absent)
-		w.Null();
-	else
-		str(w, endpointTarget(ep));
-}
-
-void inheritedFds(JsonWriter &w, const std::vector<FdOutcome> &fds)
+void inheritedFds(JsonWriter &w, const std::vector<ReportedFd> &fds)
 {
 	w.StartArray();
-	for (const FdOutcome &o : fds) {
-		const InheritedFd &d = o.fd;
+	for (const ReportedFd &d : fds) {
 		w.StartObject();
 		w.Key("fd");
 		w.Int(d.fd);
 		w.Key("type");
-		w.String(fdTypeName(d.type));
+		str(w, d.type);
 		w.Key("detail");
 		strOrNull(w, d.detail);
 		w.Key("socket");
-		if (d.type != FdType::Socket) {
+		if (!d.socket) {
 			w.Null();
 		} else {
 			w.StartObject();
 			w.Key("family");
-			str(w, d.sock.known ? familyName(d.sock.domain) : "unknown");
+			str(w, d.socket->family);
 			w.Key("type");
-			str(w, d.sock.known ? socketTypeName(d.sock.type) : "unknown");
+			str(w, d.socket->type);
 			w.Key("protocol");
-			str(w, d.sock.known ? protocolLabel(d.sock) : "unknown");
+			str(w, d.socket->protocol);
 			w.Key("listening");
-			w.Bool(d.listening);
+			w.Bool(d.socket->listening);
 			w.Key("connecting");
-			w.Bool(d.connecting);
+			w.Bool(d.socket->connecting);
 			w.Key("local");
-			endpointOrNull(w, d.local);
+			strOrNull(w, d.socket->local);
 			w.Key("peer");
-			endpointOrNull(w, d.peer);
+			strOrNull(w, d.socket->peer);
 			w.EndObject();
 		}
 		w.Key("summary");
-		str(w, fdSummary(d));
+		str(w, d.summary);
 		w.Key("action");
-		w.String(fdActionName(o.action));
+		w.String(fdActionName(d.action));
 		w.Key("reason");
-		strOrNull(w, o.why);
+		strOrNull(w, d.why);
 		w.EndObject();
 	}
 	w.EndArray();

@@ -298,8 +298,8 @@ std::string inheritedFds(const std::vector<StepEvidence> &steps)
 {
 	std::string rows;
 	for (const StepEvidence &s : steps)
-		for (const FdOutcome &o : s.inheritedFds)
-			rows += "| " + cell(code(s.id)) + " | " + std::to_string(o.fd.fd) + " | " + cell(code(fdSummary(o.fd))) +
+		for (const ReportedFd &o : s.inheritedFds)
+			rows += "| " + cell(code(s.id)) + " | " + std::to_string(o.fd) + " | " + cell(code(o.summary)) +
 				" | " + fdActionName(o.action) + (o.why.empty() ? "" : ": " + cell(validUtf8(o.why))) + " |\n";
 	if (rows.empty())
 		return "";

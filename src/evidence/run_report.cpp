@@ -40,6 +40,33 @@ const char *stepResultName(StepResult r)
 	return "error";
 }
 
+namespace {
+
+// An address of an inherited socket as reports name it, or "" when it has none.
+std::string endpointOrEmpty(const Endpoint &ep)
+{
+	return ep.status == AddrStatus::Absent ? std::string() : endpointTarget(ep);
+}
+
+} // namespace
+
+ReportedFd reportedFd(const FdOutcome &outcome)
+{
+	const InheritedFd &d = outcome.fd;
+	ReportedFd r{ d.fd, fdTypeName(d.type), d.detail, std::nullopt, fdSummary(d), outcome.action, outcome.why };
+	if (d.type == FdType::Socket) {
+		const SocketInfo &s = d.sock;
+		r.socket = ReportedSocket{ s.known ? familyName(s.domain) : "unknown",
+					   s.known ? socketTypeName(s.type) : "unknown",
+					   s.known ? protocolLabel(s) : "unknown",
+					   d.listening,
+					   d.connecting,
+					   endpointOrEmpty(d.local),
+					   endpointOrEmpty(d.peer) };
+	}
+	return r;
+}
+
 StepResult stepResult(const StepEvidence &step)
 {
 	if (!step.aggregates.violations.empty())

@@ -50,6 +50,32 @@ struct HealthCheck {
 	std::string detail; // one line: "kernel.yama.ptrace_scope=1", "CONFIG_X86_X32_ABI not set"
 };
 
+// A socket among the inherited descriptors, as report.json's inherited_fds[].socket shows it.
+struct ReportedSocket {
+	std::string family;   // familyName(), or "unknown" when the gate could not read it
+	std::string type;     // socketTypeName(), or "unknown"
+	std::string protocol; // protocolLabel(), or "unknown"
+	bool listening = false;
+	bool connecting = false;
+	std::string local;    // endpointTarget(), "" when it has no address
+	std::string peer;     // endpointTarget(), "" when it has no peer
+};
+
+// An inherited descriptor as the reports show it (report.json's inherited_fds[], report.md's
+// table): made from the gate's FdOutcome by reportedFd(), or read back from a report.json.
+struct ReportedFd {
+	int fd = -1;
+	std::string type;                     // fdTypeName()
+	std::string detail;                   // InheritedFd::detail, "" for none
+	std::optional<ReportedSocket> socket; // set for type "socket" only
+	std::string summary;                  // fdSummary()
+	FdAction action = FdAction::Closed;
+	std::string why;                      // FdOutcome::why, "" for none
+};
+
+// The report form of what the gate read and decided about one inherited descriptor.
+ReportedFd reportedFd(const FdOutcome &outcome);
+
 // Ordered by severity: a later value is worse. Overall result = the worst step.
 enum class StepResult { Pass, Failed, Error, Violation };
 const char *stepResultName(StepResult r); // "pass", "failed", "error", "violation"
@@ -67,7 +93,7 @@ struct StepEvidence {
 	StepAggregates aggregates;            // every trapped call, folded in as it completed
 	std::vector<ProcessRecord> processes; // every process of the tree, any order
 	std::vector<Exception> exceptions;    // the allowlist in force; NetRecord::exception indexes it
-	std::vector<FdOutcome> inheritedFds;  // descriptors above 2 the gate inherited: closed, passed or refused
+	std::vector<ReportedFd> inheritedFds; // descriptors above 2 the gate inherited: closed, passed or refused
 
 	// log only
 	std::vector<Listener> listeners;

@@ -12,11 +12,28 @@
 
 #include <catch2/catch.hpp>
 
+#include "evidence/report_json.h"
+#include "evidence/report_md.h"
 #include "evidence/run_report.h"
 #include "policy/allowlist.h"
 #include "record/record.h"
 
 namespace hg::test {
+
+// report.json / report.md of run, which must render.
+inline std::string reportJson(const RunEvidence &run)
+{
+	auto json = renderReportJson(run);
+	REQUIRE(json.ok());
+	return *json;
+}
+
+inline std::string reportMd(const RunEvidence &run)
+{
+	auto md = renderReportMd(run);
+	REQUIRE(md.ok());
+	return *md;
+}
 
 inline Endpoint inet4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
@@ -199,6 +216,27 @@ inline RunEvidence sampleRun(const SampleRecords &records = sampleRecords())
 
 	run.steps = { build, fetch, deploy };
 	return run;
+}
+
+// What the gate inherited in the sample's first step: a connected socket passed on, an
+// eventfd closed, an io_uring ring named and refused.
+inline std::vector<ReportedFd> sampleInheritedFds()
+{
+	InheritedFd sock;
+	sock.fd = 3;
+	sock.type = FdType::Socket;
+	sock.sock = tcpSocket();
+	sock.local = inet4(127, 0, 0, 1, 40000);
+	sock.peer = inet4(203, 0, 113, 1, 443);
+	InheritedFd event;
+	event.fd = 4;
+	event.type = FdType::AnonInode;
+	event.detail = "eventfd";
+	InheritedFd ring = event;
+	ring.fd = 7;
+	ring.detail = "io_uring";
+	return { reportedFd({ sock, FdAction::Passed, "" }), reportedFd({ event, FdAction::Closed, "" }),
+		 reportedFd({ ring, FdAction::Refused, "an io_uring ring is never passed" }) };
 }
 
 // The same behaviour observed in another run: records and processes in a different

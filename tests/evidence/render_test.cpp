@@ -25,20 +25,6 @@ using namespace hg::test;
 
 namespace {
 
-std::string reportJson(const RunEvidence &run)
-{
-	auto json = renderReportJson(run);
-	REQUIRE(json.ok());
-	return *json;
-}
-
-std::string reportMd(const RunEvidence &run)
-{
-	auto md = renderReportMd(run);
-	REQUIRE(md.ok());
-	return *md;
-}
-
 rapidjson::Document parse(const std::string &json)
 {
 	rapidjson::Document doc;
@@ -676,31 +662,6 @@ TEST_CASE("a raw socket: kind raw at socket(), no snippet, and strace names the 
 
 	CHECK(straceLine(raw) == "207 socket(AF_PACKET, SOCK_RAW, 768) = -1 EPERM (Operation not permitted)");
 }
-
-namespace {
-
-// What the gate inherited in the sample's first step: a connected socket passed on, an
-// eventfd closed, an io_uring ring named and refused.
-std::vector<FdOutcome> sampleInheritedFds()
-{
-	InheritedFd sock;
-	sock.fd = 3;
-	sock.type = FdType::Socket;
-	sock.sock = tcpSocket();
-	sock.local = inet4(127, 0, 0, 1, 40000);
-	sock.peer = inet4(203, 0, 113, 1, 443);
-	InheritedFd event;
-	event.fd = 4;
-	event.type = FdType::AnonInode;
-	event.detail = "eventfd";
-	InheritedFd ring = event;
-	ring.fd = 7;
-	ring.detail = "io_uring";
-	return {{sock, FdAction::Passed, ""}, {event, FdAction::Closed, ""},
-		{ring, FdAction::Refused, "an io_uring ring is never passed"}};
-}
-
-} // namespace
 
 TEST_CASE("inherited descriptors: listed per step in report.json and report.md", "[evidence][schema]")
 {
