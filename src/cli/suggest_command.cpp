@@ -2,11 +2,7 @@
 
 #include <fmt/core.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
+#include "base/read_file.h"
 #include "cli/verdict.h"
 #include "evidence/atomic_file.h"
 #include "evidence/report_reader.h"
@@ -21,22 +17,6 @@ namespace {
 // Days from today until the placeholder expiry date: a quarter, so a forgotten one fails
 // the policy soon rather than never.
 constexpr int kPlaceholderDays = 90;
-
-Expected<std::string> readWholeFile(const std::string &path, const char *what, const char *fix)
-{
-	std::ifstream in(path, std::ios::binary);
-	if (!in) {
-		std::string msg = path;
-		return Error::msg(msg.append(": cannot read ").append(what).append(": ").append(std::strerror(errno)).append(fix));
-	}
-	std::ostringstream ss;
-	ss << in.rdbuf();
-	if (in.bad()) {
-		std::string msg = path;
-		return Error::msg(msg.append(": cannot read ").append(what).append(fix));
-	}
-	return ss.str();
-}
 
 int fail(const Error &e, int code)
 {
