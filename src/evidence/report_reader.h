@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "evidence/run_report.h"
 #include "evidence/step_aggregates.h"
 
 namespace hg {
@@ -35,5 +36,16 @@ struct ReportFacts {
 // The facts of a document parseReport() accepted. A violation kind or decision the schema
 // allows but this gate does not know fails with the document path.
 Expected<ReportFacts> reportFacts(const rapidjson::Document &doc, const std::string &displayName);
+
+// The run a document parseReport() accepted describes, in the form the renderers take: the
+// "report" fields of RunEvidence, so that renderReportJson() and renderReportMd() of it give
+// back the text the run itself rendered. Log-only fields stay empty; each violation's
+// callers become ProcessRecords with made-up pids; an exception that resolved gets its
+// resolved nets back, with its spec as host. Derived fields (result, stale_exceptions) are
+// left to the renderers. A step with neither exit code nor signal but an error is read as
+// one that could not start (report.json does not tell it from a started step whose exit the
+// gate never saw, which `run` does not produce). Fails with the document path on a value
+// the schema allows but this gate does not know (a violation kind, a signal name).
+Expected<RunEvidence> readRunEvidence(const rapidjson::Document &doc, const std::string &displayName);
 
 } // namespace hg
