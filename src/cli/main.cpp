@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "cli/doctor.h"
 #include "cli/exec_command.h"
+#include "cli/merge_command.h"
 #include "cli/run_command.h"
 #include "cli/suggest_command.h"
 #include "revision.h" // HG_GIT_REVISION, generated at build time
@@ -27,6 +28,7 @@ struct Invocation {
 	hg::ExecOptions exec;
 	hg::RunOptions run;
 	hg::SuggestOptions suggest;
+	hg::MergeOptions merge;
 	bool runAudit = false, runEnforce = false;
 	std::string validatePolicy;
 	bool validateQuiet = false;
@@ -123,6 +125,21 @@ CLI::App *addSuggestCommand(CLI::App &app, Invocation &inv)
 	return suggest;
 }
 
+CLI::App *addMergeCommand(CLI::App &app, Invocation &inv)
+{
+	hg::MergeOptions &mg = inv.merge;
+	CLI::App *merge = app.add_subcommand("merge", "Join the evidence folders of shards (jobs that ran some steps of one commit) "
+						    "into one; steps sorted by id");
+	merge->add_option("shards", mg.shards, "Evidence folders written by hermetic-gate run, in any order")
+		->required()
+		->type_name("DIR")
+		->expected(-1);
+	merge->add_option("--out", mg.out, "The merged evidence folder: must not exist or be empty")->required()->type_name("DIR");
+	merge->add_flag("--quiet,-q", mg.quiet, "Print nothing but errors");
+	addLogOptions(merge, inv);
+	return merge;
+}
+
 CLI::App *addDoctorCommand(CLI::App &app, Invocation &inv)
 {
 	CLI::App *doctor = app.add_subcommand("doctor", "Probe what the gate can rely on here (ptrace, seccomp, ABIs, io_uring, namespaces)");
@@ -189,7 +206,7 @@ int main(int argc, char **argv)
 	std::vector<hg::InheritedFd> inherited = hg::snapshotInheritedFds();
 	CLI::App app{"hermetic-gate: proves a CI step makes no outbound network call and opens no listening socket.\n"
 		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error,\n"
-		     "5 unusable report.json (suggest)."};
+		     "5 unusable report.json (suggest, merge), 6 shards that do not belong together (merge)."};
 	app.set_version_flag("--version", std::string("hermetic-gate ") + HG_VERSION + " (git " + HG_GIT_REVISION + ")");
 	app.require_subcommand(1);
 
@@ -199,6 +216,7 @@ int main(int argc, char **argv)
 	CLI::App *validate = addValidateCommand(app, inv);
 	CLI::App *doctor = addDoctorCommand(app, inv);
 	CLI::App *suggest = addSuggestCommand(app, inv);
+	CLI::App *merge = addMergeCommand(app, inv);
 
 	if (int code = parseArgs(app, argc, argv); code >= 0)
 		return code;
@@ -225,6 +243,8 @@ int main(int argc, char **argv)
 	}
 	if (suggest->parsed())
 		return hg::runSuggest(inv.suggest);
+	if (merge->parsed())
+		return hg::runMerge(inv.merge);
 	if (doctor->parsed())
 		return hg::runDoctor();
 	if (validate->parsed())

@@ -10,7 +10,10 @@ enum ExitCode : int {
 	kExitViolation = 3, // at least one violation (wins over kExitFailed)
 	kExitInternal = 4,  // the tracer could not run where required, or an internal error
 	kExitEvidence = 5,  // suggest: a report.json cannot be read, does not match the report schema,
-			    // or names a step the policy lacks
+			    // or names a step the policy lacks; merge: an evidence folder without a usable
+			    // report.json, or with logs that are not plain files
+	kExitApart = 6,     // merge: the shards do not belong together (another commit, policy, mode
+			    // or gate version; a step id in two shards): nothing was written
 };
 
 // Combines a step's outcome into the exit code: a violation wins over a failure.

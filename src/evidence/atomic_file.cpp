@@ -1,10 +1,13 @@
 #include "evidence/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 #include "base/unique_fd.h"
 
@@ -124,6 +127,49 @@ Expected<void> makeDirs(const std::string &dir)
 	if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST)
 		return Error::fromErrno("mkdir(" + dir + ")");
 	return fsyncDir(parent);
+}
+
+Expected<void> copyFileDurable(const std::string &from, const std::string &to)
+{
+	UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!in)
+		return Error::fromErrno("open(" + from + ")");
+	UniqueFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+	if (!out)
+		return Error::fromErrno("open(" + to + ", O_CREAT|O_EXCL)");
+	// sendfile(2) copies between any two files (copy_file_range may refuse across file systems).
+	for (;;) {
+		ssize_t n = ::sendfile(out.get(), in.get(), nullptr, size_t{ 1 } << 30);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return Error::fromErrno("sendfile(" + to + ", " + from + ")");
+		if (n == 0)
+			break;
+	}
+	if (::fsync(out.get()) < 0)
+		return Error::fromErrno("fsync(" + to + ")");
+	return {};
+}
+
+Expected<std::string> makeTempDirBeside(const std::string &path)
+{
+	std::string tmp = dirOf(path) + "/." + baseOf(path) + ".XXXXXX";
+	if (!::mkdtemp(tmp.data()))
+		return Error::fromErrno("mkdtemp(" + tmp + ")");
+	if (::chmod(tmp.c_str(), 0755) < 0)
+		return Error::fromErrno("chmod(" + tmp + ", 0755)");
+	return tmp;
+}
+
+Expected<void> publishDir(const std::string &from, const std::string &path)
+{
+	auto synced = fsyncDir(from);
+	if (!synced)
+		return synced;
+	if (::rename(from.c_str(), path.c_str()) < 0)
+		return Error::fromErrno("rename(" + from + ", " + path + ")");
+	return fsyncDir(dirOf(path));
 }
 
 } // namespace hg

@@ -34,4 +34,16 @@ Expected<void> fsyncDir(const std::string &dir);
 // an error. New directories are made durable (their parent is fsynced).
 Expected<void> makeDirs(const std::string &dir);
 
+// Copies the file from into a new file to (an error when to exists), and fsyncs the copy.
+Expected<void> copyFileDurable(const std::string &from, const std::string &to);
+
+// A new, empty directory ".<name>.XXXXXX" beside path (in the same parent, so publishDir can
+// rename it to path), mode 0755. The caller removes it if it is never published.
+Expected<std::string> makeTempDirBeside(const std::string &path);
+
+// Renames the directory from to path, which must be absent or an empty directory (rename(2)
+// replaces an empty one), after fsyncing from, then fsyncs the parent: the whole folder
+// appears at once, or nothing does.
+Expected<void> publishDir(const std::string &from, const std::string &path);
+
 } // namespace hg

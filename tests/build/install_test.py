@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-SUBCOMMANDS = ["exec", "run", "validate", "doctor", "suggest"]
+SUBCOMMANDS = ["exec", "run", "validate", "doctor", "suggest", "merge"]
 EVIDENCE = ["report.json", "report.md", "stdout.txt", "stderr.txt", "strace.txt", "ss_listen.txt",
             "process_tree.json"]
 failures = []
@@ -85,7 +85,7 @@ def main(build, prefix):
                 check(re.search(rf"\b{sub}\b", page) is not None, f"the man page does not describe {sub}")
                 for opt in sorted(options_of(binary, sub)):
                     check(opt in page, f"the man page does not name {sub}'s option {opt}")
-            for code in range(5):
+            for code in range(7):
                 check(re.search(rf"^\s+{code}\s*$", page, re.M) is not None, f"the man page lists no exit code {code}")
             for f in EVIDENCE:
                 check(f in page, f"the man page does not name the evidence file {f}")

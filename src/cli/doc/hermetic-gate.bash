@@ -8,7 +8,7 @@ _hermetic_gate()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--) return 0 ;; # the command of exec: the shell's own completion does better
-		exec | run | validate | doctor | suggest) sub=${COMP_WORDS[i]}; break ;;
+		exec | run | validate | doctor | suggest | merge) sub=${COMP_WORDS[i]}; break ;;
 		esac
 	done
 	case $prev in
@@ -32,7 +32,13 @@ _hermetic_gate()
 		else
 			COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur"))
 		fi ;;
-	*) COMPREPLY=($(compgen -W 'exec run validate doctor suggest --help --version' -- "$cur")) ;;
+	merge)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$common --out" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -d -- "$cur"))
+		fi ;;
+	*) COMPREPLY=($(compgen -W 'exec run validate doctor suggest merge --help --version' -- "$cur")) ;;
 	esac
 }
 complete -F _hermetic_gate hermetic-gate
