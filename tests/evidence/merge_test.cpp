@@ -83,7 +83,7 @@ RunEvidence variedRun()
 
 	StepEvidence slow;
 	slow.id = "slow";
-	slow.command = { "sleep", "100" };
+	slow.command = { "sleep", "100", "caf\xe9 \xe2\x82", "it's" }; // invalid UTF-8 is replaced alike
 	slow.signal = SIGKILL;
 	slow.timedOut = true;
 	slow.envRemoved = { "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN" };
