@@ -189,8 +189,8 @@ int resultExitCode(StepResult result)
 int runMerge(const MergeOptions &opts)
 {
 	std::string out = withoutTrailingSlashes(opts.out);
-	if (auto free = checkOutFree(out); !free)
-		return refuse(free.error().message, kExitUsage);
+	if (auto outFree = checkOutFree(out); !outFree)
+		return refuse(outFree.error().message, kExitUsage);
 	std::vector<Shard> shards;
 	std::vector<LogTree> trees;
 	for (const std::string &dir : opts.shards) {
