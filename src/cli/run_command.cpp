@@ -221,7 +221,12 @@ struct StepIo {
 // code to stop with (an error is printed; nothing has run), or nullopt to go on.
 class RunSession {
 public:
-	explicit RunSession(const RunOptions &opts) : opts_(opts) {}
+	explicit RunSession(const RunOptions &opts)
+		: opts_(opts),
+		  progress_(opts.quiet ? ProgressMode::Never : parseProgressMode(opts.progress).value_or(ProgressMode::Auto),
+			    STDERR_FILENO, std::chrono::seconds(opts.progressEverySeconds))
+	{
+	}
 
 	std::optional<int> load();            // the policy, the steps to run, the mode
 	std::optional<int> resolveCommands(); // every step's environment and command, before anything runs
@@ -251,6 +256,7 @@ private:
 	DetectorSetup detector_;
 	RunEvidence run_;
 	bool writeFailed_ = false;
+	Progress progress_; // the live status line of the running step
 };
 
 std::optional<int> RunSession::load()
@@ -375,8 +381,10 @@ bool RunSession::runStep(size_t i)
 
 	if (!opts_.quiet)
 		fmt::print(stderr, "hermetic-gate: step {}: {}\n", step.id, step.runText);
-	StepSink sink(step.id, opts_.quiet, io.strace);
+	StepSink sink(step.id, opts_.quiet, io.strace, &progress_);
+	progress_.begin(step.id, sink.live);
 	StepEvidence ev = traceStep(i, allow, io, sink);
+	progress_.end();
 	bool written = publishStep(ev, io);
 	if (!opts_.quiet)
 		printStepSummary(step, ev, sink, io.paths);

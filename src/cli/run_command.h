@@ -21,6 +21,8 @@ struct RunOptions {
 	DetectorChoice detector = DetectorChoice::Auto;
 	int pollIntervalMs = 20;        // proc detector
 	bool quiet = false;
+	std::string progress = "auto";  // --progress: auto, always, never (cli/progress.h)
+	int progressEverySeconds = 30;  // --progress-every: plain lines in a log without a terminal
 	std::vector<InheritedFd> inherited; // what the gate inherited (main's snapshot)
 };
 
