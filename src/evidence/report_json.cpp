@@ -6,33 +6,25 @@
 #include <algorithm>
 
 #include "base/proc.h"
-#include "evidence/text.h"
+#include "evidence/json_text.h"
 
 namespace hg {
 
 namespace {
-
-using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
-
-void str(JsonWriter &w, const std::string &s)
-{
-	std::string clean = validUtf8(s);
-	w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
-}
 
 void strOrNull(JsonWriter &w, const std::string &s)
 {
 	if (s.empty())
 		w.Null();
 	else
-		str(w, s);
+		jsonString(w, s);
 }
 
 void strings(JsonWriter &w, const std::vector<std::string> &list)
 {
 	w.StartArray();
 	for (const std::string &s : list)
-		str(w, s);
+		jsonString(w, s);
 	w.EndArray();
 }
 
@@ -42,11 +34,11 @@ void health(JsonWriter &w, const std::vector<HealthCheck> &checks)
 	for (const HealthCheck &c : checks) {
 		w.StartObject();
 		w.Key("check");
-		str(w, c.check);
+		jsonString(w, c.check);
 		w.Key("status");
 		w.String(healthStatusName(c.status));
 		w.Key("detail");
-		str(w, c.detail);
+		jsonString(w, c.detail);
 		w.EndObject();
 	}
 	w.EndArray();
@@ -60,11 +52,11 @@ void violations(JsonWriter &w, const std::vector<ViolationGroup> &groups)
 		w.Key("kind");
 		w.String(directionName(g.kind));
 		w.Key("syscall");
-		str(w, g.syscall);
+		jsonString(w, g.syscall);
 		w.Key("family");
-		str(w, g.family);
+		jsonString(w, g.family);
 		w.Key("protocol");
-		str(w, g.protocol);
+		jsonString(w, g.protocol);
 		w.Key("address");
 		strOrNull(w, g.address);
 		w.Key("port");
@@ -77,7 +69,7 @@ void violations(JsonWriter &w, const std::vector<ViolationGroup> &groups)
 		w.Key("name");
 		strOrNull(w, g.name);
 		w.Key("executable");
-		str(w, g.exe);
+		jsonString(w, g.exe);
 		w.Key("decision");
 		w.String(decisionName(g.decision));
 		w.Key("count");
@@ -98,9 +90,9 @@ void exceptionList(JsonWriter &w, const std::vector<ExceptionHit> &list, bool wi
 	for (const ExceptionHit &hit : list) {
 		w.StartObject();
 		w.Key("spec");
-		str(w, hit.spec);
+		jsonString(w, hit.spec);
 		w.Key("source");
-		str(w, hit.source);
+		jsonString(w, hit.source);
 		w.Key("direction");
 		w.String(scopeName(hit.scope));
 		if (hit.resolved) {
@@ -122,7 +114,7 @@ void endpointOrNull(JsonWriter &w, const Endpoint &ep)
 	if (ep.status == AddrStatus::Absent)
 		w.Null();
 	else
-		str(w, endpointTarget(ep));
+		jsonString(w, endpointTarget(ep));
 }
 
 void inheritedFds(JsonWriter &w, const std::vector<FdOutcome> &fds)
@@ -143,11 +135,11 @@ void inheritedFds(JsonWriter &w, const std::vector<FdOutcome> &fds)
 		} else {
 			w.StartObject();
 			w.Key("family");
-			str(w, d.sock.known ? familyName(d.sock.domain) : "unknown");
+			jsonString(w, d.sock.known ? familyName(d.sock.domain) : "unknown");
 			w.Key("type");
-			str(w, d.sock.known ? socketTypeName(d.sock.type) : "unknown");
+			jsonString(w, d.sock.known ? socketTypeName(d.sock.type) : "unknown");
 			w.Key("protocol");
-			str(w, d.sock.known ? protocolLabel(d.sock) : "unknown");
+			jsonString(w, d.sock.known ? protocolLabel(d.sock) : "unknown");
 			w.Key("listening");
 			w.Bool(d.listening);
 			w.Key("connecting");
@@ -159,7 +151,7 @@ void inheritedFds(JsonWriter &w, const std::vector<FdOutcome> &fds)
 			w.EndObject();
 		}
 		w.Key("summary");
-		str(w, fdSummary(d));
+		jsonString(w, fdSummary(d));
 		w.Key("action");
 		w.String(fdActionName(o.action));
 		w.Key("reason");
@@ -173,7 +165,7 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 {
 	w.StartObject();
 	w.Key("id");
-	str(w, s.id);
+	jsonString(w, s.id);
 	w.Key("command");
 	strings(w, s.command);
 	w.Key("result");
@@ -185,7 +177,7 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 		w.Null();
 	w.Key("signal");
 	if (s.signal != 0)
-		str(w, signalName(s.signal));
+		jsonString(w, signalName(s.signal));
 	else
 		w.Null();
 	w.Key("timed_out");
@@ -208,7 +200,7 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 	for (const auto &[key, connects] : s.aggregates.outsideChannels) {
 		w.StartObject();
 		w.Key("socket");
-		str(w, key.first);
+		jsonString(w, key.first);
 		w.Key("peer_exe");
 		strOrNull(w, key.second);
 		w.Key("connects");
@@ -219,13 +211,6 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 	w.Key("inherited_fds");
 	inheritedFds(w, s.inheritedFds);
 	w.EndObject();
-}
-
-std::string finish(const rapidjson::StringBuffer &buf)
-{
-	std::string out(buf.GetString(), buf.GetSize());
-	out += '\n';
-	return out;
 }
 
 } // namespace
@@ -248,10 +233,10 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	w.Key("name");
 	w.String(kToolName);
 	w.Key("version");
-	str(w, run.toolVersion);
+	jsonString(w, run.toolVersion);
 	w.EndObject();
 	w.Key("sha");
-	str(w, run.sha);
+	jsonString(w, run.sha);
 	w.Key("policy");
 	w.StartObject();
 	w.Key("path");
@@ -260,18 +245,18 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	strOrNull(w, run.policySha256);
 	w.EndObject();
 	w.Key("detector");
-	str(w, run.detector);
+	jsonString(w, run.detector);
 	w.Key("detector_note");
 	strOrNull(w, run.detectorNote);
 	w.Key("detector_limits");
 	w.StartArray();
 	for (const std::string &limit : run.detectorLimits)
-		str(w, limit);
+		jsonString(w, limit);
 	w.EndArray();
 	w.Key("kernel_release");
-	str(w, run.kernelRelease);
+	jsonString(w, run.kernelRelease);
 	w.Key("mode");
-	str(w, run.mode);
+	jsonString(w, run.mode);
 	w.Key("result");
 	w.String(stepResultName(overallResult(run)));
 	w.Key("complete");
@@ -280,7 +265,7 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	if (run.complete)
 		w.Null();
 	else
-		str(w, run.incompleteReason.empty() ? "unknown" : run.incompleteReason);
+		jsonString(w, run.incompleteReason.empty() ? "unknown" : run.incompleteReason);
 	w.Key("enforcement_health");
 	health(w, run.health);
 	w.Key("steps");
@@ -295,7 +280,7 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	exceptionList(w, *stale, false);
 	w.EndObject();
 
-	return finish(buf);
+	return jsonText(buf);
 }
 
 std::string renderProcessTreeJson(const StepEvidence &s)
@@ -315,7 +300,7 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 	w.Key("schema_version");
 	w.Int(kEvidenceSchemaVersion);
 	w.Key("step");
-	str(w, s.id);
+	jsonString(w, s.id);
 	w.Key("root_pid");
 	w.Int(s.rootPid);
 	w.Key("duration_ms");
@@ -333,7 +318,7 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 		w.Key("argv");
 		strings(w, p->argv);
 		w.Key("executable");
-		str(w, p->exe);
+		jsonString(w, p->exe);
 		w.Key("exited");
 		w.Bool(p->exited);
 		w.Key("exit_code");
@@ -343,7 +328,7 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 			w.Null();
 		w.Key("signal");
 		if (p->termSignal != 0)
-			str(w, signalName(p->termSignal));
+			jsonString(w, signalName(p->termSignal));
 		else
 			w.Null();
 		w.Key("killed_by_gate");
@@ -353,7 +338,7 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 	w.EndArray();
 	w.EndObject();
 
-	return finish(buf);
+	return jsonText(buf);
 }
 
 } // namespace hg
