@@ -497,9 +497,11 @@ int RunSession::finish()
 	}
 	if (!opts_.quiet)
 		fmt::print(stderr, "hermetic-gate: result {}; evidence in {}\n", stepResultName(overallResult(run_)), outDir_);
+	// After the report: a CI file that cannot be written costs only itself.
+	bool ciWritten = writeCiReports(opts_.ciReports, run_, policy_, *writer_);
 	if (stopSig)
 		return 128 + stopSig;
-	if (writeFailed_)
+	if (writeFailed_ || !ciWritten)
 		return kExitInternal;
 	return runExitCode(run_);
 }
