@@ -118,6 +118,17 @@ TEST_CASE("findings: fingerprints are stable, unique, and ignore pids, order and
 	CHECK(ciFindings(renamed)[0].fingerprint != a[0].fingerprint);
 }
 
+TEST_CASE("findings: rows that differ only in their decision keep distinct fingerprints", "[evidence][ci]")
+{
+	RunEvidence run = sampleRun();
+	run.steps[1].aggregates = aggregate({ connectRecord(0, 201, "/usr/bin/curl", inet4(203, 0, 113, 1, 443), Decision::Audited),
+					      connectRecord(1, 201, "/usr/bin/curl", inet4(203, 0, 113, 1, 443), Decision::Denied) });
+	std::vector<CiFinding> findings = ciFindings(run);
+	REQUIRE(findings.size() == 2);
+	CHECK(findings[0].fingerprint != findings[1].fingerprint);
+	CHECK(ciFindings(run)[1].fingerprint == findings[1].fingerprint);
+}
+
 TEST_CASE("findings are errors when the run enforces or fails", "[evidence][ci]")
 {
 	CHECK(findingsAreErrors(sampleRun()));
