@@ -50,8 +50,10 @@ std::string identity(const std::string &stepId, const ViolationKey &k)
 
 } // namespace
 
-std::vector<CiFinding> ciFindings(const RunEvidence &run)
+Expected<std::vector<CiFinding>> ciFindings(const RunEvidence &run)
 {
+	if (auto valid = validateRun(run); !valid)
+		return valid.error();
 	std::vector<CiFinding> out;
 	std::set<std::string> seen;
 	for (const StepEvidence &step : run.steps) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "evidence/run_report.h"
 
 namespace hg {
@@ -41,8 +42,9 @@ struct CiFinding {
 	std::string fingerprint;
 };
 
-// The findings of every step, in step order, then in violation-table order.
-std::vector<CiFinding> ciFindings(const RunEvidence &run);
+// The findings of every step, in step order, then in violation-table order. Fails when
+// validateRun() does, so every renderer that takes its findings here has the run checked.
+Expected<std::vector<CiFinding>> ciFindings(const RunEvidence &run);
 
 // Whether findings are errors rather than warnings: the run enforces, or its verdict is not
 // pass.

@@ -6,14 +6,14 @@ namespace hg {
 
 Expected<std::string> renderCodeQuality(const RunEvidence &run, const StepSpots &spots)
 {
-	if (auto valid = validateRun(run); !valid)
-		return valid.error();
+	auto findings = ciFindings(run);
+	if (!findings)
+		return findings.error();
 	const char *severity = findingsAreErrors(run) ? "critical" : "major";
-	rapidjson::StringBuffer buf;
-	JsonWriter w(buf);
-	w.SetIndent(' ', 2);
+	JsonDocument doc;
+	JsonWriter &w = doc.writer();
 	w.StartArray();
-	for (const CiFinding &f : ciFindings(run)) {
+	for (const CiFinding &f : *findings) {
 		w.StartObject();
 		w.Key("description");
 		jsonString(w, "Step " + f.stepId + ": " + f.summary);
@@ -36,7 +36,7 @@ Expected<std::string> renderCodeQuality(const RunEvidence &run, const StepSpots 
 		w.EndObject();
 	}
 	w.EndArray();
-	return jsonText(buf);
+	return doc.text();
 }
 
 } // namespace hg

@@ -20,12 +20,27 @@ inline void jsonString(JsonWriter &w, const std::string &s)
 	w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
 }
 
-// What the writer wrote, with a final newline.
-inline std::string jsonText(const rapidjson::StringBuffer &buf)
-{
-	std::string out(buf.GetString(), buf.GetSize());
-	out += '\n';
-	return out;
-}
+// A JsonWriter over a buffer of its own, indented by two spaces like every JSON file of the
+// evidence. Write through writer(), then take text().
+class JsonDocument {
+public:
+	JsonDocument() : w_(buf_) { w_.SetIndent(' ', 2); }
+	JsonDocument(const JsonDocument &) = delete;
+	JsonDocument &operator=(const JsonDocument &) = delete;
+
+	JsonWriter &writer() { return w_; }
+
+	// What was written, with a final newline.
+	std::string text() const
+	{
+		std::string out(buf_.GetString(), buf_.GetSize());
+		out += '\n';
+		return out;
+	}
+
+private:
+	rapidjson::StringBuffer buf_; // before w_, which is built on it
+	JsonWriter w_;
+};
 
 } // namespace hg

@@ -110,9 +110,9 @@ std::string xmlEscape(const std::string &raw, bool attribute)
 
 Expected<std::string> renderJunitXml(const RunEvidence &run, const StderrTails &stderrTails)
 {
-	if (auto valid = validateRun(run); !valid)
-		return valid.error();
-	std::vector<CiFinding> findings = ciFindings(run);
+	auto findings = ciFindings(run);
+	if (!findings)
+		return findings.error();
 	size_t failures = 0, errors = 0;
 	for (const StepEvidence &step : run.steps) {
 		StepResult r = stepResult(step);
@@ -126,7 +126,7 @@ Expected<std::string> renderJunitXml(const RunEvidence &run, const StderrTails &
 	xml += "  <testsuite" + attr("name", kToolName) + counts + attr("skipped", "0") + ">\n";
 	xml += properties(run);
 	for (const StepEvidence &step : run.steps)
-		xml += testcase(run, step, findings, stderrTails);
+		xml += testcase(run, step, *findings, stderrTails);
 	return xml + "  </testsuite>\n</testsuites>\n";
 }
 

@@ -221,9 +221,8 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	if (!stale)
 		return stale.error();
 
-	rapidjson::StringBuffer buf;
-	JsonWriter w(buf);
-	w.SetIndent(' ', 2);
+	JsonDocument doc;
+	JsonWriter &w = doc.writer();
 
 	w.StartObject();
 	w.Key("schema_version");
@@ -280,7 +279,7 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	exceptionList(w, *stale, false);
 	w.EndObject();
 
-	return jsonText(buf);
+	return doc.text();
 }
 
 std::string renderProcessTreeJson(const StepEvidence &s)
@@ -292,9 +291,8 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 		return a->spawnSeq < b->spawnSeq;
 	});
 
-	rapidjson::StringBuffer buf;
-	JsonWriter w(buf);
-	w.SetIndent(' ', 2);
+	JsonDocument doc;
+	JsonWriter &w = doc.writer();
 
 	w.StartObject();
 	w.Key("schema_version");
@@ -338,7 +336,7 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 	w.EndArray();
 	w.EndObject();
 
-	return jsonText(buf);
+	return doc.text();
 }
 
 } // namespace hg

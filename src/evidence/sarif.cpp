@@ -130,12 +130,12 @@ std::string uriFromPath(const std::string &path)
 
 Expected<std::string> renderSarif(const RunEvidence &run, const StepSpots &spots)
 {
-	if (auto valid = validateRun(run); !valid)
-		return valid.error();
+	auto findings = ciFindings(run);
+	if (!findings)
+		return findings.error();
 	const char *level = findingsAreErrors(run) ? "error" : "warning";
-	rapidjson::StringBuffer buf;
-	JsonWriter w(buf);
-	w.SetIndent(' ', 2);
+	JsonDocument doc;
+	JsonWriter &w = doc.writer();
 	w.StartObject();
 	w.Key("$schema");
 	w.String("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json");
@@ -165,13 +165,13 @@ Expected<std::string> renderSarif(const RunEvidence &run, const StepSpots &spots
 	w.EndArray();
 	w.Key("results");
 	w.StartArray();
-	for (const CiFinding &f : ciFindings(run))
+	for (const CiFinding &f : *findings)
 		result(w, run, f, spots, level);
 	w.EndArray();
 	w.EndObject();
 	w.EndArray();
 	w.EndObject();
-	return jsonText(buf);
+	return doc.text();
 }
 
 } // namespace hg

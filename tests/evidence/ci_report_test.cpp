@@ -87,7 +87,7 @@ RunEvidence enforcedRun()
 
 TEST_CASE("findings: one per violation row, naming executable, call and destination", "[evidence][ci]")
 {
-	std::vector<CiFinding> findings = ciFindings(sampleRun());
+	std::vector<CiFinding> findings = ok(ciFindings(sampleRun()));
 	REQUIRE(findings.size() == 3);
 	CHECK(findings[0].stepId == "fetch");
 	CHECK(findings[0].summary == "/usr/bin/curl: outbound connect to 203.0.113.1:443 (audited, 2 calls)");
@@ -100,7 +100,9 @@ TEST_CASE("findings: one per violation row, naming executable, call and destinat
 
 TEST_CASE("findings: fingerprints are stable, unique, and ignore pids, order and decision", "[evidence][ci]")
 {
-	std::vector<CiFinding> a = ciFindings(sampleRun()), b = ciFindings(reshuffled()), c = ciFindings(enforcedRun());
+	std::vector<CiFinding> a = ok(ciFindings(sampleRun()));
+	std::vector<CiFinding> b = ok(ciFindings(reshuffled()));
+	std::vector<CiFinding> c = ok(ciFindings(enforcedRun()));
 	REQUIRE(a.size() == b.size());
 	REQUIRE(a.size() == c.size());
 	std::set<std::string> unique;
@@ -115,7 +117,7 @@ TEST_CASE("findings: fingerprints are stable, unique, and ignore pids, order and
 	// The same row in another step is another finding.
 	RunEvidence renamed = sampleRun();
 	renamed.steps[1].id = "fetch2";
-	CHECK(ciFindings(renamed)[0].fingerprint != a[0].fingerprint);
+	CHECK(ok(ciFindings(renamed))[0].fingerprint != a[0].fingerprint);
 }
 
 TEST_CASE("findings: rows that differ only in their decision keep distinct fingerprints", "[evidence][ci]")
@@ -123,10 +125,10 @@ TEST_CASE("findings: rows that differ only in their decision keep distinct finge
 	RunEvidence run = sampleRun();
 	run.steps[1].aggregates = aggregate({ connectRecord(0, 201, "/usr/bin/curl", inet4(203, 0, 113, 1, 443), Decision::Audited),
 					      connectRecord(1, 201, "/usr/bin/curl", inet4(203, 0, 113, 1, 443), Decision::Denied) });
-	std::vector<CiFinding> findings = ciFindings(run);
+	std::vector<CiFinding> findings = ok(ciFindings(run));
 	REQUIRE(findings.size() == 2);
 	CHECK(findings[0].fingerprint != findings[1].fingerprint);
-	CHECK(ciFindings(run)[1].fingerprint == findings[1].fingerprint);
+	CHECK(ok(ciFindings(run))[1].fingerprint == findings[1].fingerprint);
 }
 
 TEST_CASE("findings are errors when the run enforces or fails", "[evidence][ci]")
@@ -209,7 +211,7 @@ TEST_CASE("SARIF: valid 2.1.0, one result per row, located at the step in the po
 	CHECK(text.rfind("Step fetch: /usr/bin/curl: outbound connect to 203.0.113.1:443", 0) == 0);
 	CHECK(text.find("```") == std::string::npos);
 	CHECK(std::string(first["partialFingerprints"]["hermeticGateViolation/v1"].GetString()) ==
-	      ciFindings(sampleRun())[0].fingerprint);
+	      ok(ciFindings(sampleRun()))[0].fingerprint);
 	CHECK(sarif == ok(renderSarif(reshuffled(), kSpots)));
 }
 
@@ -269,4 +271,5 @@ TEST_CASE("the CI renderers refuse a run validateRun() refuses, and leave the re
 	CHECK_FALSE(renderJunitXml(bad, {}).ok());
 	CHECK_FALSE(renderSarif(bad, {}).ok());
 	CHECK_FALSE(renderCodeQuality(bad, {}).ok());
+	CHECK_FALSE(ciFindings(bad).ok());
 }
