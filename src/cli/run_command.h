@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/ci_files.h"
 #include "cli/detector_choice.h"
 #include "net/inherited_fd.h"
 
@@ -24,6 +25,7 @@ struct RunOptions {
 	std::string progress = "auto";  // --progress: auto, always, never (cli/progress.h)
 	int progressEverySeconds = 30;  // --progress-every: plain lines in a log without a terminal
 	std::vector<InheritedFd> inherited; // what the gate inherited (main's snapshot)
+	CiReportPaths ciReports;        // --junit, --sarif, --codequality: written after report.json
 };
 
 int runRun(const RunOptions &opts);
