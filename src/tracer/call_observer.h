@@ -34,6 +34,9 @@ public:
 
 	// A new task of the tree (its creator's fork/clone event), parent the creator's tid.
 	virtual void onNewTask(pid_t tid, pid_t parent) = 0;
+	// Task tid completed an execve (the root's first one starts the command itself: what
+	// came before it is the gate's own setup of the child).
+	virtual void onExec(pid_t tid) = 0;
 	// A signal about to be delivered to tid (a signal-delivery stop), and a group stop.
 	virtual void onSignal(pid_t tid, int sig) = 0;
 	virtual void onGroupStop(pid_t tid, int sig) = 0;

@@ -366,6 +366,8 @@ void Supervisor::onExec(pid_t tid)
 	auto argv = readCmdline(tid);
 	if (!argv.empty())
 		pr.argv = std::move(argv);
+	if (opts_.observer)
+		opts_.observer->onExec(tid);
 	resume(tid, PTRACE_CONT);
 }
 
