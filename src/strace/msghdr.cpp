@@ -108,8 +108,11 @@ std::string cmsgs(const Ctx &c, uint64_t addr, uint64_t controllen)
 		if (len >= l.cmsgHdrSize)
 			s += cmsgData(c, level, type, p + l.cmsgHdrSize, static_cast<size_t>(std::min<uint64_t>(len, avail)) - l.cmsgHdrSize);
 		s += "}";
+		// A cmsg_len the buffer cannot hold ends the list (and keeps the step from wrapping).
+		if (len < l.cmsgHdrSize || len >= avail)
+			break;
 		const uint64_t step = (len + l.cmsgAlign - 1) / l.cmsgAlign * l.cmsgAlign;
-		if (len < l.cmsgHdrSize || step >= avail)
+		if (step >= avail)
 			break;
 		off += static_cast<size_t>(step);
 	}
