@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "net/sockaddr.h"
-#include "strace/quote.h"
+#include "base/strace_quote.h"
 
 namespace hg {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "strace/names.h"
-#include "strace/quote.h"
+#include "base/strace_quote.h"
 
 namespace hg::strace {
 

@@ -128,15 +128,20 @@ const InputCall *findInput(std::string_view name)
 	return nullptr;
 }
 
-std::string socketpairArgs(const Ctx &c, const Call &call, std::optional<long> ret)
+std::string socketpairInputs(const Call &call)
 {
 	// Observed: socketpair prints the protocol as a number whatever the family.
-	std::string s = familyName(argInt(call, 0)) + ", " + socketType(argInt(call, 1)) + ", " + std::to_string(argInt(call, 2)) + ", ";
+	return familyName(argInt(call, 0)) + ", " + socketType(argInt(call, 1)) + ", " + std::to_string(argInt(call, 2)) + ", ";
+}
+
+std::string socketpairArgs(const Ctx &c, const Call &call, std::optional<long> ret)
+{
+	std::string s = socketpairInputs(call);
 	auto fds = succeeded(ret) ? readExact(c.mem, call.args[3], 8) : std::nullopt;
 	if (!fds)
 		return s + pointer(call.args[3]);
-	return s + "[" + fd(c, static_cast<int>(load32(fds->data()))) + ", " +
-	       fd(c, static_cast<int>(load32(fds->data() + 4))) + "]";
+	// An array like any other: at most -s elements ("[...]" under -s 0, as strace prints it).
+	return s + array(c, 2, [&](size_t i) { return fd(c, static_cast<int>(load32(fds->data() + 4 * i))); });
 }
 
 std::string recvfromArgs(const Ctx &c, const Call &call, const Entry &e, std::optional<long> ret)
@@ -209,6 +214,19 @@ bool returnsFd(std::string_view name)
 	return name == "socket" || name == "accept" || name == "accept4";
 }
 
+// The inputs a call with outputs has strace print at its entry, ending in ", ".
+std::string leadArgs(const Ctx &c, const Call &call)
+{
+	const std::string &n = call.name;
+	if (n == "socketpair")
+		return socketpairInputs(call);
+	if (n == "getsockopt")
+		return fdArg(c, call) + ", " + sockoptName(argInt(call, 1), argInt(call, 2)) + ", ";
+	return fdArg(c, call) + ", ";
+}
+
+std::string finish(const Ctx &c, const Call &call, std::string text, std::optional<long> ret, size_t column);
+
 } // namespace
 
 Entry onEntry(const Call &call, Memory &mem, const Options &o, const FdPath &fdPath)
@@ -220,6 +238,7 @@ Entry onEntry(const Call &call, Memory &mem, const Options &o, const FdPath &fdP
 		return e;
 	}
 	const std::string &n = call.name;
+	e.lead = leadArgs(c, call);
 	if (n == "accept" || n == "accept4" || n == "getsockname" || n == "getpeername")
 		e.lenIn = call.args[2] ? readU32(mem, call.args[2]) : std::nullopt;
 	else if (n == "recvfrom")
@@ -237,7 +256,34 @@ std::string onExit(const Call &call, const Entry &e, std::optional<long> ret, Me
 		   const FdPath &fdPath, size_t column)
 {
 	Ctx c{ mem, o, fdPath, call.compat32 };
-	std::string line = call.name + "(" + (findInput(call.name) ? e.args : outputArgs(c, call, e, ret)) + ") ";
+	return finish(c, call, call.name + "(" + (findInput(call.name) ? e.args : outputArgs(c, call, e, ret)), ret, column);
+}
+
+std::string entryText(const Call &call, const Entry &e)
+{
+	return call.name + "(" + (findInput(call.name) ? e.args : e.lead);
+}
+
+std::string resumedText(const Call &call, const Entry &e, std::optional<long> ret, Memory &mem, const Options &o,
+			const FdPath &fdPath, size_t column)
+{
+	Ctx c{ mem, o, fdPath, call.compat32 };
+	std::string rest;
+	if (!findInput(call.name)) {
+		rest = outputArgs(c, call, e, ret);
+		// The inputs were written at entry (the same text: only outputs change in the call).
+		if (rest.compare(0, e.lead.size(), e.lead) == 0)
+			rest.erase(0, e.lead.size());
+	}
+	return finish(c, call, rest, ret, column);
+}
+
+namespace {
+
+// text + ") ", padded to the result column, "= " and the result.
+std::string finish(const Ctx &c, const Call &call, std::string text, std::optional<long> ret, size_t column)
+{
+	std::string line = std::move(text) + ") ";
 	const size_t at = column + line.size();
 	if (at < kResultColumn)
 		line.append(kResultColumn - at, ' ');
@@ -249,6 +295,8 @@ std::string onExit(const Call &call, const Entry &e, std::optional<long> ret, Me
 		line += " (left " + timespecAt(c, call.args[4]) + ")";
 	return line;
 }
+
+} // namespace
 
 const std::vector<std::string> &networkSyscalls()
 {

@@ -45,6 +45,7 @@ struct Entry {
 	std::string args;               // calls whose arguments are all inputs: printed at entry, as strace does
 	std::optional<uint32_t> lenIn;  // *addrlen / *optlen / msg_namelen before the call
 	std::string timeout;            // recvmmsg: the timeout as it was at entry
+	std::string lead;               // calls with outputs: the inputs strace prints at entry ("3, ")
 };
 
 // Reads what strace reads at syscall entry. The fdPath is only called with -y.
@@ -56,6 +57,15 @@ Entry onEntry(const Call &c, Memory &mem, const Options &o, const FdPath &fdPath
 // ret: std::nullopt when the tracee vanished before the call returned ("= ?").
 std::string onExit(const Call &c, const Entry &e, std::optional<long> ret, Memory &mem, const Options &o,
 		   const FdPath &fdPath, size_t column);
+
+// What strace has written of the call when something else is written before it returns:
+// "connect(3, {...}, 16", "accept(3, " (followed by " <unfinished ...>").
+std::string entryText(const Call &c, const Entry &e);
+
+// The rest of such a call once it returns, after "<... NAME resumed>": ") = 0",
+// "{sa_family=AF_INET, ...}, [16]) = 4". column: characters already on that line.
+std::string resumedText(const Call &c, const Entry &e, std::optional<long> ret, Memory &mem, const Options &o,
+			const FdPath &fdPath, size_t column);
 
 // "+++ exited with 0 +++", "+++ killed by SIGKILL +++", "+++ killed by SIGSEGV (core dumped) +++".
 std::string exitLine(int exitCode, int termSignal, bool coreDumped);

@@ -12,7 +12,7 @@
 
 #include "net/sockaddr.h"
 #include "strace/names.h"
-#include "strace/quote.h"
+#include "base/strace_quote.h"
 
 namespace hg::strace {
 

@@ -13,7 +13,7 @@
 #include "evidence/strace_log.h"
 #include "net/classify.h"
 #include "net/sockaddr.h"
-#include "strace/quote.h"
+#include "base/strace_quote.h"
 #include "strace/sockaddr.h"
 #include "policy/allowlist.h"
 

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "net/sockaddr.h"
-#include "strace/quote.h"
+#include "base/strace_quote.h"
 #include "strace/sockaddr.h"
 #include "sockaddr_bytes.h"
 

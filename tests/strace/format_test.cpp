@@ -88,6 +88,12 @@ TEST_CASE("socketpair prints the pair at exit", "[strace]")
 	      "socketpair(AF_INET, SOCK_STREAM, 0, 0x7ffd3dae75d8) = -1 EOPNOTSUPP (Operation not supported)");
 	CHECK(t.line(call("socketpair", { AF_UNIX, SOCK_STREAM, 0, 1 }), -EFAULT) ==
 	      "socketpair(AF_UNIX, SOCK_STREAM, 0, 0x1) = -1 EFAULT (Bad address)");
+	// An array under -s: strace 6.1 -s 0 and -s 1 print these.
+	t.opt.strsize = 0;
+	CHECK(t.line(call("socketpair", { AF_UNIX, SOCK_STREAM, 0, kAddr }), 0) == "socketpair(AF_UNIX, SOCK_STREAM, 0, [...]) = 0");
+	t.opt.strsize = 1;
+	CHECK(t.line(call("socketpair", { AF_UNIX, SOCK_STREAM, 0, kAddr }), 0) == "socketpair(AF_UNIX, SOCK_STREAM, 0, [3, ...]) = 0");
+	t.opt.strsize = 32;
 
 	t.opt.decodeFds = true;
 	t.fdPath = [](int fd) { return "socket:[" + std::to_string(11928676 + fd) + "]"; };

@@ -1,5 +1,5 @@
 #pragma once
-// Bytes as strace quotes them.
+// Bytes as strace quotes them (the strace printer, strace/, and the addresses net/ renders).
 
 #include <string>
 #include <string_view>

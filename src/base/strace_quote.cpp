@@ -1,4 +1,4 @@
-#include "strace/quote.h"
+#include "base/strace_quote.h"
 
 #include <cstdio>
 
