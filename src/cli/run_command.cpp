@@ -123,17 +123,6 @@ std::optional<Policy> readPolicy(const std::string &path)
 	return std::move(*policy);
 }
 
-std::string outcomeText(const StepEvidence &ev)
-{
-	if (!ev.started)
-		return "could not start: " + ev.error;
-	if (ev.timedOut)
-		return "timed out";
-	if (ev.signal)
-		return "killed by " + signalName(ev.signal);
-	return "exited " + std::to_string(ev.exitCode);
-}
-
 } // namespace
 
 bool resolveSha(const std::string &explicitSha, ShaSource &out, std::string &error)
@@ -475,7 +464,7 @@ void RunSession::printStepSummary(const Step &step, const StepEvidence &ev, cons
 				  const StepLogPaths &paths) const
 {
 	fmt::print(stderr, "hermetic-gate: step {}: {}, {} violation(s) ({} audited, {} denied), {} allowed by exception -> {}\n",
-		   step.id, outcomeText(ev), sink.audited + sink.denied, sink.audited, sink.denied, sink.allowed,
+		   step.id, stepOutcomeText(ev), sink.audited + sink.denied, sink.audited, sink.denied, sink.allowed,
 		   stepResultName(stepResult(ev)));
 	if (ev.started && !ev.timedOut && ev.exitCode == 127 && step.shell)
 		fmt::print(stderr, "hermetic-gate: step {}: exit 127 from /bin/sh usually means a command was not found (see {})\n",
@@ -509,9 +498,11 @@ int RunSession::finish()
 	}
 	if (!opts_.quiet)
 		fmt::print(stderr, "hermetic-gate: result {}; evidence in {}\n", stepResultName(overallResult(run_)), outDir_);
+	// After the report: a CI file that cannot be written costs only itself.
+	bool ciWritten = writeCiReports(opts_.ciReports, run_, policy_, *writer_);
 	if (stopSig)
 		return 128 + stopSig;
-	if (writeFailed_)
+	if (writeFailed_ || !ciWritten)
 		return kExitInternal;
 	return runExitCode(run_);
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/ci_files.h"
 #include "cli/detector_choice.h"
 #include "net/inherited_fd.h"
 
@@ -22,6 +23,7 @@ struct RunOptions {
 	int pollIntervalMs = 20;        // proc detector
 	bool quiet = false;
 	std::vector<InheritedFd> inherited; // what the gate inherited (main's snapshot)
+	CiReportPaths ciReports;        // --junit, --sarif, --codequality: written after report.json
 };
 
 int runRun(const RunOptions &opts);

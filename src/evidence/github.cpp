@@ -64,7 +64,7 @@ std::string summaryHeader(const RunEvidence &run, const std::string &evidenceDir
 // What the annotation's title names: the name asked for a DNS query, else the destination.
 std::string destination(const ViolationGroup &g)
 {
-	return validUtf8(g.kind == Direction::Dns ? g.name : endpointText(g));
+	return validUtf8(g.kind == Direction::Dns ? g.name : rowEndpointText(g));
 }
 
 std::string annotationMessage(const ViolationGroup &g)

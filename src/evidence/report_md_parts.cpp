@@ -69,17 +69,6 @@ std::string exitText(const StepEvidence &s)
 	return out;
 }
 
-std::string endpointText(const ViolationGroup &g)
-{
-	if (g.address.empty())
-		return "(no address)";
-	if (!g.port)
-		return g.address;
-	if (g.address.find(':') != std::string::npos)
-		return "[" + g.address + "]:" + std::to_string(*g.port);
-	return g.address + ":" + std::to_string(*g.port);
-}
-
 namespace {
 
 constexpr size_t kMaxArgvShown = 5;
@@ -172,10 +161,10 @@ std::string violationWhat(const ViolationGroup &g, QuoteFn quote)
 {
 	std::string what = std::string(directionName(g.kind)) + " " + validUtf8(g.syscall);
 	if (g.kind == Direction::Dns)
-		return what + " for " + quote(g.name) + " via " + quote(endpointText(g));
+		return what + " for " + quote(g.name) + " via " + quote(rowEndpointText(g));
 	if (g.kind == Direction::Raw)
 		return what;
-	return what + (g.kind == Direction::Inbound ? " on " : " to ") + quote(endpointText(g)) +
+	return what + (g.kind == Direction::Inbound ? " on " : " to ") + quote(rowEndpointText(g)) +
 	       (portChosenByKernel(g) ? " (port chosen by the kernel)" : "");
 }
 

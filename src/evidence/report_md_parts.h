@@ -21,10 +21,6 @@ std::string mdCell(const std::string &s);
 // "137 (timed out)".
 std::string exitText(const StepEvidence &s);
 
-// The destination of a row: "203.0.113.1:443", "[2001:db8::1]:443", the bare address
-// without a port, "(no address)".
-std::string endpointText(const ViolationGroup &g);
-
 // How a text is quoted in a sentence: mdCode for Markdown, plainText for plain text.
 using QuoteFn = std::string (*)(const std::string &);
 

@@ -122,6 +122,10 @@ struct RunEvidence {
 // start (or has an error), else failed on a non-zero exit, a signal or a timeout, else pass.
 StepResult stepResult(const StepEvidence &step);
 
+// How the step's command ended, one line: "exited 0", "killed by SIGKILL", "timed out",
+// "could not start: REASON".
+std::string stepOutcomeText(const StepEvidence &step);
+
 // The worst step result; an incomplete run is at least "error" (a run that stopped
 // early cannot pass), and a run without steps that completed passes.
 StepResult overallResult(const RunEvidence &run);

@@ -17,6 +17,17 @@ std::string groupFamily(const NetRecord &rec, const Endpoint &ep)
 
 } // namespace
 
+std::string rowEndpointText(const ViolationKey &key)
+{
+	if (key.address.empty())
+		return "(no address)";
+	if (!key.port)
+		return key.address;
+	if (key.address.find(':') != std::string::npos)
+		return "[" + key.address + "]:" + std::to_string(*key.port);
+	return key.address + ":" + std::to_string(*key.port);
+}
+
 bool portChosenByKernel(const ViolationKey &key)
 {
 	return (key.kind == Direction::Inbound || key.kind == Direction::Self) && key.port == uint16_t{ 0 };
