@@ -157,15 +157,15 @@ std::string remedy(const ViolationGroup &g, bool listenerShown)
 
 } // namespace
 
-std::string violationWhat(const ViolationGroup &g, QuoteFn quote)
+std::string violationWhat(const ViolationKey &k, QuoteFn quote)
 {
-	std::string what = std::string(directionName(g.kind)) + " " + validUtf8(g.syscall);
-	if (g.kind == Direction::Dns)
-		return what + " for " + quote(g.name) + " via " + quote(rowEndpointText(g));
-	if (g.kind == Direction::Raw)
+	std::string what = std::string(directionName(k.kind)) + " " + validUtf8(k.syscall);
+	if (k.kind == Direction::Dns)
+		return what + " for " + quote(k.name) + " via " + quote(rowEndpointText(k));
+	if (k.kind == Direction::Raw)
 		return what;
-	return what + (g.kind == Direction::Inbound ? " on " : " to ") + quote(rowEndpointText(g)) +
-	       (portChosenByKernel(g) ? " (port chosen by the kernel)" : "");
+	return what + (k.kind == Direction::Inbound ? " on " : " to ") + quote(rowEndpointText(k)) +
+	       (portChosenByKernel(k) ? " (port chosen by the kernel)" : "");
 }
 
 namespace {

@@ -30,7 +30,7 @@ std::string plainText(const std::string &s);
 // What a violation group is, one phrase: "outbound connect to 203.0.113.1:443",
 // "inbound listen on 127.0.0.1:0 (port chosen by the kernel)", "dns sendto for NAME via
 // 10.0.0.2:53", "raw socket"; names and addresses passed through quote.
-std::string violationWhat(const ViolationGroup &g, QuoteFn quote);
+std::string violationWhat(const ViolationKey &k, QuoteFn quote);
 
 // The header and separator of the steps table (Step, Command, Result, Exit, Violations).
 std::string stepsTableHead();
