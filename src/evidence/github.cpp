@@ -67,34 +67,27 @@ std::string destination(const ViolationGroup &g)
 	return validUtf8(g.kind == Direction::Dns ? g.name : rowEndpointText(g));
 }
 
-std::string annotationMessage(const ViolationGroup &g)
+std::string annotationMessage(const CiFinding &f)
 {
-	std::string text = std::string(decisionName(g.decision)) + " " + violationWhat(g, plainText) + ", " +
-			   std::to_string(g.count) + (g.count == 1 ? " call" : " calls") + ", by " + validUtf8(g.exe);
+	const ViolationGroup &g = f.group;
+	std::string text = validUtf8(f.summary);
 	if (!g.argvs.empty())
-		text += ": " + validUtf8(shellJoin(g.argvs.front()));
+		text += "\nprocess: " + validUtf8(shellJoin(g.argvs.front()));
 	if (g.argvs.size() > 1)
-		text += " (and " + std::to_string(g.argvs.size() - 1) + " more processes)";
-	std::string snippet = exceptionSnippet(g);
-	if (snippet.empty())
-		return text + "\nNo policy exception can allow it: report.md says what to change in the step.";
-	return text + "\nTo allow it, add to the policy:\n" + snippet;
+		text += " (and " + std::to_string(g.argvs.size() - 1) + " more)";
+	return text + "\n" + f.fixText;
 }
 
-std::string annotation(const RunEvidence &run, const StepEvidence &s, const ViolationGroup &g,
-		       const StepPlaces &places)
+std::string annotation(const RunEvidence &run, const CiFinding &f, const StepSpots &spots)
 {
 	std::string props;
-	auto add = [&](const std::string &prop) { props += (props.empty() ? "" : ",") + prop; };
-	if (!run.policyPath.empty())
-		add("file=" + githubProperty(validUtf8(run.policyPath)));
-	if (auto at = places.find(s.id); at != places.end() && at->second.line > 0) {
-		add("line=" + std::to_string(at->second.line));
-		if (at->second.column > 0)
-			add("col=" + std::to_string(at->second.column));
+	if (!run.policyPath.empty()) {
+		PolicySpot spot = stepSpot(spots, f.stepId);
+		props = "file=" + githubProperty(validUtf8(run.policyPath)) + ",line=" + std::to_string(spot.line) +
+			",col=" + std::to_string(spot.column) + ",";
 	}
-	add("title=" + githubProperty("hermetic-gate: step " + validUtf8(s.id) + " -> " + destination(g)));
-	return (run.mode == "enforce" ? "::error " : "::warning ") + props + "::" + githubData(annotationMessage(g));
+	props += "title=" + githubProperty("hermetic-gate: step " + validUtf8(f.stepId) + " -> " + destination(f.group));
+	return (run.mode == "enforce" ? "::error " : "::warning ") + props + "::" + githubData(annotationMessage(f));
 }
 
 std::string outputLine(const std::string &name, const std::string &value)
@@ -138,12 +131,11 @@ std::string githubSummary(const RunEvidence &run, const std::string &evidenceDir
 	return md;
 }
 
-std::vector<std::string> githubAnnotations(const RunEvidence &run, const StepPlaces &places)
+std::vector<std::string> githubAnnotations(const RunEvidence &run, const StepSpots &spots)
 {
 	std::vector<std::string> lines;
-	for (const StepEvidence &s : run.steps)
-		for (const ViolationGroup &g : aggregateViolations(s))
-			lines.push_back(annotation(run, s, g, places));
+	for (const CiFinding &f : ciFindings(run))
+		lines.push_back(annotation(run, f, spots));
 	return lines;
 }
 

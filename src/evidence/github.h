@@ -5,11 +5,11 @@
 // step outputs. Pure; cli/github_actions.h reads the environment and writes them.
 
 #include <cstddef>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "evidence/ci_findings.h"
 #include "evidence/run_report.h"
 
 namespace hg {
@@ -18,15 +18,6 @@ namespace hg {
 inline constexpr size_t kSummaryMaxSteps = 50;       // rows of the steps table
 inline constexpr size_t kSummaryMaxViolations = 20;  // violation sections
 inline constexpr size_t kSummaryMaxBytes = 256 * 1024;
-
-// Where a step is written in the policy file: 1-based line and column; 0 when unknown.
-struct StepPlace {
-	int line = 0;
-	int column = 0;
-};
-
-// Step id -> its place in the policy file.
-using StepPlaces = std::map<std::string, StepPlace>;
 
 // A workflow command's property value: % \r \n : , escaped as %25 %0D %0A %3A %2C.
 std::string githubProperty(std::string_view s);
@@ -43,10 +34,11 @@ std::string githubSummary(const RunEvidence &run, const std::string &evidenceDir
 
 // One workflow command per violation group (no newline), in the order of report.md:
 //   ::warning file=POLICY,line=L,col=C,title=hermetic-gate: step ID -> DESTINATION::MESSAGE
-// "::warning" in audit mode, "::error" in enforce mode. file is omitted without a policy
-// file, line and col when places lack the step. The message names the call, the
-// executable and argv, and the paste-ready exception (exceptionSnippet), or why none can.
-std::vector<std::string> githubAnnotations(const RunEvidence &run, const StepPlaces &places);
+// "::warning" in audit mode, "::error" in enforce mode (whether the calls went through, not
+// the verdict). file, line and col (stepSpot()) are omitted without a policy file. The
+// message is the finding's (ci_findings.h): its summary, the first argv, and the
+// paste-ready exception or why none can allow it.
+std::vector<std::string> githubAnnotations(const RunEvidence &run, const StepSpots &spots);
 
 // The step outputs, for $GITHUB_OUTPUT: "result=R\nviolations=N\nevidence_dir=DIR\n" (N the
 // violating calls of every step). A value with a line break is written in the

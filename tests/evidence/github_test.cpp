@@ -33,8 +33,8 @@ TEST_CASE("workflow command properties and messages are escaped as GitHub's tool
 TEST_CASE("one annotation per violation group, at the step's place, warning in audit and error in enforce", "[evidence][github]")
 {
 	RunEvidence run = sampleRun();
-	StepPlaces places{ { "fetch", { 14, 5 } } };
-	std::vector<std::string> lines = githubAnnotations(run, places);
+	StepSpots spots{ { "fetch", { 14, 5 } } };
+	std::vector<std::string> lines = githubAnnotations(run, spots);
 	REQUIRE(lines.size() == 3);
 	auto it = std::find_if(lines.begin(), lines.end(), [](const std::string &l) {
 		return l.find("-> 203.0.113.1%3A443::") != std::string::npos;
@@ -42,10 +42,10 @@ TEST_CASE("one annotation per violation group, at the step's place, warning in a
 	REQUIRE(it != lines.end());
 	std::string v4 = *it;
 	CHECK(v4.rfind("::warning file=docs/ci/HERMETIC_CI_POLICY.yml,line=14,col=5,"
-			     "title=hermetic-gate%3A step fetch -> 203.0.113.1%3A443::audited outbound connect to "
-			     "203.0.113.1:443, 2 calls, by /usr/bin/curl",
+			     "title=hermetic-gate%3A step fetch -> 203.0.113.1%3A443::/usr/bin/curl: outbound connect to "
+			     "203.0.113.1:443 (audited, 2 calls)%0Aprocess: ",
 			     0) == 0);
-	CHECK(v4.find("%0ATo allow it, add to the policy:%0Aallow:%0A  outbound_hosts:%0A    - host: "
+	CHECK(v4.find("%0ATo allow it, add to the policy:%0A%0Aallow:%0A  outbound_hosts:%0A    - host: "
 			    "\"203.0.113.1:443\"%0A") != std::string::npos);
 	for (const std::string &line : lines)
 		CHECK(line.find('\n') == std::string::npos);
