@@ -154,7 +154,10 @@ private:
 	void checkSocketOrigin(const Tracee &t, NetRecord &r, const TraceeSocket &sock);
 	void maybeSweepSockets(); // sweepSockets() when kSocketSweepPeriod has passed
 	void sweepSockets();      // every descriptor of every process of the tree
-	void sweepProcess(pid_t tgid);
+	// inFlight: the processes with a socket() between its trap and its exit stop, whose new
+	// socket is in /proc before the ledger learns it: an unknown inode there is judged at the
+	// next sweep (deferred_), not now.
+	void sweepProcess(pid_t tgid, bool inFlight, std::set<uint64_t> &deferNext);
 	void recordForeignSocket(pid_t tgid, int fd, TraceeSocket &sock);
 	// A unix connect of r succeeded: when the process at the other end is outside the tree,
 	// r names it, and a daemon known by its executable makes the call delegated egress.
@@ -238,6 +241,7 @@ private:
 	// Every listener the tree had (namespace, type, protocol, address, port): a socket
 	// accepted from one is the tree's own. Bounded: one entry per distinct address.
 	std::set<std::string> listenerHistory_;
+	std::set<uint64_t> deferred_; // inodes the last sweep put off (sweepProcess)
 	std::chrono::steady_clock::time_point nextSweep_{};
 	TraceResult result_;
 };

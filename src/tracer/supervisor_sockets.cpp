@@ -15,6 +15,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <unordered_set>
 
 #include "base/log.h"
 #include "base/proc.h"
@@ -160,13 +161,19 @@ void Supervisor::maybeSweepSockets()
 
 void Supervisor::sweepSockets()
 {
+	std::unordered_set<pid_t> inFlight;
+	for (const auto &[tid, t] : tracees_)
+		if (t.newSocket)
+			inFlight.insert(t.tgid);
+	std::set<uint64_t> deferNext;
 	ledger_.beginSweep();
 	for (const auto &[tgid, index] : procIndex_)
-		sweepProcess(tgid);
+		sweepProcess(tgid, inFlight.count(tgid) > 0, deferNext);
 	ledger_.endSweep();
+	deferred_ = std::move(deferNext);
 }
 
-void Supervisor::sweepProcess(pid_t tgid)
+void Supervisor::sweepProcess(pid_t tgid, bool inFlight, std::set<uint64_t> &deferNext)
 {
 	std::unique_ptr<DIR, int (*)(DIR *)> dir(opendir(procPath(tgid, "/fd").c_str()), closedir);
 	if (!dir)
@@ -181,6 +188,12 @@ void Supervisor::sweepProcess(pid_t tgid)
 		ledger_.seen(inode);
 		if (ledger_.lookup(inode) != SocketLedger::Entry::Unknown)
 			continue;
+		// Put off once, never twice: the socket() in flight reaches its exit stop long before
+		// the next sweep, and a socket from outside is still unknown then.
+		if (inFlight && !deferred_.count(inode)) {
+			deferNext.insert(inode);
+			continue;
+		}
 		TraceeSocket sock = inspectSocket(pidfdOf(tgid), fd);
 		if (!sock.fd || inodeOf(sock.fd.get()) != inode)
 			continue; // closed or replaced meanwhile: the next sweep sees what is there
