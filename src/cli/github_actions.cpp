@@ -61,7 +61,10 @@ void reportToGithub(const RunEvidence &run, const StepSpots &spots, const std::s
 	appendToEnvFile("GITHUB_STEP_SUMMARY", "step summary", githubSummary(run, evidenceDir));
 	// The runner reads workflow commands from stdout line by line, after the gate's own
 	// stderr lines: flush so they are not held back in the buffer.
-	for (const std::string &line : githubAnnotations(run, spots))
+	auto annotations = githubAnnotations(run, spots);
+	if (!annotations)
+		fmt::print(stderr, "hermetic-gate: warning: no annotations for the job: {}\n", annotations.error().message);
+	for (const std::string &line : annotations ? *annotations : std::vector<std::string>{})
 		fmt::print(stdout, "{}\n", line);
 	std::fflush(stdout);
 	appendToEnvFile("GITHUB_OUTPUT", "step outputs", githubOutputs(run, evidenceDir));

@@ -131,10 +131,13 @@ std::string githubSummary(const RunEvidence &run, const std::string &evidenceDir
 	return md;
 }
 
-std::vector<std::string> githubAnnotations(const RunEvidence &run, const StepSpots &spots)
+Expected<std::vector<std::string>> githubAnnotations(const RunEvidence &run, const StepSpots &spots)
 {
+	auto findings = ciFindings(run);
+	if (!findings)
+		return findings.error();
 	std::vector<std::string> lines;
-	for (const CiFinding &f : ciFindings(run))
+	for (const CiFinding &f : *findings)
 		lines.push_back(annotation(run, f, spots));
 	return lines;
 }

@@ -37,8 +37,9 @@ std::string githubSummary(const RunEvidence &run, const std::string &evidenceDir
 // "::warning" in audit mode, "::error" in enforce mode (whether the calls went through, not
 // the verdict). file, line and col (stepSpot()) are omitted without a policy file. The
 // message is the finding's (ci_findings.h): its summary, the first argv, and the
-// paste-ready exception or why none can allow it.
-std::vector<std::string> githubAnnotations(const RunEvidence &run, const StepSpots &spots);
+// paste-ready exception or why none can allow it. Fails where ciFindings() does (a run that
+// does not pass validateRun()).
+Expected<std::vector<std::string>> githubAnnotations(const RunEvidence &run, const StepSpots &spots);
 
 // The step outputs, for $GITHUB_OUTPUT: "result=R\nviolations=N\nevidence_dir=DIR\n" (N the
 // violating calls of every step). A value with a line break is written in the

@@ -34,7 +34,9 @@ TEST_CASE("one annotation per violation group, at the step's place, warning in a
 {
 	RunEvidence run = sampleRun();
 	StepSpots spots{ { "fetch", { 14, 5 } } };
-	std::vector<std::string> lines = githubAnnotations(run, spots);
+	auto annotated = githubAnnotations(run, spots);
+	REQUIRE(annotated);
+	std::vector<std::string> lines = *annotated;
 	REQUIRE(lines.size() == 3);
 	auto it = std::find_if(lines.begin(), lines.end(), [](const std::string &l) {
 		return l.find("-> 203.0.113.1%3A443::") != std::string::npos;
@@ -52,7 +54,9 @@ TEST_CASE("one annotation per violation group, at the step's place, warning in a
 
 	run.mode = "enforce";
 	run.policyPath.clear();
-	lines = githubAnnotations(run, {});
+	annotated = githubAnnotations(run, {});
+	REQUIRE(annotated);
+	lines = *annotated;
 	REQUIRE(lines.size() == 3);
 	CHECK(lines[0].rfind("::error title=hermetic-gate%3A step fetch -> ", 0) == 0);
 }
