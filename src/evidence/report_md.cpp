@@ -67,17 +67,6 @@ std::string exitText(const StepEvidence &s)
 	return out;
 }
 
-std::string endpointText(const ViolationGroup &g)
-{
-	if (g.address.empty())
-		return "(no address)";
-	if (!g.port)
-		return g.address;
-	if (g.address.find(':') != std::string::npos)
-		return "[" + g.address + "]:" + std::to_string(*g.port);
-	return g.address + ":" + std::to_string(*g.port);
-}
-
 constexpr size_t kMaxArgvShown = 5;
 
 // The metadata of an exception snippet, as comments to fill in and uncomment.
@@ -204,14 +193,14 @@ std::string remedy(const ViolationGroup &g, bool listenerShown)
 // "`127.0.0.1:0` (port chosen by the kernel)" for a kernel-chosen port.
 std::string endpointShown(const ViolationGroup &g)
 {
-	return code(endpointText(g)) + (portChosenByKernel(g) ? " (port chosen by the kernel)" : "");
+	return code(violationEndpointText(g)) + (portChosenByKernel(g) ? " (port chosen by the kernel)" : "");
 }
 
 // What the row is about: "to `203.0.113.1:443`", "on `127.0.0.1:0` (...)", "for `name` via `10.0.0.2:53`".
 std::string target(const ViolationGroup &g)
 {
 	if (g.kind == Direction::Dns)
-		return " for " + code(g.name) + " via " + code(endpointText(g));
+		return " for " + code(g.name) + " via " + code(violationEndpointText(g));
 	if (g.kind == Direction::Raw)
 		return "";
 	return (g.kind == Direction::Inbound ? " on " : " to ") + endpointShown(g);

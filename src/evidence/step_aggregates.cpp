@@ -22,6 +22,17 @@ bool portChosenByKernel(const ViolationKey &key)
 	return (key.kind == Direction::Inbound || key.kind == Direction::Self) && key.port == uint16_t{ 0 };
 }
 
+std::string violationEndpointText(const ViolationKey &key)
+{
+	if (key.address.empty())
+		return "(no address)";
+	if (!key.port)
+		return key.address;
+	if (key.address.find(':') != std::string::npos)
+		return "[" + key.address + "]:" + std::to_string(*key.port);
+	return key.address + ":" + std::to_string(*key.port);
+}
+
 const Endpoint &recordEndpoint(const NetRecord &rec)
 {
 	if ((rec.cls.direction == Direction::Self || rec.cls.direction == Direction::Dns) &&

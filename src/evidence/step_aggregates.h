@@ -84,6 +84,10 @@ bool portChosenByKernel(const ViolationKey &key);
 // local address (boundAddr).
 const Endpoint &recordEndpoint(const NetRecord &rec);
 
+// The address of a violation as reports show it: "203.0.113.1:443", "[2001:db8::1]:443",
+// the bare address when it has no port, "(no address)" when the call carried none.
+std::string violationEndpointText(const ViolationKey &key);
+
 // The violation-table key of an Audited or Denied record.
 ViolationKey violationKey(const NetRecord &rec);
 
