@@ -8,6 +8,7 @@
 #include "base/proc.h"
 #include "base/shell_quote.h"
 #include "evidence/allow_entry.h"
+#include "evidence/mermaid.h"
 #include "evidence/text.h"
 
 namespace hg {
@@ -233,11 +234,30 @@ std::string violationSection(const std::string &stepId, const ViolationGroup &g,
 	return md + remedy(g, listenerShown);
 }
 
+// The step's process tree as a Mermaid flowchart, and what it leaves out; nothing when no
+// process the detector recorded made a violation.
+std::string processTreeSection(const StepEvidence &s)
+{
+	std::optional<ProcessTreeSummary> tree = processTreeOf(s);
+	if (!tree || tree->nodes.empty())
+		return "";
+	std::string md = "\n### " + cell(validUtf8(s.id)) + ": process tree\n\n"
+			 "The processes that made a violation (highlighted) and their ancestors; the other processes are "
+			 "counted under their nearest drawn ancestor.";
+	if (tree->pathProcesses > tree->nodes.size())
+		md += " Only the first " + std::to_string(tree->nodes.size()) + " of the " +
+		      std::to_string(tree->pathProcesses) +
+		      " processes on a path to a violation are drawn (in the order of their executables and "
+		      "arguments); the others are in the counts.";
+	return md + "\n\n```mermaid\n" + processTreeMermaid(*tree) + "```\n";
+}
+
 std::string violations(const std::vector<StepEvidence> &steps)
 {
 	std::string md;
 	for (const StepEvidence &s : steps) {
 		std::vector<ViolationGroup> groups = aggregateViolations(s);
+		md += processTreeSection(s);
 		// Inbound rows sort before self rows (Direction order): a listener's section, with
 		// its snippet, comes before the self connections that reached it.
 		std::set<std::pair<std::string, std::optional<uint16_t>>> listeners;
