@@ -1,7 +1,6 @@
 #include "evidence/mermaid.h"
 
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 
 #include "evidence/text.h"
@@ -23,18 +22,11 @@ uint32_t nextCodePoint(const std::string &s, size_t &i)
 	return cp;
 }
 
-// A control character as text: \n, \r, \t, \xNN.
-std::string controlText(uint32_t cp)
+// Mermaid draws control characters as nothing or as a line break: they are shown as their
+// Unicode control pictures (U+2400 + code, DEL as U+2421: a newline is "␊").
+uint32_t controlPicture(uint32_t cp)
 {
-	if (cp == '\n')
-		return "\\n";
-	if (cp == '\r')
-		return "\\r";
-	if (cp == '\t')
-		return "\\t";
-	char hex[5];
-	std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned>(cp));
-	return hex;
+	return cp == 0x7f ? 0x2421 : 0x2400 + cp;
 }
 
 void appendEscaped(std::string &out, uint32_t cp)
@@ -45,6 +37,10 @@ void appendEscaped(std::string &out, uint32_t cp)
 		out += static_cast<char>(cp);
 	else
 		out += "#" + std::to_string(cp) + ";";
+	// Mermaid reads a backslash and "n" in a label as a line break, even from entity codes:
+	// a word joiner (U+2060, invisible) keeps a backslash of argv a backslash.
+	if (cp == '\\')
+		out += "#8288;";
 }
 
 std::string destinationText(const TreeDestination &d)
@@ -82,12 +78,7 @@ std::string mermaidLabelText(std::string_view text)
 	std::string valid = validUtf8(text), out;
 	for (size_t i = 0; i < valid.size();) {
 		uint32_t cp = nextCodePoint(valid, i);
-		if (cp < 0x20 || cp == 0x7f) {
-			for (char c : controlText(cp))
-				appendEscaped(out, static_cast<unsigned char>(c));
-			continue;
-		}
-		appendEscaped(out, cp);
+		appendEscaped(out, cp < 0x20 || cp == 0x7f ? controlPicture(cp) : cp);
 	}
 	return out;
 }

@@ -13,8 +13,10 @@ namespace hg {
 
 // text as the inside of a quoted Mermaid label: letters, digits, space and ".,_/:=+-@"
 // kept, any other character (quotes, brackets, <, >, #, ;, backticks, non-ASCII) as
-// "#<decimal code point>;", control characters shown as \n, \r, \t or \xNN, bytes that are
-// not UTF-8 as validUtf8() shows them.
+// "#<decimal code point>;". Mermaid would draw control characters as nothing or a line
+// break, and a backslash before "n" as a line break: control characters are shown as their
+// Unicode control pictures (a newline as U+240A), a backslash is followed by a word joiner
+// (U+2060, invisible). Bytes that are not UTF-8 are shown as validUtf8() shows them.
 std::string mermaidLabelText(std::string_view text);
 
 // "flowchart TD" and one line per node, edge and class, ending in a newline. Node ids are

@@ -184,9 +184,10 @@ TEST_CASE("labels escape everything Mermaid and Markdown read as syntax", "[evid
 	CHECK(mermaidLabelText("\"]") == "#34;#93;");
 	CHECK(mermaidLabelText("<b>#quot;;") == "#60;b#62;#35;quot#59;#59;");
 	CHECK(mermaidLabelText("```") == "#96;#96;#96;");
-	CHECK(mermaidLabelText("a\nb\tc\x01") == "a#92;nb#92;tc#92;x01");
+	CHECK(mermaidLabelText("a\nb\tc\x01\x7f") == "a#9226;b#9225;c#9217;#9249;");
+	CHECK(mermaidLabelText("printf 'a\\nb'") == "printf #39;a#92;#8288;nb#39;");
 	CHECK(mermaidLabelText("caf\xc3\xa9 \xf0\x9f\x98\x80") == "caf#233; #128512;");
-	CHECK(mermaidLabelText("\xff") == "#92;xff");
+	CHECK(mermaidLabelText("\xff") == "#92;#8288;xff");
 	CHECK(mermaidLabelText("%%{init: {}}%%") == "#37;#37;#123;init: #123;#125;#125;#37;#37;");
 
 	// Whatever the argv, a label is letters, digits, ".,_/:=+-@ " and entity codes.
