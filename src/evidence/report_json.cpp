@@ -192,7 +192,8 @@ void treeNode(JsonWriter &w, const TreeNode &n)
 	w.Bool(n.violating);
 	w.Key("destinations");
 	treeDestinations(w, n.destinations);
-	for (auto [key, count] : { std::pair{ "more_destinations", n.moreDestinations }, std::pair{ "other_processes", n.others },
+	for (auto [key, count] : { std::pair{ "more_destinations", n.moreDestinations },
+				   std::pair{ "other_processes", n.others },
 				   std::pair{ "other_violating", n.othersViolating } }) {
 		w.Key(key);
 		w.Uint64(count);
