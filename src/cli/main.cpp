@@ -98,6 +98,15 @@ CLI::App *addRunCommand(CLI::App &app, Invocation &inv)
 	run->add_flag("--enforce", inv.runEnforce, "Refuse violations with EPERM (overrides the policy's mode)")->excludes(auditFlag);
 	run->add_flag("--strict", rn.strict, "Refuse to run without the native tracer");
 	run->add_flag("--quiet,-q", rn.quiet, "Print nothing but errors");
+	run->add_option("--progress", rn.progress, "Status line of the running step: auto (redrawn on a terminal, a plain line every --progress-every seconds in a log), always (redrawn), never")
+		->type_name("WHEN")
+		->check(CLI::IsMember({"auto", "always", "never"}));
+	run->add_option("--progress-every", rn.progressEverySeconds, "Seconds between the plain progress lines of a long step when stderr is not a terminal (default 30)")
+		->type_name("SECONDS")
+		->check(CLI::Range(1, 86400));
+	run->add_option("--junit", rn.ciReports.junit, "Also write the run as JUnit XML to this file (one test case per step)")->type_name("FILE");
+	run->add_option("--sarif", rn.ciReports.sarif, "Also write the violations as SARIF 2.1.0 to this file, located in the policy")->type_name("FILE");
+	run->add_option("--codequality", rn.ciReports.codequality, "Also write the violations as a GitLab Code Quality report to this file")->type_name("FILE");
 	addDetectorOption(run, inv, "auto (ptrace, else /proc polling unless strict), ptrace, or proc");
 	addPollIntervalOption(run, rn.pollIntervalMs);
 	addLogOptions(run, inv);

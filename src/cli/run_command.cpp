@@ -123,17 +123,6 @@ std::optional<Policy> readPolicy(const std::string &path)
 	return std::move(*policy);
 }
 
-std::string outcomeText(const StepEvidence &ev)
-{
-	if (!ev.started)
-		return "could not start: " + ev.error;
-	if (ev.timedOut)
-		return "timed out";
-	if (ev.signal)
-		return "killed by " + signalName(ev.signal);
-	return "exited " + std::to_string(ev.exitCode);
-}
-
 } // namespace
 
 bool resolveSha(const std::string &explicitSha, ShaSource &out, std::string &error)
@@ -221,7 +210,12 @@ struct StepIo {
 // code to stop with (an error is printed; nothing has run), or nullopt to go on.
 class RunSession {
 public:
-	explicit RunSession(const RunOptions &opts) : opts_(opts) {}
+	explicit RunSession(const RunOptions &opts)
+		: opts_(opts),
+		  progress_(opts.quiet ? ProgressMode::Never : parseProgressMode(opts.progress).value_or(ProgressMode::Auto),
+			    STDERR_FILENO, std::chrono::seconds(opts.progressEverySeconds))
+	{
+	}
 
 	std::optional<int> load();            // the policy, the steps to run, the mode
 	std::optional<int> resolveCommands(); // every step's environment and command, before anything runs
@@ -251,6 +245,7 @@ private:
 	DetectorSetup detector_;
 	RunEvidence run_;
 	bool writeFailed_ = false;
+	Progress progress_; // the live status line of the running step
 };
 
 std::optional<int> RunSession::load()
@@ -375,8 +370,10 @@ bool RunSession::runStep(size_t i)
 
 	if (!opts_.quiet)
 		fmt::print(stderr, "hermetic-gate: step {}: {}\n", step.id, step.runText);
-	StepSink sink(step.id, opts_.quiet, io.strace);
+	StepSink sink(step.id, opts_.quiet, io.strace, &progress_);
+	progress_.begin(step.id, sink.live);
 	StepEvidence ev = traceStep(i, allow, io, sink);
+	progress_.end();
 	bool written = publishStep(ev, io);
 	if (!opts_.quiet)
 		printStepSummary(step, ev, sink, io.paths);
@@ -475,7 +472,7 @@ void RunSession::printStepSummary(const Step &step, const StepEvidence &ev, cons
 				  const StepLogPaths &paths) const
 {
 	fmt::print(stderr, "hermetic-gate: step {}: {}, {} violation(s) ({} audited, {} denied), {} allowed by exception -> {}\n",
-		   step.id, outcomeText(ev), sink.audited + sink.denied, sink.audited, sink.denied, sink.allowed,
+		   step.id, stepOutcomeText(ev), sink.audited + sink.denied, sink.audited, sink.denied, sink.allowed,
 		   stepResultName(stepResult(ev)));
 	if (ev.started && !ev.timedOut && ev.exitCode == 127 && step.shell)
 		fmt::print(stderr, "hermetic-gate: step {}: exit 127 from /bin/sh usually means a command was not found (see {})\n",
@@ -509,9 +506,11 @@ int RunSession::finish()
 	}
 	if (!opts_.quiet)
 		fmt::print(stderr, "hermetic-gate: result {}; evidence in {}\n", stepResultName(overallResult(run_)), outDir_);
+	// After the report: a CI file that cannot be written costs only itself.
+	bool ciWritten = writeCiReports(opts_.ciReports, run_, policy_, *writer_);
 	if (stopSig)
 		return 128 + stopSig;
-	if (writeFailed_)
+	if (writeFailed_ || !ciWritten)
 		return kExitInternal;
 	return runExitCode(run_);
 }

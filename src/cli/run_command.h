@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/ci_files.h"
 #include "cli/detector_choice.h"
 #include "net/inherited_fd.h"
 
@@ -21,7 +22,10 @@ struct RunOptions {
 	DetectorChoice detector = DetectorChoice::Auto;
 	int pollIntervalMs = 20;        // proc detector
 	bool quiet = false;
+	std::string progress = "auto";  // --progress: auto, always, never (cli/progress.h)
+	int progressEverySeconds = 30;  // --progress-every: plain lines in a log without a terminal
 	std::vector<InheritedFd> inherited; // what the gate inherited (main's snapshot)
+	CiReportPaths ciReports;        // --junit, --sarif, --codequality: written after report.json
 };
 
 int runRun(const RunOptions &opts);

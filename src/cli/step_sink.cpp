@@ -48,8 +48,8 @@ Expected<void> StraceStream::publish()
 	return publishFile(partial_, final_, durability_);
 }
 
-StepSink::StepSink(std::string step, bool quiet, StraceStream &strace)
-	: step_(std::move(step)), quiet_(quiet), colour_(isatty(2)), strace_(strace)
+StepSink::StepSink(std::string step, bool quiet, StraceStream &strace, Progress *progress)
+	: step_(std::move(step)), quiet_(quiet), colour_(isatty(2)), strace_(strace), progress_(progress)
 {
 }
 
@@ -58,19 +58,30 @@ void StepSink::onViolation(const NetRecord &r)
 	if (quiet_)
 		return;
 	std::string line = violationLine(r, step_, colour_) + "\n";
+	std::unique_lock<std::mutex> hold;
+	if (progress_)
+		hold = progress_->holdForOutput();
 	(void)!::write(2, line.data(), line.size());
+}
+
+void StepSink::onTreeSize(size_t alive)
+{
+	live.alive.store(static_cast<int64_t>(alive), std::memory_order_relaxed);
 }
 
 void StepSink::onRecord(const NetRecord &r)
 {
 	strace_.write(r);
 	aggregates.add(r);
+	live.calls.fetch_add(1, std::memory_order_relaxed);
 	switch (r.decision) {
 	case Decision::Audited:
 		audited++;
+		live.violations.fetch_add(1, std::memory_order_relaxed);
 		break;
 	case Decision::Denied:
 		denied++;
+		live.violations.fetch_add(1, std::memory_order_relaxed);
 		break;
 	case Decision::Allowed:
 		allowed++;

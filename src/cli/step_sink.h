@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "cli/progress.h"
 #include "evidence/atomic_file.h"
 #include "evidence/step_aggregates.h"
 #include "record/record.h"
@@ -36,19 +37,23 @@ private:
 
 class StepSink final : public RecordSink {
 public:
-	StepSink(std::string step, bool quiet, StraceStream &strace);
+	// progress: the live status line, erased while a violation line is written; nullptr: none.
+	StepSink(std::string step, bool quiet, StraceStream &strace, Progress *progress = nullptr);
 
 	void onViolation(const NetRecord &r) override;
 	void onRecord(const NetRecord &r) override;
+	void onTreeSize(size_t alive) override;
 
 	uint64_t audited = 0, denied = 0, allowed = 0, logged = 0; // records per decision
 	StepAggregates aggregates; // every record, folded in (StepEvidence::aggregates)
+	LiveCounters live;         // for the progress line, read from its thread
 
 private:
 	std::string step_;
 	bool quiet_;
 	bool colour_;
 	StraceStream &strace_;
+	Progress *progress_;
 };
 
 } // namespace hg

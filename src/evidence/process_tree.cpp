@@ -117,7 +117,7 @@ int TreeBuilder::parentOf(const ProcessRecord &p) const
 void TreeBuilder::markViolations(const StepAggregates &aggregates)
 {
 	for (const auto &[key, tally] : aggregates.violations) {
-		TreeDestination dest{ key.kind, validUtf8(violationEndpointText(key)), validUtf8(key.name) };
+		TreeDestination dest{ key.kind, validUtf8(rowEndpointText(key)), validUtf8(key.name) };
 		for (pid_t pid : tally.pids) {
 			int i = owner(pid);
 			if (i < 0)

@@ -28,7 +28,7 @@ inline constexpr size_t kMaxTreeCommandChars = 60; // characters of a process's 
 // A place a drawn process made a violation.
 struct TreeDestination {
 	Direction kind = Direction::Outbound;
-	std::string endpoint; // violationEndpointText(): "203.0.113.1:443", "(no address)"
+	std::string endpoint; // rowEndpointText(): "203.0.113.1:443", "(no address)"
 	std::string name;     // ViolationKey::name: the name it came from (the query, for dns), "" for none
 
 	auto operator<=>(const TreeDestination &) const = default;

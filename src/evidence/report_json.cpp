@@ -6,33 +6,25 @@
 #include <algorithm>
 
 #include "base/proc.h"
-#include "evidence/text.h"
+#include "evidence/json_text.h"
 
 namespace hg {
 
 namespace {
-
-using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
-
-void str(JsonWriter &w, const std::string &s)
-{
-	std::string clean = validUtf8(s);
-	w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
-}
 
 void strOrNull(JsonWriter &w, const std::string &s)
 {
 	if (s.empty())
 		w.Null();
 	else
-		str(w, s);
+		jsonString(w, s);
 }
 
 void strings(JsonWriter &w, const std::vector<std::string> &list)
 {
 	w.StartArray();
 	for (const std::string &s : list)
-		str(w, s);
+		jsonString(w, s);
 	w.EndArray();
 }
 
@@ -42,11 +34,11 @@ void health(JsonWriter &w, const std::vector<HealthCheck> &checks)
 	for (const HealthCheck &c : checks) {
 		w.StartObject();
 		w.Key("check");
-		str(w, c.check);
+		jsonString(w, c.check);
 		w.Key("status");
 		w.String(healthStatusName(c.status));
 		w.Key("detail");
-		str(w, c.detail);
+		jsonString(w, c.detail);
 		w.EndObject();
 	}
 	w.EndArray();
@@ -60,11 +52,11 @@ void violations(JsonWriter &w, const std::vector<ViolationGroup> &groups)
 		w.Key("kind");
 		w.String(directionName(g.kind));
 		w.Key("syscall");
-		str(w, g.syscall);
+		jsonString(w, g.syscall);
 		w.Key("family");
-		str(w, g.family);
+		jsonString(w, g.family);
 		w.Key("protocol");
-		str(w, g.protocol);
+		jsonString(w, g.protocol);
 		w.Key("address");
 		strOrNull(w, g.address);
 		w.Key("port");
@@ -77,7 +69,7 @@ void violations(JsonWriter &w, const std::vector<ViolationGroup> &groups)
 		w.Key("name");
 		strOrNull(w, g.name);
 		w.Key("executable");
-		str(w, g.exe);
+		jsonString(w, g.exe);
 		w.Key("decision");
 		w.String(decisionName(g.decision));
 		w.Key("count");
@@ -98,9 +90,9 @@ void exceptionList(JsonWriter &w, const std::vector<ExceptionHit> &list, bool wi
 	for (const ExceptionHit &hit : list) {
 		w.StartObject();
 		w.Key("spec");
-		str(w, hit.spec);
+		jsonString(w, hit.spec);
 		w.Key("source");
-		str(w, hit.source);
+		jsonString(w, hit.source);
 		w.Key("direction");
 		w.String(scopeName(hit.scope));
 		if (hit.resolved) {
@@ -124,7 +116,7 @@ void inheritedFds(JsonWriter &w, const std::vector<ReportedFd> &fds)
 		w.Key("fd");
 		w.Int(d.fd);
 		w.Key("type");
-		str(w, d.type);
+		jsonString(w, d.type);
 		w.Key("detail");
 		strOrNull(w, d.detail);
 		w.Key("socket");
@@ -133,11 +125,11 @@ void inheritedFds(JsonWriter &w, const std::vector<ReportedFd> &fds)
 		} else {
 			w.StartObject();
 			w.Key("family");
-			str(w, d.socket->family);
+			jsonString(w, d.socket->family);
 			w.Key("type");
-			str(w, d.socket->type);
+			jsonString(w, d.socket->type);
 			w.Key("protocol");
-			str(w, d.socket->protocol);
+			jsonString(w, d.socket->protocol);
 			w.Key("listening");
 			w.Bool(d.socket->listening);
 			w.Key("connecting");
@@ -149,7 +141,7 @@ void inheritedFds(JsonWriter &w, const std::vector<ReportedFd> &fds)
 			w.EndObject();
 		}
 		w.Key("summary");
-		str(w, d.summary);
+		jsonString(w, d.summary);
 		w.Key("action");
 		w.String(fdActionName(d.action));
 		w.Key("reason");
@@ -186,7 +178,7 @@ void treeNode(JsonWriter &w, const TreeNode &n)
 		w.Null();
 	for (auto [key, value] : { std::pair{ "executable", &n.exe }, std::pair{ "command", &n.command } }) {
 		w.Key(key);
-		str(w, *value);
+		jsonString(w, *value);
 	}
 	w.Key("violating");
 	w.Bool(n.violating);
@@ -222,7 +214,7 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 {
 	w.StartObject();
 	w.Key("id");
-	str(w, s.id);
+	jsonString(w, s.id);
 	w.Key("command");
 	strings(w, s.command);
 	w.Key("result");
@@ -234,7 +226,7 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 		w.Null();
 	w.Key("signal");
 	if (s.signal != 0)
-		str(w, signalName(s.signal));
+		jsonString(w, signalName(s.signal));
 	else
 		w.Null();
 	w.Key("timed_out");
@@ -257,7 +249,7 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 	for (const auto &[key, connects] : s.aggregates.outsideChannels) {
 		w.StartObject();
 		w.Key("socket");
-		str(w, key.first);
+		jsonString(w, key.first);
 		w.Key("peer_exe");
 		strOrNull(w, key.second);
 		w.Key("connects");
@@ -272,13 +264,6 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 	w.EndObject();
 }
 
-std::string finish(const rapidjson::StringBuffer &buf)
-{
-	std::string out(buf.GetString(), buf.GetSize());
-	out += '\n';
-	return out;
-}
-
 } // namespace
 
 Expected<std::string> renderReportJson(const RunEvidence &run)
@@ -287,9 +272,8 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	if (!stale)
 		return stale.error();
 
-	rapidjson::StringBuffer buf;
-	JsonWriter w(buf);
-	w.SetIndent(' ', 2);
+	JsonDocument doc;
+	JsonWriter &w = doc.writer();
 
 	w.StartObject();
 	w.Key("schema_version");
@@ -299,10 +283,10 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	w.Key("name");
 	w.String(kToolName);
 	w.Key("version");
-	str(w, run.toolVersion);
+	jsonString(w, run.toolVersion);
 	w.EndObject();
 	w.Key("sha");
-	str(w, run.sha);
+	jsonString(w, run.sha);
 	w.Key("policy");
 	w.StartObject();
 	w.Key("path");
@@ -311,18 +295,18 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	strOrNull(w, run.policySha256);
 	w.EndObject();
 	w.Key("detector");
-	str(w, run.detector);
+	jsonString(w, run.detector);
 	w.Key("detector_note");
 	strOrNull(w, run.detectorNote);
 	w.Key("detector_limits");
 	w.StartArray();
 	for (const std::string &limit : run.detectorLimits)
-		str(w, limit);
+		jsonString(w, limit);
 	w.EndArray();
 	w.Key("kernel_release");
-	str(w, run.kernelRelease);
+	jsonString(w, run.kernelRelease);
 	w.Key("mode");
-	str(w, run.mode);
+	jsonString(w, run.mode);
 	w.Key("result");
 	w.String(stepResultName(overallResult(run)));
 	w.Key("complete");
@@ -331,7 +315,7 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	if (run.complete)
 		w.Null();
 	else
-		str(w, run.incompleteReason.empty() ? "unknown" : run.incompleteReason);
+		jsonString(w, run.incompleteReason.empty() ? "unknown" : run.incompleteReason);
 	w.Key("enforcement_health");
 	health(w, run.health);
 	w.Key("steps");
@@ -346,7 +330,7 @@ Expected<std::string> renderReportJson(const RunEvidence &run)
 	exceptionList(w, *stale, false);
 	w.EndObject();
 
-	return finish(buf);
+	return doc.text();
 }
 
 std::string renderProcessTreeJson(const StepEvidence &s)
@@ -358,15 +342,14 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 		return a->spawnSeq < b->spawnSeq;
 	});
 
-	rapidjson::StringBuffer buf;
-	JsonWriter w(buf);
-	w.SetIndent(' ', 2);
+	JsonDocument doc;
+	JsonWriter &w = doc.writer();
 
 	w.StartObject();
 	w.Key("schema_version");
 	w.Int(kEvidenceSchemaVersion);
 	w.Key("step");
-	str(w, s.id);
+	jsonString(w, s.id);
 	w.Key("root_pid");
 	w.Int(s.rootPid);
 	w.Key("duration_ms");
@@ -384,7 +367,7 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 		w.Key("argv");
 		strings(w, p->argv);
 		w.Key("executable");
-		str(w, p->exe);
+		jsonString(w, p->exe);
 		w.Key("exited");
 		w.Bool(p->exited);
 		w.Key("exit_code");
@@ -394,7 +377,7 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 			w.Null();
 		w.Key("signal");
 		if (p->termSignal != 0)
-			str(w, signalName(p->termSignal));
+			jsonString(w, signalName(p->termSignal));
 		else
 			w.Null();
 		w.Key("killed_by_gate");
@@ -404,7 +387,7 @@ std::string renderProcessTreeJson(const StepEvidence &s)
 	w.EndArray();
 	w.EndObject();
 
-	return finish(buf);
+	return doc.text();
 }
 
 } // namespace hg

@@ -194,14 +194,14 @@ std::string remedy(const ViolationGroup &g, bool listenerShown)
 // "`127.0.0.1:0` (port chosen by the kernel)" for a kernel-chosen port.
 std::string endpointShown(const ViolationGroup &g)
 {
-	return code(violationEndpointText(g)) + (portChosenByKernel(g) ? " (port chosen by the kernel)" : "");
+	return code(rowEndpointText(g)) + (portChosenByKernel(g) ? " (port chosen by the kernel)" : "");
 }
 
 // What the row is about: "to `203.0.113.1:443`", "on `127.0.0.1:0` (...)", "for `name` via `10.0.0.2:53`".
 std::string target(const ViolationGroup &g)
 {
 	if (g.kind == Direction::Dns)
-		return " for " + code(g.name) + " via " + code(violationEndpointText(g));
+		return " for " + code(g.name) + " via " + code(rowEndpointText(g));
 	if (g.kind == Direction::Raw)
 		return "";
 	return (g.kind == Direction::Inbound ? " on " : " to ") + endpointShown(g);

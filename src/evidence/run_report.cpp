@@ -87,6 +87,17 @@ std::optional<ProcessTreeSummary> processTreeOf(const StepEvidence &step)
 	return summarizeProcessTree(step.processes, step.aggregates);
 }
 
+std::string stepOutcomeText(const StepEvidence &step)
+{
+	if (!step.started)
+		return "could not start: " + step.error;
+	if (step.timedOut)
+		return "timed out";
+	if (step.signal)
+		return "killed by " + signalName(step.signal);
+	return "exited " + std::to_string(step.exitCode);
+}
+
 StepResult overallResult(const RunEvidence &run)
 {
 	StepResult worst = run.complete ? StepResult::Pass : StepResult::Error;

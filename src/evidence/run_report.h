@@ -131,6 +131,10 @@ StepResult stepResult(const StepEvidence &step);
 // the step's processes and violations.
 std::optional<ProcessTreeSummary> processTreeOf(const StepEvidence &step);
 
+// How the step's command ended, one line: "exited 0", "killed by SIGKILL", "timed out",
+// "could not start: REASON".
+std::string stepOutcomeText(const StepEvidence &step);
+
 // The worst step result; an incomplete run is at least "error" (a run that stopped
 // early cannot pass), and a run without steps that completed passes.
 StepResult overallResult(const RunEvidence &run);

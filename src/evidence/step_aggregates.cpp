@@ -17,12 +17,7 @@ std::string groupFamily(const NetRecord &rec, const Endpoint &ep)
 
 } // namespace
 
-bool portChosenByKernel(const ViolationKey &key)
-{
-	return (key.kind == Direction::Inbound || key.kind == Direction::Self) && key.port == uint16_t{ 0 };
-}
-
-std::string violationEndpointText(const ViolationKey &key)
+std::string rowEndpointText(const ViolationKey &key)
 {
 	if (key.address.empty())
 		return "(no address)";
@@ -31,6 +26,11 @@ std::string violationEndpointText(const ViolationKey &key)
 	if (key.address.find(':') != std::string::npos)
 		return "[" + key.address + "]:" + std::to_string(*key.port);
 	return key.address + ":" + std::to_string(*key.port);
+}
+
+bool portChosenByKernel(const ViolationKey &key)
+{
+	return (key.kind == Direction::Inbound || key.kind == Direction::Self) && key.port == uint16_t{ 0 };
 }
 
 const Endpoint &recordEndpoint(const NetRecord &rec)

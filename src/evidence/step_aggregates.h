@@ -77,16 +77,16 @@ private:
 // change from run to run; the real port is in strace.txt and ss_listen.txt.
 bool portChosenByKernel(const ViolationKey &key);
 
+// The destination of a row as reports show it: "203.0.113.1:443", "[2001:db8::1]:443", the
+// bare address when the row has no port, "(no address)" when it has no address.
+std::string rowEndpointText(const ViolationKey &key);
+
 // The endpoint a record is about, as reports show it: for a self connection the listener
 // it reached, for a DNS query the resolver it went to (both in NetRecord::listener), for a
 // delegated call the daemon socket it asked (NetRecord::daemonSocket, the path resolved),
 // else its address argument, or for listen()/bind() with no address argument the socket's
 // local address (boundAddr).
 const Endpoint &recordEndpoint(const NetRecord &rec);
-
-// The address of a violation as reports show it: "203.0.113.1:443", "[2001:db8::1]:443",
-// the bare address when it has no port, "(no address)" when the call carried none.
-std::string violationEndpointText(const ViolationKey &key);
 
 // The violation-table key of an Audited or Denied record.
 ViolationKey violationKey(const NetRecord &rec);

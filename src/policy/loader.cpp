@@ -846,6 +846,10 @@ std::optional<Step> Loader::readStep(const Field &f, size_t index, std::map<std:
 	size_t errorsBefore = errors_.size();
 	Step step;
 	step.location = location(f.value.Mark());
+	if (!f.value.Mark().is_null()) {
+		step.line = f.value.Mark().line + 1;
+		step.column = f.value.Mark().column + 1;
+	}
 	std::string what = stepName(f, index);
 
 	std::optional<MapFields> fields = readMap(f, kKeys, "in " + what);

@@ -39,6 +39,8 @@ struct Step {
 	std::vector<Exception> allow;  // step-level exceptions, added to Policy::allow for this step;
 				       // source is "FILE:LINE:COL (step ID)"
 	std::string location;          // "FILE:LINE:COL" of the step in the policy file
+	int line = 0;                  // 1-based line and column of the step's mapping (its first
+	int column = 0;                // key, `id:` in `- id: NAME`); 0 when unknown
 	// pass_fds: inherited descriptors (above 2) the step keeps, in addition to the policy's;
 	// every other inherited one is closed before exec (record/fd_pass.h).
 	std::vector<int> passFds;

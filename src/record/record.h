@@ -101,6 +101,8 @@ public:
 	virtual void onViolation(const NetRecord &) {}
 	// A record is complete (result known, or the tracee vanished mid-call).
 	virtual void onRecord(const NetRecord &r) = 0;
+	// The number of processes of the tree alive changed (for live progress).
+	virtual void onTreeSize(size_t /*alive*/) {}
 };
 
 } // namespace hg

@@ -119,6 +119,7 @@ ProcessRecord &Supervisor::process(pid_t tgid, pid_t ppid)
 	}
 	procIndex_[tgid] = result_.processes.size();
 	result_.processes.push_back(std::move(p));
+	sink_.onTreeSize(procIndex_.size());
 	return result_.processes.back();
 }
 
@@ -137,6 +138,7 @@ void Supervisor::endProcess(pid_t tgid, int code, int sig)
 		if (tgid == root_ && sig == SIGKILL && (stepTimedOut() || stopRequested()))
 			pr.killedByGate = true;
 		procIndex_.erase(p);
+		sink_.onTreeSize(procIndex_.size());
 	}
 	pidfds_.erase(tgid);
 	requestedPort_.erase(requestedPort_.lower_bound({tgid, INT_MIN}), requestedPort_.upper_bound({tgid, INT_MAX}));

@@ -61,8 +61,8 @@ def main(build, prefix):
         man = os.path.join(root, "share", "man", "man1", "hermetic-gate.1")
         share = os.path.join(root, "share", "hermetic-gate")
         for rel in ["schemas/hermetic-ci-policy.schema.json", "schemas/report.schema.json",
-                    "schemas/process_tree.schema.json", "examples/demo.yml", "examples/registry-by-name.yml",
-                    "THREAT_MODEL.md"]:
+                    "schemas/process_tree.schema.json", "schemas/codequality.schema.json",
+                    "examples/demo.yml", "examples/registry-by-name.yml", "THREAT_MODEL.md"]:
             check(os.path.isfile(os.path.join(share, rel)), f"share/hermetic-gate/{rel} is not installed")
         bash_comp = os.path.join(root, "share", "bash-completion", "completions", "hermetic-gate")
         zsh_comp = os.path.join(root, "share", "zsh", "site-functions", "_hermetic-gate")

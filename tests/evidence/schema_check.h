@@ -33,14 +33,14 @@ inline std::string schemaPath(const std::string &name)
 	return std::string(dir) + "/" + name;
 }
 
-// "" when json is valid against the schema; otherwise what is wrong and where. A schema
-// file that cannot be read or parsed throws, so a broken schema never passes a test.
-inline std::string schemaErrors(const std::string &schemaName, const std::string &json)
+// "" when json is valid against the schema file at path; otherwise what is wrong and where.
+// A schema file that cannot be read or parsed throws, so a broken schema never passes a test.
+inline std::string schemaErrorsAt(const std::string &path, const std::string &json)
 {
 	rapidjson::Document schemaDoc;
-	std::string schemaText = readFile(schemaPath(schemaName));
+	std::string schemaText = readFile(path);
 	if (schemaDoc.Parse(schemaText.c_str()).HasParseError())
-		throw std::runtime_error(schemaName + ": " +
+		throw std::runtime_error(path + ": " +
 					 rapidjson::GetParseError_En(schemaDoc.GetParseError()));
 	rapidjson::SchemaDocument schema(schemaDoc);
 
@@ -57,6 +57,12 @@ inline std::string schemaErrors(const std::string &schemaName, const std::string
 	validator.GetInvalidDocumentPointer().StringifyUriFragment(docPtr);
 	return std::string("keyword '") + validator.GetInvalidSchemaKeyword() + "' at schema " +
 	       schemaPtr.GetString() + ", document " + docPtr.GetString();
+}
+
+// schemaErrorsAt for a schema of evidence-schema/.
+inline std::string schemaErrors(const std::string &schemaName, const std::string &json)
+{
+	return schemaErrorsAt(schemaPath(schemaName), json);
 }
 
 } // namespace hg::test

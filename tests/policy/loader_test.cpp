@@ -194,6 +194,9 @@ TEST_CASE("a minimal policy gets the documented defaults", "[loader]")
 	CHECK(s.timeoutSeconds == 0);
 	CHECK(s.allow.empty());
 	CHECK(s.location == "min.yml:3:5");
+	// The SARIF report points at the step's `- id:` entry with these (1-based).
+	CHECK(s.line == 3);
+	CHECK(s.column == 5);
 }
 
 TEST_CASE("every key of a full policy lands in the typed result", "[loader]")

@@ -15,15 +15,17 @@ _hermetic_gate()
 	--policy) COMPREPLY=($(compgen -f -X '!*.@(yml|yaml)' -- "$cur") $(compgen -d -- "$cur")); return 0 ;;
 	--write) COMPREPLY=($(compgen -f -X '!*.@(yml|yaml)' -- "$cur") $(compgen -d -- "$cur")); return 0 ;;
 	--out) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+	--junit | --sarif | --codequality) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
 	--detector) COMPREPLY=($(compgen -W 'auto ptrace proc' -- "$cur")); return 0 ;;
+	--progress) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return 0 ;;
 	--log-level) COMPREPLY=($(compgen -W 'trace debug info warn error off' -- "$cur")); return 0 ;;
-	--allow-host | --allow-port | --allow-listen | --allow-delegated | --pass-fd | --timeout | --poll-interval | --sha | --step)
+	--allow-host | --allow-port | --allow-listen | --allow-delegated | --pass-fd | --timeout | --poll-interval | --progress-every | --sha | --step)
 		return 0 ;;
 	esac
 	local common='-h --help -q --quiet --log-level -v --verbose'
 	case $sub in
 	exec) COMPREPLY=($(compgen -W "$common --allow-host --allow-port --allow-listen --allow-delegated --pass-fd --enforce --out --timeout --detector --strict --poll-interval --" -- "$cur")) ;;
-	run) COMPREPLY=($(compgen -W "$common --policy --step --out --sha --audit --enforce --strict --detector --poll-interval" -- "$cur")) ;;
+	run) COMPREPLY=($(compgen -W "$common --policy --step --out --sha --audit --enforce --strict --detector --poll-interval --progress --progress-every --junit --sarif --codequality" -- "$cur")) ;;
 	validate) COMPREPLY=($(compgen -W "-h --help -q --quiet --policy --log-level -v --verbose" -- "$cur")) ;;
 	doctor) COMPREPLY=($(compgen -W "-h --help --log-level -v --verbose" -- "$cur")) ;;
 	suggest)
