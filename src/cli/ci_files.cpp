@@ -15,14 +15,6 @@ namespace {
 
 constexpr size_t kStderrTailBytes = 64 * 1024;
 
-StepSpots policySpots(const Policy &policy)
-{
-	StepSpots spots;
-	for (const Step &step : policy.steps)
-		spots[step.id] = { step.line, step.column };
-	return spots;
-}
-
 StderrTails stderrTails(const RunEvidence &run, const EvidenceWriter &writer)
 {
 	StderrTails tails;
@@ -41,6 +33,14 @@ bool writeOne(const char *option, const std::string &path, const Expected<std::s
 }
 
 } // namespace
+
+StepSpots policySpots(const Policy &policy)
+{
+	StepSpots spots;
+	for (const Step &step : policy.steps)
+		spots[step.id] = { step.line, step.column };
+	return spots;
+}
 
 std::string fileTail(const std::string &path, size_t maxLines, size_t maxBytes)
 {

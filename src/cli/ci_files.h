@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "evidence/ci_findings.h"
 #include "evidence/run_report.h"
 #include "evidence/writer.h"
 #include "policy/policy.h"
@@ -26,6 +27,9 @@ inline constexpr size_t kStderrTailLines = 50;
 // on stderr naming its option and file; the others are still written. False when any failed.
 bool writeCiReports(const CiReportPaths &paths, const RunEvidence &run, const Policy &policy,
 		    const EvidenceWriter &writer);
+
+// Where each step of the policy is written (Step::line, Step::column).
+StepSpots policySpots(const Policy &policy);
 
 // The last maxLines lines of the file at path (at most its last maxBytes bytes), "" when it
 // cannot be read.

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "cli/exec_command.h"
 #include "cli/merge_command.h"
 #include "cli/run_command.h"
+#include "cli/strace_command.h"
 #include "cli/suggest_command.h"
 #include "revision.h" // HG_GIT_REVISION, generated at build time
 #include "cli/verdict.h"
@@ -206,6 +208,26 @@ int parseArgs(CLI::App &app, int argc, char **argv)
 	return -1;
 }
 
+// `hermetic-gate strace ...`, or the binary run through a link named strace: strace's own
+// command line, which CLI11 does not parse (-ff, -s32, options ending at the command).
+// Returns -1 when argv is neither.
+int straceDropIn(int argc, char **argv, std::vector<hg::InheritedFd> &inherited)
+{
+	const char *slash = std::strrchr(argv[0], '/');
+	std::string self = slash ? slash + 1 : argv[0];
+	int first = self == "strace" ? 1 : (argc > 1 && std::string(argv[1]) == "strace" ? 2 : -1);
+	if (first < 0)
+		return -1;
+	auto args = hg::parseStraceArgs(std::vector<std::string>(argv + first, argv + argc));
+	if (!args) {
+		fmt::print(stderr, "hermetic-gate strace: {}\n", args.error().message);
+		return hg::kExitUsage;
+	}
+	if (first == 1)
+		args->tap.program = argv[0]; // as strace names itself: the name it was run by
+	return hg::runStrace(*args, std::move(inherited));
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -213,6 +235,8 @@ int main(int argc, char **argv)
 	// First, before the gate opens anything of its own: what it inherited is what a step
 	// would inherit, and is closed in it unless passed (record/fd_pass.h).
 	std::vector<hg::InheritedFd> inherited = hg::snapshotInheritedFds();
+	if (int code = straceDropIn(argc, argv, inherited); code >= 0)
+		return code;
 	CLI::App app{"hermetic-gate: proves a CI step makes no outbound network call and opens no listening socket.\n"
 		     "Exit codes: 0 clean, 1 command failed, 2 usage/policy error (nothing ran), 3 violation, 4 tracer/internal error,\n"
 		     "5 unusable report.json (suggest, merge), 6 shards that do not belong together (merge)."};
@@ -226,6 +250,10 @@ int main(int argc, char **argv)
 	CLI::App *doctor = addDoctorCommand(app, inv);
 	CLI::App *suggest = addSuggestCommand(app, inv);
 	CLI::App *merge = addMergeCommand(app, inv);
+	// Listed for --help only: straceDropIn() takes its command line before CLI11 sees it.
+	app.add_subcommand("strace", "Run a command the way `strace -f -e trace=network` would, writing the same lines "
+				     "(see hermetic-gate strace --help)")
+		->prefix_command();
 
 	if (int code = parseArgs(app, argc, argv); code >= 0)
 		return code;

@@ -22,6 +22,7 @@
 #include "base/unique_fd.h"
 #include "cli/doctor.h"
 #include "cli/engine.h"
+#include "cli/github_actions.h"
 #include "procpoll/limits.h"
 #include "cli/live_printer.h"
 #include "cli/step_sink.h"
@@ -508,6 +509,8 @@ int RunSession::finish()
 		fmt::print(stderr, "hermetic-gate: result {}; evidence in {}\n", stepResultName(overallResult(run_)), outDir_);
 	// After the report: a CI file that cannot be written costs only itself.
 	bool ciWritten = writeCiReports(opts_.ciReports, run_, policy_, *writer_);
+	if (inGithubActions())
+		reportToGithub(run_, policySpots(policy_), outDir_);
 	if (stopSig)
 		return 128 + stopSig;
 	if (writeFailed_ || !ciWritten)

@@ -11,22 +11,10 @@ namespace hg {
 
 namespace {
 
-// What the row is about, as report.md says it but without Markdown.
-std::string targetText(const ViolationKey &k)
-{
-	if (k.kind == Direction::Raw)
-		return "";
-	std::string endpoint = rowEndpointText(k) + (portChosenByKernel(k) ? " (port chosen by the kernel)" : "");
-	if (k.kind == Direction::Dns)
-		return " for " + k.name + " via " + endpoint;
-	return (k.kind == Direction::Inbound ? " on " : " to ") + endpoint;
-}
-
 std::string summaryText(const ViolationGroup &g)
 {
-	return (g.exe.empty() ? std::string("unknown executable") : g.exe) + ": " + directionName(g.kind) + " " +
-	       g.syscall + targetText(g) + " (" + decisionName(g.decision) + ", " + std::to_string(g.count) +
-	       (g.count == 1 ? " call)" : " calls)");
+	return (g.exe.empty() ? std::string("unknown executable") : g.exe) + ": " + violationWhat(g, plainText) +
+	       " (" + decisionName(g.decision) + ", " + std::to_string(g.count) + (g.count == 1 ? " call)" : " calls)");
 }
 
 std::string noFixText(const ViolationKey &k)

@@ -28,11 +28,4 @@ namespace hg {
 
 // One line of strace output for r, without the trailing newline.
 std::string straceLine(const NetRecord &r);
-
-// "EPERM", "ECONNREFUSED", ...; the number itself for an errno Linux does not name.
-std::string straceErrnoName(int errnum);
-
-// "MSG_DONTWAIT|MSG_NOSIGNAL", "0", unknown bits appended in hex ("MSG_MORE|0x80000000").
-std::string straceMsgFlags(uint64_t flags);
-
 } // namespace hg

@@ -143,7 +143,7 @@ Expected<ExecPlan> prepareExec(const SpawnSpec &spec)
 	return plan;
 }
 
-void execChild(const ExecPlan &plan, const BpfProgram *filter)
+void execChild(const ExecPlan &plan, const BpfProgram *filter, const BpfProgram *observe)
 {
 	const SpawnSpec &spec = *plan.spec;
 	int wfd = plan.errWrite.get();
@@ -174,7 +174,11 @@ void execChild(const ExecPlan &plan, const BpfProgram *filter)
 		raise(SIGSTOP); // the supervisor seizes us here
 		// With CAP_SYS_ADMIN seccomp needs no no_new_privs; leaving it unset keeps
 		// setuid tools (sudo) in a step working when the gate runs as root.
-		int err = installFilter(*filter, geteuid() != 0);
+		// An observer's filter first: the kernel runs the newest filter first, and the
+		// network filter's tag must win where both trap (seccomp/filter.h).
+		int err = observe ? installFilter(*observe, geteuid() != 0) : 0;
+		if (err == 0)
+			err = installFilter(*filter, geteuid() != 0);
 		if (err != 0)
 			childFail(wfd, err);
 		// Processes outside the tree are out of the step's reach (launch/landlock.h).

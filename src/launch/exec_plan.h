@@ -47,7 +47,8 @@ Expected<ExecPlan> prepareExec(const SpawnSpec &spec);
 // 2 but the plan's keepOpen; then, when filter is set, stops for the tracer, installs the
 // filter and enters the step's Landlock domain (launch/landlock.h); then execve. Reports
 // errno on the plan's pipe and _exit(127)s on failure. Only system calls: safe after fork.
-[[noreturn]] void execChild(const ExecPlan &plan, const BpfProgram *filter);
+// observe: with filter, an observer's filter installed just before it (seccomp/filter.h).
+[[noreturn]] void execChild(const ExecPlan &plan, const BpfProgram *filter, const BpfProgram *observe = nullptr);
 
 // The errno a child reported on the plan's pipe, 0 when it exec'd (the pipe closed).
 int childSetupError(const ExecPlan &plan);

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "net/sockaddr.h"
+#include "base/strace_quote.h"
 
 namespace hg {
 
@@ -97,12 +98,12 @@ std::string Endpoint::address() const
 	case AF_UNIX:
 		switch (unixKind) {
 		case UnixKind::Path:
-			return escapeBytes(unixPath);
+			return strace::escape(unixPath);
 		case UnixKind::Abstract: {
 			// Appended, not "@" + temporary: GCC 12 misreports that at -O3
 			// (-Wrestrict, gcc.gnu.org/PR105329).
 			std::string text = "@";
-			text += escapeBytes(unixPath);
+			text += strace::escape(unixPath);
 			return text;
 		}
 		case UnixKind::Unnamed:

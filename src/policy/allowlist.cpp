@@ -135,7 +135,7 @@ Expected<IpNet> parseCidr(const std::string &addr, const std::string &prefixText
 	std::optional<IpNet> net = parseIp(addr, false);
 	if (!net)
 		return Error::msg("bad address '" + addr + "' in CIDR '" + spec +
-				  "' (expected e.g. 10.0.0.0/8 or 2001:db8::/32)");
+				  "' (expected e.g. 198.51.100.0/24 or 2001:db8::/32)");
 
 	int maxPrefix = net->v4 ? 32 : 128;
 	int prefix = -1;
@@ -264,7 +264,7 @@ Expected<Exception> parseHostException(const std::string &spec, const std::strin
 {
 	if (spec.empty())
 		return Error::msg("empty host exception (expected an address, CIDR, hostname "
-				  "or host:port, e.g. 203.0.113.7, 10.0.0.0/8, registry.example.com:443)");
+				  "or host:port, e.g. 203.0.113.7, 198.51.100.0/24, registry.example.com:443)");
 
 	if (spec.find("://") != std::string::npos)
 		return Error::msg("'" + spec + "' is a URL, not a host (write the host alone, "

@@ -19,7 +19,7 @@ struct IpNet {
 	std::array<uint8_t, 16> addr{}; // network byte order; IPv4 in the first 4 bytes
 	int prefix = 32;                // 0..32 for v4, 0..128 for v6
 	bool contains(const Endpoint &ep) const; // IPv4-mapped endpoints match v4 nets
-	std::string str() const;                 // "10.0.0.0/8", "2001:db8::1/128"
+	std::string str() const;                 // "198.51.100.0/24", "2001:db8::1/128"
 };
 
 // What an exception is matched against: the destination of an outbound call, the local
@@ -33,7 +33,7 @@ struct Exception {
 	enum class Kind { Address, Cidr, Hostname, HostPort, Port, Socket };
 	Kind kind = Kind::Address;
 	ExceptionScope scope = ExceptionScope::Outbound;
-	std::string spec;   // exactly as the user wrote it: "10.0.0.0/8", "registry.example.com:443", "443"
+	std::string spec;   // exactly as the user wrote it: "198.51.100.0/24", "registry.example.com:443", "443"
 	std::string source; // where it came from: "--allow-host", "policy.yml:12:7", "step unit"
 	std::string reason, owner, expires; // optional metadata from the policy file
 
@@ -55,7 +55,7 @@ struct Exception {
 	bool matches(const UnixTarget &t) const;
 };
 
-// Parses "203.0.113.7", "2001:db8::/32", "[2001:db8::1]:443", "10.0.0.0/8", "*.example.com",
+// Parses "203.0.113.7", "2001:db8::/32", "[2001:db8::1]:443", "198.51.100.0/24", "*.example.com",
 // "registry.example.com", "registry.example.com:443", "host:port". Error says what is wrong
 // and how to fix it ("bad CIDR prefix /33 in '10.0.0.0/33' (IPv4 prefixes are 0-32)").
 Expected<Exception> parseHostException(const std::string &spec, const std::string &source);

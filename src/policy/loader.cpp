@@ -783,7 +783,7 @@ void Loader::readHost(const Field &item, const std::string &sourceSuffix, std::v
 				    describe(item.value) + (inbound ? " (e.g. \"127.0.0.1\" or 8080)" : " (ports go in outbound_ports)"));
 		return;
 	}
-	std::optional<std::string> spec = readString(item, "registry.example.com, 10.0.0.0/8 or {host: ..., reason: ...}");
+	std::optional<std::string> spec = readString(item, "registry.example.com, 198.51.100.0/24 or {host: ..., reason: ...}");
 	if (!spec)
 		return;
 	Expected<Exception> e = parse(*spec, source);

@@ -209,6 +209,27 @@ Expected<ScmpCtx> buildCtx(const std::vector<uint32_t> &arches, bool conditional
 	return ctx;
 }
 
+// The cBPF program of ctx.
+Expected<BpfProgram> exportProgram(scmp_filter_ctx ctx)
+{
+	UniqueFd mem(memfd_create("hg-seccomp-bpf", MFD_CLOEXEC));
+	if (!mem)
+		return Error::fromErrno("memfd_create(hg-seccomp-bpf)");
+	int rc = seccomp_export_bpf(ctx, mem.get());
+	if (rc < 0)
+		return scmpError(rc, "seccomp_export_bpf");
+
+	off_t size = lseek(mem.get(), 0, SEEK_END);
+	if (size <= 0 || size % sizeof(sock_filter) != 0)
+		return Error::msg("seccomp_export_bpf produced " + std::to_string(size) + " bytes");
+	BpfProgram prog;
+	prog.insns.resize(size / sizeof(sock_filter));
+	ssize_t n = pread(mem.get(), prog.insns.data(), size, 0);
+	if (n != size)
+		return Error::fromErrno("pread(seccomp bpf memfd)");
+	return prog;
+}
+
 } // namespace
 
 Expected<BpfProgram> buildNetworkFilter()
@@ -225,23 +246,35 @@ Expected<BpfProgram> buildNetworkFilter()
 	if (rc < 0)
 		return scmpError(rc, "seccomp_merge");
 	(void)multiplexed->release();
+	return exportProgram(direct->get());
+}
 
-	UniqueFd mem(memfd_create("hg-seccomp-bpf", MFD_CLOEXEC));
-	if (!mem)
-		return Error::fromErrno("memfd_create(hg-seccomp-bpf)");
-	rc = seccomp_export_bpf(direct->get(), mem.get());
-	if (rc < 0)
-		return scmpError(rc, "seccomp_export_bpf");
-
-	off_t size = lseek(mem.get(), 0, SEEK_END);
-	if (size <= 0 || size % sizeof(sock_filter) != 0)
-		return Error::msg("seccomp_export_bpf produced " + std::to_string(size) + " bytes");
-	BpfProgram prog;
-	prog.insns.resize(size / sizeof(sock_filter));
-	ssize_t n = pread(mem.get(), prog.insns.data(), size, 0);
-	if (n != size)
-		return Error::fromErrno("pread(seccomp bpf memfd)");
-	return prog;
+Expected<BpfProgram> buildObserveFilter(const std::vector<std::string> &syscalls)
+{
+	ScmpCtx ctx(seccomp_init(SCMP_ACT_ALLOW));
+	if (!ctx)
+		return Error::msg("libseccomp seccomp_init failed");
+	for (uint32_t arch : {SCMP_ARCH_X32, SCMP_ARCH_X86}) {
+		int rc = seccomp_arch_add(ctx.get(), arch);
+		if (rc < 0 && rc != -EEXIST)
+			return scmpError(rc, "seccomp_arch_add(" + std::to_string(arch) + ")");
+	}
+	// Another ABI is the network filter's to trap (kTagBadArch).
+	for (auto [attr, value] : {std::pair{SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW},
+				   std::pair{SCMP_FLTATR_CTL_OPTIMIZE, 2u}, std::pair{SCMP_FLTATR_CTL_NNP, 0u}}) {
+		int rc = seccomp_attr_set(ctx.get(), attr, value);
+		if (rc < 0)
+			return scmpError(rc, "seccomp_attr_set(" + std::to_string(attr) + ")");
+	}
+	for (const std::string &name : syscalls) {
+		int nr = seccomp_syscall_resolve_name(name.c_str());
+		if (nr == __NR_SCMP_ERROR)
+			return Error::msg("libseccomp does not know the syscall '" + name + "'");
+		int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTagObserved), nr, 0);
+		if (rc < 0)
+			return scmpError(rc, "seccomp_rule_add(" + name + ")");
+	}
+	return exportProgram(ctx.get());
 }
 
 int installFilter(const BpfProgram &prog, bool setNoNewPrivs)

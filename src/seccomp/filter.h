@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/error.h"
@@ -44,6 +45,9 @@ enum TrapTag : uint16_t {
 	kTagPathBpf = 29,       // bpf(): attaching a program to the network stack
 	kTagPathModule = 30,    // init_module, finit_module
 	kTagPathSetns = 31,     // setns() that can enter a network namespace
+	// A call only an observer asked for (buildObserveFilter): the strace drop-in's syscalls
+	// that the network filter lets run.
+	kTagObserved = 40,
 	kTagBadArch = 100,
 };
 
@@ -62,6 +66,14 @@ struct BpfProgram {
 // (kTagPath*) and make packet or filtering netlink sockets (kTagSocket): argument rules, so
 // the setsockopt() and ioctl() calls of ordinary programs do not trap.
 Expected<BpfProgram> buildNetworkFilter();
+
+// A filter that traps the named syscalls (x86_64 names; on i386 libseccomp matches them in
+// socketcall too) with kTagObserved and allows everything else, on x86_64, x32 and i386.
+// Installed before the network filter: the kernel runs the newest filter first and keeps the
+// first of equally strict results, so a call both filters trap reports the network
+// filter's tag and the supervisor judges it as always; only calls the network filter lets run
+// stop with kTagObserved. A name libseccomp does not know is an error naming it.
+Expected<BpfProgram> buildObserveFilter(const std::vector<std::string> &syscalls);
 
 // Installs prog in the calling process. Sets PR_SET_NO_NEW_PRIVS first when needed
 // (no CAP_SYS_ADMIN). Async-signal-safe: fit for a child between fork and exec.

@@ -25,7 +25,7 @@ void killAndReap(pid_t pid)
 
 } // namespace
 
-Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filter)
+Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filter, const BpfProgram *observe)
 {
 	auto plan = prepareExec(spec);
 	if (!plan)
@@ -35,7 +35,7 @@ Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filt
 	if (pid < 0)
 		return Error::fromErrno("fork()");
 	if (pid == 0)
-		execChild(*plan, &filter);
+		execChild(*plan, &filter, observe);
 	plan->errWrite.reset();
 
 	int st;

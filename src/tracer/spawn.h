@@ -23,6 +23,7 @@ struct SpawnedChild {
 
 // Forks, seizes and releases the child; on return it runs towards execve under the
 // tracer. The caller must then run the trace loop. Errors leave no child behind.
-Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filter);
+// observe: an observer's filter (buildObserveFilter), installed before filter; nullptr: none.
+Expected<SpawnedChild> spawnTraced(const SpawnSpec &spec, const BpfProgram &filter, const BpfProgram *observe = nullptr);
 
 } // namespace hg

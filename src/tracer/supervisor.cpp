@@ -168,7 +168,13 @@ Expected<TraceResult> Supervisor::run(const SpawnSpec &spec)
 	// open its /proc/PID/mem. The child makes itself dumpable again before it is seized.
 	prctl(PR_SET_DUMPABLE, 0);
 
-	auto child = spawnTraced(spec, filter_);
+	if (opts_.observer) {
+		auto observe = buildObserveFilter(opts_.observer->syscalls());
+		if (!observe)
+			return observe.error();
+		observeFilter_ = std::move(*observe);
+	}
+	auto child = spawnTraced(spec, filter_, opts_.observer ? &observeFilter_ : nullptr);
 	if (!child)
 		return child.error();
 	setStopTarget(child->pid);
@@ -198,6 +204,8 @@ TraceResult Supervisor::trace(pid_t root, std::vector<std::string> argv, std::st
 	ProcessRecord &rootProc = process(root_, 0);
 	rootProc.argv = std::move(argv);
 	rootProc.exe = std::move(exe);
+	if (opts_.observer)
+		opts_.observer->onNewTask(root_, 0);
 
 	// Sockets that came from outside the tree are looked for on a tick as well as between
 	// events, so that a step that makes no call at all is swept too.
@@ -223,7 +231,7 @@ bool Supervisor::dispatch(const TraceEvent &ev)
 		onExited(tid, ev.value, 0);
 		break;
 	case TraceEventKind::Signaled:
-		onExited(tid, -1, ev.value);
+		onExited(tid, -1, ev.value, ev.coreDumped);
 		break;
 	case TraceEventKind::SeccompStop:
 		onSeccomp(tid);
@@ -239,10 +247,14 @@ bool Supervisor::dispatch(const TraceEvent &ev)
 		break;
 	case TraceEventKind::GroupStop:
 		tracee(tid);
+		if (opts_.observer)
+			opts_.observer->onGroupStop(tid, ev.value);
 		resume(tid, PTRACE_LISTEN);
 		break;
 	case TraceEventKind::SignalDelivery:
 		tracee(tid);
+		if (opts_.observer)
+			opts_.observer->onSignal(tid, ev.value);
 		resume(tid, PTRACE_CONT, ev.value); // re-inject, never swallow
 		break;
 	case TraceEventKind::Tick:
@@ -258,7 +270,7 @@ bool Supervisor::dispatch(const TraceEvent &ev)
 	return true;
 }
 
-void Supervisor::onExited(pid_t tid, int code, int sig)
+void Supervisor::onExited(pid_t tid, int code, int sig, bool coreDumped)
 {
 	auto it = tracees_.find(tid);
 	if (it == tracees_.end())
@@ -266,6 +278,11 @@ void Supervisor::onExited(pid_t tid, int code, int sig)
 	Tracee &t = it->second;
 	if (t.inCall)
 		completeRecord(t.pending); // resultKnown stays false: it died inside the call
+	if (opts_.observer) {
+		if (t.observed)
+			opts_.observer->onExit(tid, std::nullopt);
+		opts_.observer->onTaskExit(tid, code, sig, coreDumped);
+	}
 	// A leader's exit is reported only once its other threads are gone: the process is over.
 	if (t.tgid == tid)
 		endProcess(tid, code, sig);
@@ -330,6 +347,8 @@ void Supervisor::onNewChild(pid_t tid, int event)
 			ProcessRecord &pr = process(child, parentTgid);
 			pr.ppid = parentTgid;
 		}
+		if (opts_.observer)
+			opts_.observer->onNewTask(child, tid);
 		if (rootGone_)
 			ops_.kill(child, SIGKILL); // born while the tree is being torn down
 	}
@@ -349,6 +368,8 @@ void Supervisor::onExec(pid_t tid)
 	auto argv = readCmdline(tid);
 	if (!argv.empty())
 		pr.argv = std::move(argv);
+	if (opts_.observer)
+		opts_.observer->onExec(tid);
 	resume(tid, PTRACE_CONT);
 }
 
@@ -410,6 +431,12 @@ void Supervisor::onSeccomp(pid_t tid)
 	for (int i = 0; i < 6; i++)
 		sc.args[i] = info->seccomp.args[i];
 	sc.tag = info->seccomp.ret_data;
+	if (opts_.observer && opts_.observer->wants(sc))
+		observeEntry(tid, t, sc);
+	if (sc.tag == kTagObserved) {
+		resume(tid, PTRACE_CONT); // a call the network filter lets run: only the observer asked
+		return;
+	}
 	if ((sc.tag >= kTagUntracedClone && sc.tag <= kTagProcessAccess) || isPathTag(sc.tag)) {
 		onGuardTrap(tid, sc);
 		return;
@@ -608,6 +635,8 @@ void Supervisor::onGuardTrap(pid_t tid, const RawSyscall &sc)
 void Supervisor::onSyscallExit(pid_t tid)
 {
 	Tracee &t = tracee(tid);
+	if (t.observed && !observeExit(tid, t))
+		return;
 	if (t.newSocket) {
 		noteNewSocket(tid, t);
 		return;
@@ -664,12 +693,37 @@ void Supervisor::onSyscallExit(pid_t tid)
 	resume(tid, PTRACE_CONT);
 }
 
+void Supervisor::observeEntry(pid_t tid, Tracee &t, const RawSyscall &sc)
+{
+	opts_.observer->onEntry(tid, sc);
+	t.observed = true;
+}
+
+bool Supervisor::observeExit(pid_t tid, Tracee &t)
+{
+	auto info = ops_.syscallInfo(tid);
+	if (!info && info.error().errnum == ESRCH)
+		return false; // killed in the call: onExited tells the observer
+	if (info && info->op == PTRACE_SYSCALL_INFO_ENTRY)
+		return true; // a syscall-entry stop of a followed thread: the call has not run yet
+	t.observed = false;
+	if (info && info->op == PTRACE_SYSCALL_INFO_EXIT) {
+		opts_.observer->onExit(tid, static_cast<long>(info->exit.rval));
+	} else {
+		log::tracer().warn("result of an observed call of pid {} unknown: {}", tid,
+				   info ? "PTRACE_GET_SYSCALL_INFO reported op " + std::to_string(info->op) : info.error().message);
+		opts_.observer->onExit(tid, std::nullopt);
+	}
+	return true;
+}
+
 void Supervisor::resume(pid_t tid, int request, int sig)
 {
-	// A thread followed through its DNS exchange stops at every syscall until it is over.
+	// A thread followed through its DNS exchange stops at every syscall until it is over; one
+	// in a call the observer follows stops at its exit (a call the gate skipped stops there too).
 	if (request == PTRACE_CONT) {
 		auto followed = tracees_.find(tid);
-		if (followed != tracees_.end() && followed->second.dns)
+		if (followed != tracees_.end() && (followed->second.dns || followed->second.observed))
 			request = PTRACE_SYSCALL;
 	}
 	auto resumed = ops_.restart(tid, request, sig);

@@ -28,6 +28,7 @@
 #include "policy/resolved_names.h"
 #include "record/record.h"
 #include "seccomp/filter.h"
+#include "tracer/call_observer.h"
 #include "tracer/dns_follow.h"
 #include "tracer/socket_ledger.h"
 #include "tracer/pid_waiter.h"
@@ -58,6 +59,8 @@ struct SupervisorOptions {
 	std::vector<NetRecord> inheritedRecords;
 	// Their inodes: judged already, they count as the tree's own sockets (SocketLedger).
 	std::vector<uint64_t> passedSockets;
+	// Sees the calls it asks for, signals and task ends (tracer/call_observer.h); nullptr: none.
+	CallObserver *observer = nullptr;
 };
 
 class Supervisor {
@@ -92,6 +95,7 @@ private:
 		// The DNS exchange this thread is followed through (every syscall stops), if any.
 		std::unique_ptr<DnsFollow> dns;
 		bool newSocket = false; // resumed to the exit stop of a trapped socket(): note its inode
+		bool observed = false;  // in a call the observer follows: it is due the call's result
 		// Set while a trapped connect or send to a resolver is in flight: what to follow once
 		// it has succeeded (the queries of a send, with the exception that allowed each).
 		struct DnsStart {
@@ -119,7 +123,11 @@ private:
 	void learnAnswers(Tracee &t, const std::vector<std::vector<uint8_t>> &buffers);
 
 	bool dispatch(const TraceEvent &ev);
-	void onExited(pid_t tid, int code, int sig);
+	void onExited(pid_t tid, int code, int sig, bool coreDumped = false);
+	// The observer (SupervisorOptions::observer): a seccomp stop of a call it wants, and the
+	// exit stop of one it followed (false: the tracee is gone, its exit status follows).
+	void observeEntry(pid_t tid, Tracee &t, const RawSyscall &sc);
+	bool observeExit(pid_t tid, Tracee &t);
 	void onNewChild(pid_t tid, int event);
 	void onExec(pid_t tid);
 	void onSeccomp(pid_t tid);
@@ -213,6 +221,7 @@ private:
 	SupervisorOptions opts_;
 	RecordSink &sink_;
 	BpfProgram filter_;
+	BpfProgram observeFilter_; // the observer's (seccomp/filter.h's buildObserveFilter), when there is one
 	pid_t root_ = -1;
 	bool rootGone_ = false;
 	uint64_t seq_ = 0;

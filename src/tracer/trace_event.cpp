@@ -18,6 +18,7 @@ TraceEvent classifyStatus(pid_t pid, int status)
 	if (WIFSIGNALED(status)) {
 		ev.kind = TraceEventKind::Signaled;
 		ev.value = WTERMSIG(status);
+		ev.coreDumped = WCOREDUMP(status);
 		return ev;
 	}
 	if (!WIFSTOPPED(status))

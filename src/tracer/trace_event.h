@@ -26,6 +26,7 @@ struct TraceEvent {
 	TraceEventKind kind = TraceEventKind::Unknown;
 	pid_t pid = 0;
 	int value = 0;     // exit code, signal number, or the PTRACE_EVENT_* for NewChild
+	bool coreDumped = false; // Signaled: the process dumped core
 };
 
 TraceEvent classifyStatus(pid_t pid, int status);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks that each module of src/ includes only the modules below it.
 
-The layers (issue 9): base at the bottom; the record model, policy and net are pure;
+The layers (issue 9): base at the bottom; the record model, policy, net and the strace
+printer (issue 13) are pure;
 the two detectors (tracer, procpoll) and the evidence writers depend on the record model
 and not on each other; only the CLI sees everything. A '#include "MODULE/..."' that
 the table does not allow fails the test with FILE:LINE and the rule broken.
@@ -18,14 +19,15 @@ import tempfile
 ALLOWED = {
     'base': set(),
     'net': {'base'},
+    'strace': {'base', 'net'},
     'policy': {'base', 'net'},
     'record': {'base', 'net', 'policy'},
     'seccomp': {'base'},
     'launch': {'base', 'seccomp'},
     'tracer': {'base', 'net', 'policy', 'record', 'seccomp', 'launch'},
     'procpoll': {'base', 'net', 'policy', 'record', 'launch'},
-    'evidence': {'base', 'net', 'policy', 'record'},
-    'cli': {'base', 'net', 'policy', 'record', 'seccomp', 'launch', 'tracer', 'procpoll', 'evidence'},
+    'evidence': {'base', 'net', 'strace', 'policy', 'record'},
+    'cli': {'base', 'net', 'strace', 'policy', 'record', 'seccomp', 'launch', 'tracer', 'procpoll', 'evidence'},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([A-Za-z0-9_]+)/')

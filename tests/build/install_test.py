@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-SUBCOMMANDS = ["exec", "run", "validate", "doctor", "suggest", "merge"]
+SUBCOMMANDS = ["exec", "run", "validate", "doctor", "suggest", "merge", "strace"]
 EVIDENCE = ["report.json", "report.md", "stdout.txt", "stderr.txt", "strace.txt", "ss_listen.txt",
             "process_tree.json"]
 failures = []

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "evidence/strace_log.h"
+#include "strace/names.h"
 #include "net/sockaddr.h"
 #include "../net/sockaddr_bytes.h"
 
@@ -135,17 +136,17 @@ TEST_CASE("unmodelled calls use the recorded name", "[strace_log]")
 
 TEST_CASE("errno names and MSG_ flags", "[strace_log]")
 {
-	CHECK(straceErrnoName(EPERM) == "EPERM");
-	CHECK(straceErrnoName(ECONNREFUSED) == "ECONNREFUSED");
-	CHECK(straceErrnoName(ENETUNREACH) == "ENETUNREACH");
-	CHECK(straceErrnoName(EAFNOSUPPORT) == "EAFNOSUPPORT");
-	CHECK(straceErrnoName(512) == "ERESTARTSYS");
-	CHECK(straceErrnoName(4000) == "4000");
+	CHECK(strace::errnoName(EPERM) == "EPERM");
+	CHECK(strace::errnoName(ECONNREFUSED) == "ECONNREFUSED");
+	CHECK(strace::errnoName(ENETUNREACH) == "ENETUNREACH");
+	CHECK(strace::errnoName(EAFNOSUPPORT) == "EAFNOSUPPORT");
+	CHECK(strace::errnoName(512) == "ERESTARTSYS");
+	CHECK(strace::errnoName(4000) == "4000");
 
-	CHECK(straceMsgFlags(0) == "0");
-	CHECK(straceMsgFlags(MSG_NOSIGNAL) == "MSG_NOSIGNAL");
-	CHECK(straceMsgFlags(MSG_DONTWAIT | MSG_MORE) == "MSG_DONTWAIT|MSG_MORE");
-	CHECK(straceMsgFlags(MSG_FASTOPEN | MSG_NOSIGNAL) == "MSG_NOSIGNAL|MSG_FASTOPEN");
-	CHECK(straceMsgFlags(MSG_MORE | 0x80000000u) == "MSG_MORE|0x80000000");
-	CHECK(straceMsgFlags(0x100000000ull) == "0x100000000");
+	CHECK(strace::msgFlags(0) == "0");
+	CHECK(strace::msgFlags(MSG_NOSIGNAL) == "MSG_NOSIGNAL");
+	CHECK(strace::msgFlags(MSG_DONTWAIT | MSG_MORE) == "MSG_DONTWAIT|MSG_MORE");
+	CHECK(strace::msgFlags(MSG_FASTOPEN | MSG_NOSIGNAL) == "MSG_NOSIGNAL|MSG_FASTOPEN");
+	CHECK(strace::msgFlags(MSG_MORE | 0x80000000u) == "MSG_MORE|0x80000000");
+	CHECK(strace::msgFlags(0x100000000ull) == "0x100000000");
 }

@@ -13,6 +13,8 @@
 #include "evidence/strace_log.h"
 #include "net/classify.h"
 #include "net/sockaddr.h"
+#include "base/strace_quote.h"
+#include "strace/sockaddr.h"
 #include "policy/allowlist.h"
 
 namespace {
@@ -82,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(ep.family == AF_INET || ep.family == AF_INET6);
 	check(ep.rawData.size() <= bytes.size());
 
-	std::string rendered = hg::straceSockaddr(ep, 0x7ffc0000);
+	std::string rendered = hg::strace::sockaddr(ep, 0x7ffc0000);
 	check(!rendered.empty());
 	if (ep.status == hg::AddrStatus::Decoded)
 		check(rendered.front() == '{' && rendered.back() == '}');

@@ -43,8 +43,12 @@ class Result:
 
 
 def gate(args, cwd, out=None, env=None, timeout=GATE_TIMEOUT):
-    """Runs hermetic-gate ARGS [--out OUT] in cwd; the gate is killed if it outlives timeout."""
+    """Runs hermetic-gate ARGS [--out OUT] in cwd; the gate is killed if it outlives timeout.
+    Without env, the test's environment minus GITHUB_ACTIONS: tests run in a GitHub job must
+    not write to the job's summary and outputs (github_cases.py fakes a job of its own)."""
     argv = [netns.gate_bin()] + list(args)
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
     if out is not None:
         argv += ["--out", out]
     start = time.monotonic()

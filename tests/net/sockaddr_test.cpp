@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include "net/sockaddr.h"
+#include "base/strace_quote.h"
+#include "strace/sockaddr.h"
 #include "sockaddr_bytes.h"
 
 using namespace hg;
@@ -43,14 +45,14 @@ TEST_CASE("AF_INET needs the 16 bytes of sockaddr_in", "[sockaddr]")
 	CHECK_FALSE(ep.v4Mapped);
 	CHECK(ep.port == 443);
 	CHECK(ep.address() == "203.0.113.1");
-	CHECK(straceSockaddr(ep, 0x1000) ==
+	CHECK(strace::sockaddr(ep, 0x1000) ==
 	      "{sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr(\"203.0.113.1\")}");
 
 	Endpoint truncated = decodeSockaddr(b, 15);
 	CHECK(truncated.status == AddrStatus::Undecodable);
 	CHECK(truncated.family == AF_INET);
 	CHECK(truncated.undecodableReason == "addrlen 15 shorter than sockaddr_in (16)");
-	CHECK(straceSockaddr(truncated, 0x7ffd1234) == "0x7ffd1234");
+	CHECK(strace::sockaddr(truncated, 0x7ffd1234) == "0x7ffd1234");
 
 	Endpoint familyOnlyLen = decodeSockaddr(b, 2);
 	CHECK(familyOnlyLen.status == AddrStatus::Undecodable);
@@ -97,7 +99,7 @@ TEST_CASE("decoding never reads past the bytes it was given", "[sockaddr]")
 			}
 			Endpoint ep = decodeSockaddr({ start, len }, 4096);
 			CHECK(ep.addrlen == 4096);
-			CHECK_FALSE(straceSockaddr(ep, 1).empty());
+			CHECK_FALSE(strace::sockaddr(ep, 1).empty());
 		}
 	}
 	munmap(mem, 2 * page);
@@ -114,14 +116,14 @@ TEST_CASE("AF_INET6 needs 24 bytes and prints its scope id only from 28", "[sock
 	CHECK(full.flowinfo == 7);
 	CHECK(full.scopeId == 3);
 	CHECK(full.address() == "2001:db8::1");
-	CHECK(straceSockaddr(full, 0) ==
+	CHECK(strace::sockaddr(full, 0) ==
 	      "{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(7), "
 	      "inet_pton(AF_INET6, \"2001:db8::1\", &sin6_addr), sin6_scope_id=3}");
 
 	Endpoint rfc2133 = decodeSockaddr(b, 24);
 	REQUIRE(rfc2133.status == AddrStatus::Decoded);
 	CHECK(rfc2133.scopeId == 0);
-	CHECK(straceSockaddr(rfc2133, 0) ==
+	CHECK(strace::sockaddr(rfc2133, 0) ==
 	      "{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(7), "
 	      "inet_pton(AF_INET6, \"2001:db8::1\", &sin6_addr)}");
 
@@ -145,7 +147,7 @@ TEST_CASE("IPv4-mapped IPv6 addresses decode as IPv4", "[sockaddr]")
 	CHECK(ep.ip[4] == 0);
 	CHECK(ep.address() == "203.0.113.9");
 	// strace shows what the tracee wrote, not the unmapped form.
-	CHECK(straceSockaddr(ep, 0).find("\"::ffff:203.0.113.9\"") != std::string::npos);
+	CHECK(strace::sockaddr(ep, 0).find("\"::ffff:203.0.113.9\"") != std::string::npos);
 
 	// ::203.0.113.9 (IPv4-compatible, deprecated) is not mapped.
 	Endpoint compat = v6Endpoint("::203.0.113.9", 53);
@@ -161,7 +163,7 @@ TEST_CASE("AF_UNIX: unnamed, path and abstract names", "[sockaddr]")
 		REQUIRE(ep.status == AddrStatus::Decoded);
 		CHECK(ep.unixKind == UnixKind::Unnamed);
 		CHECK(ep.address() == "(unnamed)");
-		CHECK(straceSockaddr(ep, 0) == "{sa_family=AF_UNIX}");
+		CHECK(strace::sockaddr(ep, 0) == "{sa_family=AF_UNIX}");
 	}
 	SECTION("a path stops at its NUL")
 	{
@@ -172,7 +174,7 @@ TEST_CASE("AF_UNIX: unnamed, path and abstract names", "[sockaddr]")
 		CHECK(ep.unixKind == UnixKind::Path);
 		CHECK(ep.unixPath == "/run/x.sock");
 		CHECK(ep.address() == "/run/x.sock");
-		CHECK(straceSockaddr(ep, 0) == "{sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}");
+		CHECK(strace::sockaddr(ep, 0) == "{sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}");
 	}
 	SECTION("a path without a NUL stops at addrlen")
 	{
@@ -193,7 +195,7 @@ TEST_CASE("AF_UNIX: unnamed, path and abstract names", "[sockaddr]")
 		CHECK(ep.unixKind == UnixKind::Abstract);
 		CHECK(ep.unixPath == "hg-netprobe-1");
 		CHECK(ep.address() == "@hg-netprobe-1");
-		CHECK(straceSockaddr(ep, 0) == "{sa_family=AF_UNIX, sun_path=@\"hg-netprobe-1\"}");
+		CHECK(strace::sockaddr(ep, 0) == "{sa_family=AF_UNIX, sun_path=@\"hg-netprobe-1\"}");
 	}
 	SECTION("abstract names are length-delimited and may hold NULs")
 	{
@@ -201,7 +203,7 @@ TEST_CASE("AF_UNIX: unnamed, path and abstract names", "[sockaddr]")
 		CHECK(ep.unixKind == UnixKind::Abstract);
 		CHECK(ep.unixPath == std::string("a\0" "7\n", 4));
 		CHECK(ep.address() == "@a\\0007\\n");
-		CHECK(straceSockaddr(ep, 0) == "{sa_family=AF_UNIX, sun_path=@\"a\\0007\\n\"}");
+		CHECK(strace::sockaddr(ep, 0) == "{sa_family=AF_UNIX, sun_path=@\"a\\0007\\n\"}");
 	}
 	SECTION("addrlen 3 with a NUL is the empty abstract name")
 	{
@@ -223,7 +225,7 @@ TEST_CASE("AF_NETLINK", "[sockaddr]")
 	CHECK(ep.nlPid == 1234);
 	CHECK(ep.nlGroups == 0x10);
 	CHECK(ep.address() == "netlink pid=1234 groups=16");
-	CHECK(straceSockaddr(ep, 0) == "{sa_family=AF_NETLINK, nl_pid=1234, nl_groups=00000010}");
+	CHECK(strace::sockaddr(ep, 0) == "{sa_family=AF_NETLINK, nl_pid=1234, nl_groups=0x000010}");
 
 	CHECK(decodeSockaddr(bytesOf(nl), sizeof(nl) - 1).status == AddrStatus::Undecodable);
 }
@@ -233,22 +235,22 @@ TEST_CASE("AF_PACKET", "[sockaddr]")
 	sockaddr_ll ll{};
 	ll.sll_family = AF_PACKET;
 	ll.sll_protocol = htons(0x0800);
-	ll.sll_ifindex = 2;
+	ll.sll_ifindex = 1; // "lo", which strace names
 	ll.sll_hatype = ARPHRD_ETHER;
 	ll.sll_pkttype = PACKET_HOST;
 	ll.sll_halen = 6;
-	uint8_t mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0xff };
+	uint8_t mac[6] = { 0x02, 0x01, 0x5e, 0x10, 0x0a, 0xff };
 	std::memcpy(ll.sll_addr, mac, sizeof(mac));
 
 	Endpoint ep = decodeSockaddr(bytesOf(ll), sizeof(ll));
 	REQUIRE(ep.status == AddrStatus::Decoded);
 	CHECK(ep.pktProtocol == 0x0800);
-	CHECK(ep.pktIfindex == 2);
-	CHECK(ep.address() == "packet ifindex=2 proto=0x0800");
-	CHECK(straceSockaddr(ep, 0) ==
-	      "{sa_family=AF_PACKET, sll_protocol=htons(ETH_P_IP), sll_ifindex=2, "
+	CHECK(ep.pktIfindex == 1);
+	CHECK(ep.address() == "packet ifindex=1 proto=0x0800");
+	CHECK(strace::sockaddr(ep, 0) ==
+	      "{sa_family=AF_PACKET, sll_protocol=htons(ETH_P_IP), sll_ifindex=if_nametoindex(\"lo\"), "
 	      "sll_hatype=ARPHRD_ETHER, sll_pkttype=PACKET_HOST, sll_halen=6, "
-	      "sll_addr=[0x02, 0x00, 0x5e, 0x10, 0x00, 0xff]}");
+	      "sll_addr=[0x2, 0x1, 0x5e, 0x10, 0xa, 0xff]}");
 
 	// A halen larger than sll_addr or than addrlen never reads further.
 	ll.sll_halen = 200;
@@ -257,7 +259,7 @@ TEST_CASE("AF_PACKET", "[sockaddr]")
 	REQUIRE(big.status == AddrStatus::Decoded);
 	CHECK(big.pktAddr[0] == 0x02);
 	CHECK(big.pktAddr[2] == 0);
-	CHECK(straceSockaddr(big, 0).find("sll_protocol=htons(0x1234)") != std::string::npos);
+	CHECK(strace::sockaddr(big, 0).find("sll_protocol=htons(0x1234 /* ETH_P_??? */)") != std::string::npos);
 
 	CHECK(decodeSockaddr(bytesOf(ll), 11).status == AddrStatus::Undecodable);
 }
@@ -274,18 +276,18 @@ TEST_CASE("other families keep their raw bytes", "[sockaddr]")
 	CHECK(ep.family == AF_VSOCK);
 	CHECK_FALSE(ep.isIp);
 	CHECK(ep.address() == "family 40");
-	CHECK(straceSockaddr(ep, 0) == "{sa_family=AF_VSOCK, sa_data=\"a\\0001\\377\"}");
+	CHECK(strace::sockaddr(ep, 0) == "{sa_family=AF_VSOCK, sa_data=\"a\\0001\\377\"}");
 
 	Endpoint unknown = decode(familyOnly(200, 2));
 	REQUIRE(unknown.status == AddrStatus::Decoded);
 	CHECK(unknown.address() == "family 200");
-	CHECK(straceSockaddr(unknown, 0) == "{sa_family=0xc8 /* AF_??? */}");
+	CHECK(strace::sockaddr(unknown, 0) == "{sa_family=0xc8 /* AF_??? */}");
 }
 
 TEST_CASE("absent and unreadable addresses print as pointers", "[sockaddr]")
 {
 	Endpoint absent;
-	CHECK(straceSockaddr(absent, 0) == "NULL");
+	CHECK(strace::sockaddr(absent, 0) == "NULL");
 	CHECK(absent.address().empty());
 
 	Endpoint bad = undecodableEndpoint(16, "EFAULT reading 0x1234");
@@ -293,17 +295,17 @@ TEST_CASE("absent and unreadable addresses print as pointers", "[sockaddr]")
 	CHECK(bad.addrlen == 16);
 	CHECK(bad.family == -1);
 	CHECK(bad.address() == "undecodable: EFAULT reading 0x1234");
-	CHECK(straceSockaddr(bad, 0x1234) == "0x1234");
+	CHECK(strace::sockaddr(bad, 0x1234) == "0x1234");
 }
 
 TEST_CASE("escapeBytes quotes as strace does", "[sockaddr]")
 {
-	CHECK(escapeBytes("plain /path") == "plain /path");
-	CHECK(escapeBytes("q\"b\\") == "q\\\"b\\\\");
-	CHECK(escapeBytes("\t\r\n\f\v") == "\\t\\r\\n\\f\\v");
-	CHECK(escapeBytes(std::string("\0x", 2)) == "\\0x");
-	CHECK(escapeBytes(std::string("\0" "1", 2)) == "\\0001");
-	CHECK(escapeBytes("\x7f\x80") == "\\177\\200");
+	CHECK(strace::escape("plain /path") == "plain /path");
+	CHECK(strace::escape("q\"b\\") == "q\\\"b\\\\");
+	CHECK(strace::escape("\t\r\n\f\v") == "\\t\\r\\n\\f\\v");
+	CHECK(strace::escape(std::string("\0x", 2)) == "\\0x");
+	CHECK(strace::escape(std::string("\0" "1", 2)) == "\\0001");
+	CHECK(strace::escape("\x7f\x80") == "\\177\\200");
 }
 
 TEST_CASE("toSockaddr builds what decodeSockaddr reads, in the socket's family", "[sockaddr]")

@@ -197,12 +197,12 @@ TEST_CASE("bad specs say what is wrong", "[allowlist]")
 	CHECK(hostError("10.0.0.0/8x") ==
 	      "bad CIDR prefix /8x in '10.0.0.0/8x' (IPv4 prefixes are 0-32)");
 	CHECK(hostError("10.0.0/8") ==
-	      "bad address '10.0.0' in CIDR '10.0.0/8' (expected e.g. 10.0.0.0/8 or 2001:db8::/32)");
+	      "bad address '10.0.0' in CIDR '10.0.0/8' (expected e.g. 198.51.100.0/24 or 2001:db8::/32)");
 	CHECK(hostError("10.0.0.0/8:443") ==
 	      "a CIDR cannot take a port in '10.0.0.0/8:443' (use a separate port exception)");
 	CHECK(hostError("") ==
 	      "empty host exception (expected an address, CIDR, hostname or host:port, "
-	      "e.g. 203.0.113.7, 10.0.0.0/8, registry.example.com:443)");
+	      "e.g. 203.0.113.7, 198.51.100.0/24, registry.example.com:443)");
 	CHECK(hostError("host:0") == "bad port '0' in 'host:0' (ports are 1-65535)");
 	CHECK(hostError("host:65536") == "bad port '65536' in 'host:65536' (ports are 1-65535)");
 	CHECK(hostError("host:") == "bad port '' in 'host:' (ports are 1-65535)");
@@ -216,7 +216,7 @@ TEST_CASE("bad specs say what is wrong", "[allowlist]")
 	CHECK(hostError("https://example.com/x") ==
 	      "'https://example.com/x' is a URL, not a host (write the host alone, e.g. example.com or example.com:443)");
 	CHECK(hostError("example.com/x") ==
-	      "bad address 'example.com' in CIDR 'example.com/x' (expected e.g. 10.0.0.0/8 or 2001:db8::/32)");
+	      "bad address 'example.com' in CIDR 'example.com/x' (expected e.g. 198.51.100.0/24 or 2001:db8::/32)");
 	CHECK(hostError("foo bar") ==
 	      "bad hostname 'foo bar' in 'foo bar' (letters, digits, '-', '_' and '.', or *.example.com for every name below a domain; no scheme or path)");
 	CHECK(hostError("a..b") ==

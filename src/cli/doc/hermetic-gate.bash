@@ -8,7 +8,7 @@ _hermetic_gate()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--) return 0 ;; # the command of exec: the shell's own completion does better
-		exec | run | validate | doctor | suggest | merge) sub=${COMP_WORDS[i]}; break ;;
+		exec | run | validate | doctor | suggest | merge | strace) sub=${COMP_WORDS[i]}; break ;;
 		esac
 	done
 	case $prev in
@@ -40,7 +40,17 @@ _hermetic_gate()
 		else
 			COMPREPLY=($(compgen -d -- "$cur"))
 		fi ;;
-	*) COMPREPLY=($(compgen -W 'exec run validate doctor suggest merge --help --version' -- "$cur")) ;;
+	strace)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-f -ff -o -e -s -y -q -qq -t -tt -ttt -h --help --seccomp-bpf --hermetic-live" -- "$cur"))
+		elif [[ $prev == -e ]]; then
+			COMPREPLY=($(compgen -W "trace=network trace=%network trace=%net trace=connect,sendto" -- "$cur"))
+		elif [[ $prev == -o ]]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
+		else
+			COMPREPLY=($(compgen -c -- "$cur"))
+		fi ;;
+	*) COMPREPLY=($(compgen -W 'exec run validate doctor suggest merge strace --help --version' -- "$cur")) ;;
 	esac
 }
 complete -F _hermetic_gate hermetic-gate
