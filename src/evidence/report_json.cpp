@@ -151,6 +151,65 @@ void inheritedFds(JsonWriter &w, const std::vector<ReportedFd> &fds)
 	w.EndArray();
 }
 
+// The keys of a node's destinations, with their values: the order they are sorted in.
+void treeDestinations(JsonWriter &w, const std::vector<TreeDestination> &list)
+{
+	w.StartArray();
+	for (const TreeDestination &d : list) {
+		w.StartObject();
+		w.Key("kind");
+		w.String(directionName(d.kind));
+		for (auto [key, value] : { std::pair{ "endpoint", &d.endpoint }, std::pair{ "name", &d.name } }) {
+			w.Key(key);
+			strOrNull(w, *value);
+		}
+		w.EndObject();
+	}
+	w.EndArray();
+}
+
+void treeNode(JsonWriter &w, const TreeNode &n)
+{
+	w.StartObject();
+	w.Key("parent");
+	if (n.parent >= 0)
+		w.Int(n.parent);
+	else
+		w.Null();
+	for (auto [key, value] : { std::pair{ "executable", &n.exe }, std::pair{ "command", &n.command } }) {
+		w.Key(key);
+		jsonString(w, *value);
+	}
+	w.Key("violating");
+	w.Bool(n.violating);
+	w.Key("destinations");
+	treeDestinations(w, n.destinations);
+	for (auto [key, count] : { std::pair{ "more_destinations", n.moreDestinations },
+				   std::pair{ "other_processes", n.others },
+				   std::pair{ "other_violating", n.othersViolating } }) {
+		w.Key(key);
+		w.Uint64(count);
+	}
+	w.EndObject();
+}
+
+void processTree(JsonWriter &w, const std::optional<ProcessTreeSummary> &tree)
+{
+	if (!tree) {
+		w.Null();
+		return;
+	}
+	w.StartObject();
+	w.Key("path_processes");
+	w.Uint64(tree->pathProcesses);
+	w.Key("nodes");
+	w.StartArray();
+	for (const TreeNode &n : tree->nodes)
+		treeNode(w, n);
+	w.EndArray();
+	w.EndObject();
+}
+
 void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 {
 	w.StartObject();
@@ -200,6 +259,8 @@ void step(JsonWriter &w, const StepEvidence &s, const ExceptionUsage &usage)
 	w.EndArray();
 	w.Key("inherited_fds");
 	inheritedFds(w, s.inheritedFds);
+	w.Key("process_tree");
+	processTree(w, processTreeOf(s));
 	w.EndObject();
 }
 

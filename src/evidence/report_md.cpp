@@ -1,5 +1,8 @@
 #include "evidence/report_md.h"
 
+#include <optional>
+
+#include "evidence/mermaid.h"
 #include "evidence/report_md_parts.h"
 #include "evidence/text.h"
 
@@ -58,15 +61,36 @@ std::string stepsTable(const std::vector<StepEvidence> &steps)
 	return md;
 }
 
+// The step's process tree as a Mermaid flowchart, and what it leaves out; nothing when no
+// process the detector recorded made a violation.
+std::string processTreeSection(const StepEvidence &s)
+{
+	std::optional<ProcessTreeSummary> tree = processTreeOf(s);
+	if (!tree || tree->nodes.empty())
+		return "";
+	std::string md = "\n### " + mdCell(validUtf8(s.id)) + ": process tree\n\n"
+			 "The processes that made a violation (highlighted) and their ancestors; the other processes are "
+			 "counted under their nearest drawn ancestor.";
+	if (tree->pathProcesses > tree->nodes.size())
+		md += " Only the first " + std::to_string(tree->nodes.size()) + " of the " +
+		      std::to_string(tree->pathProcesses) +
+		      " processes on a path to a violation are drawn (in the order of their executables and "
+		      "arguments); the others are in the counts.";
+	return md + "\n\n```mermaid\n" + processTreeMermaid(*tree) + "```\n";
+}
+
+// Each step's process tree, then its violation sections.
 std::string violations(const std::vector<StepEvidence> &steps)
 {
-	std::vector<std::string> sections = violationSections(steps);
-	if (sections.empty())
+	std::string md;
+	for (const StepEvidence &s : steps) {
+		md += processTreeSection(s);
+		for (const std::string &section : stepViolationSections(s))
+			md += section;
+	}
+	if (md.empty())
 		return "\nNo violations.\n";
-	std::string md = "\n## Violations\n";
-	for (const std::string &section : sections)
-		md += section;
-	return md;
+	return "\n## Violations\n" + md;
 }
 
 std::string outsideChannels(const std::vector<StepEvidence> &steps)

@@ -198,21 +198,28 @@ std::string violationSection(const std::string &stepId, const ViolationGroup &g,
 
 } // namespace
 
+std::vector<std::string> stepViolationSections(const StepEvidence &s)
+{
+	std::vector<std::string> sections;
+	std::vector<ViolationGroup> groups = aggregateViolations(s);
+	// Inbound rows sort before self rows (Direction order): a listener's section, with
+	// its snippet, comes before the self connections that reached it.
+	std::set<std::pair<std::string, std::optional<uint16_t>>> listeners;
+	for (const ViolationGroup &g : groups) {
+		if (g.kind == Direction::Inbound)
+			listeners.insert({ g.address, g.port });
+		bool listenerShown = g.kind == Direction::Self && listeners.count({ g.address, g.port });
+		sections.push_back(violationSection(s.id, g, listenerShown));
+	}
+	return sections;
+}
+
 std::vector<std::string> violationSections(const std::vector<StepEvidence> &steps)
 {
 	std::vector<std::string> sections;
-	for (const StepEvidence &s : steps) {
-		std::vector<ViolationGroup> groups = aggregateViolations(s);
-		// Inbound rows sort before self rows (Direction order): a listener's section, with
-		// its snippet, comes before the self connections that reached it.
-		std::set<std::pair<std::string, std::optional<uint16_t>>> listeners;
-		for (const ViolationGroup &g : groups) {
-			if (g.kind == Direction::Inbound)
-				listeners.insert({ g.address, g.port });
-			bool listenerShown = g.kind == Direction::Self && listeners.count({ g.address, g.port });
-			sections.push_back(violationSection(s.id, g, listenerShown));
-		}
-	}
+	for (const StepEvidence &s : steps)
+		for (std::string &section : stepViolationSections(s))
+			sections.push_back(std::move(section));
 	return sections;
 }
 

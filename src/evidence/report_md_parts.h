@@ -46,6 +46,9 @@ uint64_t violationCount(const StepEvidence &s);
 // five argv, and the exception that would allow it (or why none can).
 std::vector<std::string> violationSections(const std::vector<StepEvidence> &steps);
 
+// The sections of violationSections() for one step.
+std::vector<std::string> stepViolationSections(const StepEvidence &s);
+
 // A YAML fragment in the policy file's format (policy/hermetic-ci-policy.schema.json)
 // that can be pasted into the policy to allow the calls of g, ending in a newline; the
 // reason/owner/expires placeholders are YAML comments to fill in and uncomment:

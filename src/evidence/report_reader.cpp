@@ -242,6 +242,47 @@ Expected<void> readOutcome(const rapidjson::Value &v, const std::string &where, 
 	return {};
 }
 
+Expected<TreeNode> readTreeNode(const rapidjson::Value &v, const std::string &where, const std::string &displayName)
+{
+	TreeNode n;
+	n.parent = v["parent"].IsInt() ? v["parent"].GetInt() : -1;
+	n.exe = strOrEmpty(v["executable"]);
+	n.command = strOrEmpty(v["command"]);
+	n.violating = v["violating"].GetBool();
+	const auto &destinations = v["destinations"].GetArray();
+	for (rapidjson::SizeType i = 0; i < destinations.Size(); i++) {
+		auto kind = directionFromName(strOrEmpty(destinations[i]["kind"]));
+		if (!kind)
+			return unknownAt(displayName, "violation kind", where + "/destinations/" + std::to_string(i));
+		n.destinations.push_back(TreeDestination{ *kind, strOrEmpty(destinations[i]["endpoint"]),
+							  strOrEmpty(destinations[i]["name"]) });
+	}
+	n.moreDestinations = v["more_destinations"].GetUint64();
+	n.others = v["other_processes"].GetUint64();
+	n.othersViolating = v["other_violating"].GetUint64();
+	return n;
+}
+
+// A process_tree object; a parent must come before its child, as the renderer writes them.
+Expected<void> readProcessTree(const rapidjson::Value &v, const std::string &where, const std::string &displayName,
+			       StepEvidence &step)
+{
+	ProcessTreeSummary tree;
+	tree.pathProcesses = v["path_processes"].GetUint64();
+	const auto &nodes = v["nodes"].GetArray();
+	for (rapidjson::SizeType i = 0; i < nodes.Size(); i++) {
+		std::string at = where + "/nodes/" + std::to_string(i);
+		auto node = readTreeNode(nodes[i], at, displayName);
+		if (!node)
+			return node.error();
+		if (node->parent >= static_cast<int>(i))
+			return unknownAt(displayName, "parent (not an earlier node)", at + "/parent");
+		tree.nodes.push_back(std::move(*node));
+	}
+	step.processTree = std::move(tree);
+	return {};
+}
+
 Expected<StepEvidence> readStep(const rapidjson::Value &v, const std::string &where, const std::string &displayName)
 {
 	StepEvidence step;
@@ -256,6 +297,8 @@ Expected<StepEvidence> readStep(const rapidjson::Value &v, const std::string &wh
 		for (rapidjson::SizeType i = 0; ok && i < entries.Size(); i++)
 			ok = readException(entries[i], where + "/" + list + "/" + std::to_string(i), displayName, step);
 	}
+	if (ok && v.HasMember("process_tree") && v["process_tree"].IsObject())
+		ok = readProcessTree(v["process_tree"], where + "/process_tree", displayName, step);
 	if (!ok)
 		return ok.error();
 	for (const rapidjson::Value &c : v["outside_channels"].GetArray())

@@ -78,6 +78,15 @@ StepResult stepResult(const StepEvidence &step)
 	return StepResult::Pass;
 }
 
+std::optional<ProcessTreeSummary> processTreeOf(const StepEvidence &step)
+{
+	if (stepResult(step) != StepResult::Violation)
+		return std::nullopt;
+	if (step.processTree)
+		return step.processTree;
+	return summarizeProcessTree(step.processes, step.aggregates);
+}
+
 std::string stepOutcomeText(const StepEvidence &step)
 {
 	if (!step.started)

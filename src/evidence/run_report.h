@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "config.h"
+#include "evidence/process_tree.h"
 #include "evidence/step_aggregates.h"
 #include "record/fd_pass.h"
 #include "net/classify.h"
@@ -94,6 +95,9 @@ struct StepEvidence {
 	std::vector<ProcessRecord> processes; // every process of the tree, any order
 	std::vector<Exception> exceptions;    // the allowlist in force; NetRecord::exception indexes it
 	std::vector<ReportedFd> inheritedFds; // descriptors above 2 the gate inherited: closed, passed or refused
+	// The picture of the tree read back from a report.json (report_reader.h); unset for a
+	// run the gate made, whose picture processTreeOf() derives from processes and aggregates.
+	std::optional<ProcessTreeSummary> processTree;
 
 	// log only
 	std::vector<Listener> listeners;
@@ -121,6 +125,11 @@ struct RunEvidence {
 // Rule: violation if any call was Audited or Denied, else error if the step could not
 // start (or has an error), else failed on a non-zero exit, a signal or a timeout, else pass.
 StepResult stepResult(const StepEvidence &step);
+
+// The picture of the step's process tree report.json and report.md show: nullopt unless the
+// step's result is violation; step.processTree when set, else summarizeProcessTree() of
+// the step's processes and violations.
+std::optional<ProcessTreeSummary> processTreeOf(const StepEvidence &step);
 
 // How the step's command ended, one line: "exited 0", "killed by SIGKILL", "timed out",
 // "could not start: REASON".

@@ -218,6 +218,36 @@ inline RunEvidence sampleRun(const SampleRecords &records = sampleRecords())
 	return run;
 }
 
+// A step "tree" whose violations come from deep in its process tree: make -j2 runs 40
+// compilers that make no network call and sh -c 'sh -c "..."', whose netprobe connects to
+// 203.0.113.1:443 (a name resolved to it) and 203.0.113.7:80; a helper with a hostile argv
+// (quotes, brackets, a Mermaid directive, a code fence, non-ASCII) connects to
+// [2001:db8::1]:443 and forks a child that does the same. Pids from pidBase.
+inline StepEvidence treeStep(pid_t pidBase = 400)
+{
+	StepEvidence step;
+	step.id = "tree";
+	step.command = { "make", "-j2" };
+	step.exitCode = 0;
+	const std::string hostile = "x\"]; click n0 \"javascript:alert(1)\"\n```\n<b>#quot;</b> caf\xc3\xa9 \xf0\x9f\x98\x80 `%%";
+	step.processes = { process(pidBase, 0, 0, { "make", "-j2" }),
+			   process(pidBase + 1, pidBase, 1, { "sh", "-c", "sh -c \"netprobe tcp4 203.0.113.1 443\"" }),
+			   process(pidBase + 2, pidBase + 1, 2, { "sh", "-c", "netprobe tcp4 203.0.113.1 443" }),
+			   process(pidBase + 3, pidBase + 2, 3, { "netprobe", "tcp4", "203.0.113.1", "443" }),
+			   process(pidBase + 4, pidBase, 4, { "helper", hostile }),
+			   process(pidBase + 5, pidBase + 4, 5, { "helper", hostile }) };
+	for (pid_t i = 0; i < 40; i++)
+		step.processes.push_back(process(pidBase + 10 + i, pidBase, 10 + i, { "cc", "-c", std::to_string(i) + ".c" }));
+	NetRecord named = connectRecord(0, pidBase + 3, "/usr/bin/netprobe", inet4(203, 0, 113, 1, 443), Decision::Audited);
+	named.name = "example.test";
+	step.aggregates = aggregate({ named,
+				      connectRecord(1, pidBase + 3, "/usr/bin/netprobe", inet4(203, 0, 113, 7, 80), Decision::Audited),
+				      connectRecord(2, pidBase + 4, "/usr/bin/helper", inet6(1, 443), Decision::Denied),
+				      connectRecord(3, pidBase + 5, "/usr/bin/helper", inet6(1, 443), Decision::Denied) });
+	step.rootPid = pidBase;
+	return step;
+}
+
 // What the gate inherited in the sample's first step: a connected socket passed on, an
 // eventfd closed, an io_uring ring named and refused.
 inline std::vector<ReportedFd> sampleInheritedFds()

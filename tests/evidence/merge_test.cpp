@@ -88,6 +88,14 @@ RunEvidence variedRun()
 	slow.timedOut = true;
 	slow.envRemoved = { "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN" };
 	run.steps.push_back(slow);
+
+	// A tree cut at the cap, with a hostile argv deep in it.
+	StepEvidence tree = treeStep();
+	for (pid_t pid = 600; pid < 660; pid++) {
+		tree.processes.push_back(process(pid, 402, static_cast<uint64_t>(pid), { "worker", std::to_string(pid) }));
+		tree.aggregates.add(connectRecord(20, pid, "/usr/bin/worker", inet4(203, 0, 113, 5, 443), Decision::Audited));
+	}
+	run.steps.push_back(tree);
 	return run;
 }
 
@@ -128,6 +136,29 @@ TEST_CASE("report.json reads back into a run that renders both reports byte for 
 	RunEvidence empty;
 	empty.sha = "x";
 	checkRoundTrip(empty);
+}
+
+TEST_CASE("the process tree reads back as it was rendered", "[evidence][merge][tree]")
+{
+	RunEvidence run = variedRun();
+	RunEvidence back = readBack(reportJson(run));
+	REQUIRE(back.steps.size() == run.steps.size());
+	for (size_t i = 0; i < run.steps.size(); i++)
+		CHECK(processTreeOf(back.steps[i]) == processTreeOf(run.steps[i]));
+	REQUIRE(processTreeOf(back.steps[4]));
+	CHECK(processTreeOf(back.steps[4])->nodes.size() == kMaxTreeNodes);
+	CHECK(processTreeOf(back.steps[4])->pathProcesses == 66);
+
+	// A node whose parent does not come before it is refused.
+	std::string json = reportJson(run);
+	size_t at = json.find("\"parent\": 4,");
+	REQUIRE(at != std::string::npos);
+	json.replace(at, 12, "\"parent\": 9,");
+	rapidjson::Document doc;
+	REQUIRE(parseReport(json, "r.json", doc).ok());
+	auto bad = readRunEvidence(doc, "r.json");
+	REQUIRE_FALSE(bad.ok());
+	CHECK(bad.error().message.find("/process_tree/nodes/") != std::string::npos);
 }
 
 TEST_CASE("the reader refuses what the schema allows but the gate does not know, naming the place", "[evidence][merge]")
