@@ -61,7 +61,9 @@ std::string escape(std::string_view bytes, bool forceHex)
 
 std::string quoted(std::string_view shown, size_t len, bool forceHex)
 {
-	std::string out = "\"" + escape(shown, forceHex) + "\"";
+	// Appended, not "\"" + ...: GCC 12 at -O3 warns (-Wrestrict) on that operator+.
+	std::string out = "\"";
+	out.append(escape(shown, forceHex)).append("\"");
 	if (len > shown.size())
 		out += "...";
 	return out;
