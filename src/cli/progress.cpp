@@ -1,5 +1,7 @@
 #include "cli/progress.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -86,7 +88,14 @@ void Progress::begin(const std::string &step, const LiveCounters &counters)
 	counters_ = &counters;
 	started_ = std::chrono::steady_clock::now();
 	stop_ = false;
+	// The thread takes no signal: SIGCHLD must stay pending for the tracer's signalfd, and
+	// the timeout and stop signals must reach the main thread's handlers. A new thread starts
+	// with its creator's mask, so every signal is blocked around its creation.
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	thread_ = std::thread([this] { loop(); });
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 void Progress::end()

@@ -132,6 +132,26 @@ def case_reports_unchanged(tmp, c):
         c.expect(texts["always"][f] == texts["never"][f], f"{f} differs between --progress always and never")
 
 
+CHURN = """version: 1
+hermetic_steps:
+  - id: churn
+    run: "for i in 1 2 3 4 5 6 7 8 9 10; do sh -c 'x=$(true); true'; done"
+    timeout_seconds: 20
+"""
+
+
+def case_churn_completes(tmp, c):
+    """Processes that come and go while the progress thread runs: the tracer still sees every
+    exit (the thread takes no signal, so SIGCHLD reaches the tracer's signalfd; a thread
+    that took it left the step hanging until its timeout)."""
+    for mode in ("always", "auto"):
+        out = os.path.join(tmp, "out-" + mode)
+        res = gate(["run", "--policy", write_policy(tmp, CHURN), "--sha", "churn", "--progress", mode], tmp, out)
+        c.rc(res, 0)
+        c.expect(res.elapsed < 15, f"--progress {mode}: a step of ten short shells took {res.elapsed:.1f} s")
+        c.expect("timed out" not in res.stderr, f"--progress {mode}: the step timed out:\n{res.stderr}")
+
+
 def case_bad_value(tmp, c):
     res = gate(["run", "--progress", "sometimes"], tmp)
     c.rc(res, 2)
@@ -144,6 +164,7 @@ CASES = {
     "log": case_log,
     "never-and-quiet": case_never_and_quiet,
     "reports-unchanged": case_reports_unchanged,
+    "churn-completes": case_churn_completes,
     "bad-value": case_bad_value,
 }
 
